@@ -1,0 +1,673 @@
+//! The command line: flags (clap), dispatch to the subcommands, and the mapping of every outcome
+//! to an exit code — 0 ready, 1 degraded, 2 not ready, 3 could not run as asked.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::plugin::discovery;
+use crate::plugin::isolate::Isolation;
+use crate::plugin::registry::{self, Backend, PluginState, Plugins};
+use crate::printer::Printer;
+use crate::profile::{self, Diagnostic, Profile, Source};
+use crate::render::{self, Format};
+use crate::report::{self, PluginEntry, ProfileInfo, Report, Tool};
+use crate::runner::{self, RunOptions};
+
+/// Exit codes (Nagios-compatible).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Ready = 0,
+    Degraded = 1,
+    NotReady = 2,
+    /// Bad profile, bad flag, no plugins: the checker could not run as asked.
+    Unusable = 3,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        ExitCode::from(s as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "readycheck",
+    version,
+    about = "Checks whether this computer is ready for remote work, and says whose problem it is if not.",
+    args_conflicts_with_subcommands = true,
+    after_help = "Exit codes: 0 ready, 1 degraded, 2 not ready, 3 could not run as asked."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a profile's checks (the default).
+    Run(RunArgs),
+    /// List the plugins found on the search path.
+    Plugins(PluginsArgs),
+    /// Show a plugin kind's parameters and an example.
+    Explain(ExplainArgs),
+    /// Check a profile without running it: exit 0 if valid, 3 with every problem listed.
+    Validate(ValidateArgs),
+    /// Re-render a saved report.
+    Report(ReportArgs),
+    #[command(name = "__plugin-host", hide = true)]
+    PluginHost { mode: String, path: PathBuf },
+}
+
+#[derive(Debug, Args, Default)]
+struct Common {
+    /// Also look for plugins in DIR (searched first; may repeat).
+    #[arg(long = "plugin-dir", value_name = "DIR", global = true)]
+    plugin_dirs: Vec<PathBuf>,
+    /// Only errors and the result.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Show evidence and metrics of every check.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// No colours (also: NO_COLOR=1).
+    #[arg(long, global = true)]
+    no_color: bool,
+    /// Load plugins into this process instead of one child per call (debugging and
+    /// benchmarks only: a crashing plugin then ends the run).
+    #[arg(long, global = true, hide_short_help = true)]
+    in_process: bool,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Profile to run (default: READYCHECK_PROFILE, readycheck.toml next to the program, the
+    /// user's config dir, then the built-in default).
+    #[arg(short, long, value_name = "PROFILE")]
+    profile: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(short, long, value_enum, default_value = "text")]
+    format: Format,
+    /// Also write the report to FILE (format from the extension: .json, .txt); may repeat.
+    #[arg(short, long = "output", value_name = "FILE")]
+    outputs: Vec<PathBuf>,
+    /// Run only these checks (comma-separated ids), plus the checks they need.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    only: Vec<String>,
+    /// Do not run these checks (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    skip: Vec<String>,
+    /// Timeout of every check, overriding the profile (e.g. 3s, 500ms).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Deadline of the whole run, overriding the profile.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    deadline: Option<std::time::Duration>,
+    /// How many checks run at once.
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = runner::DEFAULT_PARALLELISM)]
+    jobs: usize,
+    /// No progress bars.
+    #[arg(long)]
+    no_progress: bool,
+    /// Do not save the JSON report in the reports directory.
+    #[arg(long)]
+    no_save: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct PluginsArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "text")]
+    format: Format,
+    /// Use this profile's [plugins] dirs and sha256 pins.
+    #[arg(short, long, value_name = "PROFILE")]
+    profile: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// PLUGIN or PLUGIN/KIND, e.g. network/tcp.
+    target: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// The profile to check.
+    profile: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// A report JSON file written by `readycheck`.
+    file: PathBuf,
+    /// Output format on stdout.
+    #[arg(short, long, value_enum, default_value = "text")]
+    format: Format,
+    /// Also write to FILE (format from the extension); may repeat.
+    #[arg(short, long = "output", value_name = "FILE")]
+    outputs: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    profile::parse_duration_str(s)
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The child path first and fast: no clap, no allocations beyond need.
+    if args.get(1).is_some_and(|a| a == "__plugin-host") {
+        if let (Some(mode), Some(path)) = (args.get(2), args.get(3)) {
+            crate::plugin::child::main(&mode.to_string_lossy(), Path::new(path));
+        }
+        return ExitStatus::Unusable.into();
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                _ => ExitStatus::Unusable.into(),
+            };
+        }
+    };
+    match cli.command {
+        None => cmd_run(cli.run),
+        Some(Command::Run(args)) => cmd_run(args),
+        Some(Command::Plugins(args)) => cmd_plugins(args),
+        Some(Command::Explain(args)) => cmd_explain(args),
+        Some(Command::Validate(args)) => cmd_validate(args),
+        Some(Command::Report(args)) => cmd_report(args),
+        Some(Command::PluginHost { mode, path }) => crate::plugin::child::main(&mode, &path),
+    }
+    .into()
+}
+
+fn exe_dir() -> Option<PathBuf> {
+    std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf))
+}
+
+fn backend(common: &Common, printer: &Printer) -> Result<Backend, ExitStatus> {
+    if common.in_process {
+        return Ok(Backend::InProcess);
+    }
+    Isolation::current().map(Backend::Isolated).map_err(|e| {
+        printer.err(&format!("error: cannot find this program's own executable to run plugins in: {e}"));
+        ExitStatus::Unusable
+    })
+}
+
+/// Loads the profile the user asked for, or the discovered one, or the embedded default.
+fn load_profile(explicit: Option<&Path>, printer: &Printer) -> Result<Profile, ExitStatus> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| profile::discover(exe_dir().as_deref()));
+    let loaded = match path {
+        Some(p) => Profile::load(&p),
+        None => Ok(Profile::embedded()),
+    };
+    loaded.map_err(|e| {
+        printer.err(&e.render());
+        ExitStatus::Unusable
+    })
+}
+
+fn discover_plugins(common: &Common, profile: Option<&Profile>, backend: &Backend, wanted: Option<&[String]>) -> Plugins {
+    let empty = Default::default();
+    let (dirs, pins) = match profile {
+        Some(p) => (p.plugins.dirs.clone(), &p.plugins.sha256),
+        None => (Vec::new(), &empty),
+    };
+    let search = discovery::search_path(&common.plugin_dirs, &dirs, exe_dir().as_deref());
+    let files = discovery::scan(&search, pins);
+    let timeout = profile.map(|p| p.timeout).unwrap_or(profile::DEFAULT_TIMEOUT);
+    registry::resolve(backend, search, files, wanted, timeout)
+}
+
+fn profile_plugin_names(p: &Profile) -> Vec<String> {
+    p.checks.iter().map(|c| c.plugin.clone()).collect()
+}
+
+/// Diagnostics for unknown `--only`/`--skip` ids.
+fn check_selection(profile: &Profile, args: &RunArgs) -> Vec<String> {
+    let ids: Vec<&str> = profile.checks.iter().map(|c| c.id.as_str()).collect();
+    let mut errs = Vec::new();
+    for (flag, list) in [("--only", &args.only), ("--skip", &args.skip)] {
+        for id in list {
+            if !ids.contains(&id.as_str()) {
+                let hint = profile::diagnostic::did_you_mean(id, ids.iter().copied())
+                    .unwrap_or_else(|| format!("the checks are: {}", ids.join(", ")));
+                errs.push(format!("error: {flag} names `{id}`, which is not a check in this profile; {hint}"));
+            }
+        }
+    }
+    errs
+}
+
+fn cmd_run(args: RunArgs) -> ExitStatus {
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        args.no_progress,
+        args.format.is_machine(),
+    );
+    // Everything the user said is checked before anything runs.
+    let mut outputs = Vec::new();
+    for o in &args.outputs {
+        match Format::from_path(o) {
+            Some(f) => outputs.push((o.clone(), f)),
+            None => {
+                printer.err(&format!(
+                    "error: cannot tell the format of `{}` from its extension; use .json or .txt",
+                    o.display()
+                ));
+                return ExitStatus::Unusable;
+            }
+        }
+    }
+    let profile = match load_profile(args.profile.as_deref(), &printer) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let selection_errors = check_selection(&profile, &args);
+    if !selection_errors.is_empty() {
+        for e in selection_errors {
+            printer.err(&e);
+        }
+        return ExitStatus::Unusable;
+    }
+    let backend = match backend(&args.common, &printer) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let started_at = SystemTime::now();
+    let t0 = Instant::now();
+    let plugins = discover_plugins(&args.common, Some(&profile), &backend, Some(&profile_plugin_names(&profile)));
+    let diags = profile::validate::validate_params(&profile, &plugins.manifests());
+    if !diags.is_empty() {
+        printer.err(&profile::diagnostic::render(&profile.source.display_name(), &profile.text, &diags));
+        return ExitStatus::Unusable;
+    }
+    for (name, state) in &plugins.states {
+        match state {
+            PluginState::Missing => printer.warn(&format!(
+                "plugin `{name}` is not installed ({} not found on the plugin search path); its checks are reported as errors",
+                discovery::file_name(name)
+            )),
+            PluginState::Refused { reason, .. } => printer.warn(&format!("plugin `{name}` refused: {reason}")),
+            PluginState::Broken { error, .. } => {
+                printer.warn(&format!("plugin `{name}` could not start: {}", error.message()))
+            }
+            PluginState::Ready { .. } => {}
+        }
+    }
+
+    let _ = ctrlc::set_handler(|| {
+        static PRESSED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        if PRESSED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            std::process::exit(130);
+        }
+        runner::interrupt();
+    });
+
+    let options = RunOptions {
+        parallelism: args.jobs,
+        timeout: args.timeout,
+        deadline: args.deadline.unwrap_or(profile.deadline),
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    let outcome = runner::run(&profile, &plugins, &backend, &options, printer.observer());
+    let report = build_report(&profile, &plugins, outcome.checks, started_at, t0.elapsed().as_millis() as u64);
+    if outcome.interrupted {
+        printer.warn("interrupted: unfinished checks are reported as errors (cause: interrupted)");
+    }
+    if outcome.deadline_passed {
+        printer.warn("the run's deadline passed: unfinished checks are reported as errors (cause: interrupted)");
+    }
+
+    let mut saved_to = None;
+    if !args.no_save {
+        match crate::store::save(&report) {
+            Ok(p) => saved_to = Some(p.display().to_string()),
+            Err(e) => printer.warn(&format!("could not save the report in the reports directory: {e}")),
+        }
+    }
+    let mut status = exit_for(&report);
+    if let Err(code) = write_outputs(&report, &outputs, &printer) {
+        status = code;
+    }
+    if let Some(first) = outputs.iter().find(|(_, f)| *f == Format::Json) {
+        if saved_to.is_none() {
+            saved_to = Some(first.0.display().to_string());
+        }
+    }
+    let style = render::Style { color: printer.color, verbose: printer.verbose, saved_to };
+    if !(printer.quiet && args.format == Format::Text) {
+        printer.out(&render::render(&report, args.format, &style));
+    }
+    status
+}
+
+fn exit_for(report: &Report) -> ExitStatus {
+    match report.verdict {
+        report::Verdict::Ready => ExitStatus::Ready,
+        report::Verdict::Degraded => ExitStatus::Degraded,
+        report::Verdict::NotReady => ExitStatus::NotReady,
+    }
+}
+
+fn write_outputs(report: &Report, outputs: &[(PathBuf, Format)], printer: &Printer) -> Result<(), ExitStatus> {
+    let mut result = Ok(());
+    for (path, format) in outputs {
+        let style = render::Style { color: false, verbose: true, saved_to: None };
+        let text = render::render(report, *format, &style);
+        if let Err(e) = crate::store::write_atomic(path, text.as_bytes()) {
+            printer.err(&format!("error: cannot write the report to {}: {e}", path.display()));
+            result = Err(ExitStatus::Unusable);
+        }
+    }
+    result
+}
+
+fn report_id(host: &str, started: SystemTime) -> String {
+    let stamp = humantime::format_rfc3339_seconds(started).to_string().replace([':', '-'], "");
+    let nanos = started.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let salt = (u64::from(nanos) ^ (u64::from(std::process::id()) << 20)) & 0xff_ffff;
+    let host: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .take(40)
+        .collect();
+    format!("{stamp}-{host}-{salt:06x}")
+}
+
+/// Assembles the report of a run.
+pub fn build_report(
+    profile: &Profile,
+    plugins: &Plugins,
+    checks: Vec<report::CheckReport>,
+    started_at: SystemTime,
+    duration_ms: u64,
+) -> Report {
+    let host = crate::hostinfo::current();
+    let needs: BTreeMap<String, Vec<String>> = profile.checks.iter().map(|c| (c.id.clone(), c.needs.clone())).collect();
+    let plugin_entries = plugins
+        .states
+        .iter()
+        .map(|(name, state)| {
+            let file = state.file();
+            PluginEntry {
+                name: name.clone(),
+                version: state.manifest().map(|m| m.version.clone()).unwrap_or_default(),
+                abi: readycheck_sdk::abi::ABI_VERSION,
+                path: file.map(|f| f.path.display().to_string()).unwrap_or_default(),
+                sha256: file.map(|f| f.sha256.clone()).unwrap_or_default(),
+                problem: match state {
+                    PluginState::Ready { .. } => None,
+                    PluginState::Missing => Some(format!("not found: no {} on the search path", discovery::file_name(name))),
+                    PluginState::Refused { reason, .. } => Some(format!("refused: {reason}")),
+                    PluginState::Broken { error, .. } => Some(format!("{}: {}", error.cause().as_str(), error.message())),
+                },
+            }
+        })
+        .collect();
+    Report {
+        schema: report::SCHEMA_ID.to_string(),
+        id: report_id(&host.hostname, started_at),
+        verdict: report::verdict(&checks),
+        counts: report::counts(&checks),
+        tool: Tool { name: "readycheck".into(), version: env!("CARGO_PKG_VERSION").into() },
+        profile: ProfileInfo {
+            name: profile.name.clone(),
+            version: profile.version.clone(),
+            sha256: profile.sha256.clone(),
+            source: match &profile.source {
+                Source::File(p) => p.display().to_string(),
+                Source::Embedded => "embedded".into(),
+            },
+            contact: profile.contact.clone(),
+        },
+        host,
+        started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+        duration_ms,
+        plugins: plugin_entries,
+        root_causes: report::root_causes(&checks, &needs),
+        checks,
+    }
+}
+
+fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
+    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, args.format.is_machine());
+    let profile = match &args.profile {
+        Some(p) => match load_profile(Some(p), &printer) {
+            Ok(p) => Some(p),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let backend = match backend(&args.common, &printer) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let plugins = discover_plugins(&args.common, profile.as_ref(), &backend, None);
+    let rows: Vec<serde_json::Value> = plugins
+        .states
+        .iter()
+        .map(|(name, state)| {
+            let file = state.file();
+            let (trusted, problem) = match state {
+                PluginState::Ready { .. } => (true, None),
+                PluginState::Refused { reason, .. } => (false, Some(reason.clone())),
+                PluginState::Broken { error, .. } => (true, Some(format!("{}: {}", error.cause().as_str(), error.message()))),
+                PluginState::Missing => (false, Some("not found".to_string())),
+            };
+            serde_json::json!({
+                "name": name,
+                "version": state.manifest().map(|m| m.version.clone()),
+                "abi": state.manifest().map(|_| readycheck_sdk::abi::ABI_VERSION),
+                "kinds": state.manifest().map(|m| m.kinds.iter().map(|k| k.name.clone()).collect::<Vec<_>>()).unwrap_or_default(),
+                "path": file.map(|f| f.path.display().to_string()),
+                "sha256": file.map(|f| f.sha256.clone()),
+                "trusted": trusted,
+                "problem": problem,
+            })
+        })
+        .collect();
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "search_path": plugins.search_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "plugins": rows,
+            });
+            printer.out(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("json")));
+        }
+        Format::Text => {
+            let mut out = String::new();
+            if rows.is_empty() {
+                out.push_str("No plugins found.\n");
+            }
+            for r in &rows {
+                let name = r["name"].as_str().unwrap_or("");
+                let status = match r["problem"].as_str() {
+                    None => "ok".to_string(),
+                    Some(p) if r["trusted"] == false => format!("REFUSED: {p}"),
+                    Some(p) => format!("BROKEN: {p}"),
+                };
+                out.push_str(&format!(
+                    "{name} {}  (ABI {})  {status}\n  kinds:  {}\n  path:   {}\n  sha256: {}\n",
+                    r["version"].as_str().unwrap_or("?"),
+                    r["abi"].as_u64().map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
+                    r["kinds"].as_array().map(|k| k.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+                    r["path"].as_str().unwrap_or(""),
+                    r["sha256"].as_str().unwrap_or(""),
+                ));
+            }
+            out.push_str("\nSearch path (first match wins):\n");
+            for p in &plugins.search_path {
+                out.push_str(&format!("  {}\n", p.display()));
+            }
+            printer.out(&out);
+        }
+    }
+    if rows.is_empty() { ExitStatus::Unusable } else { ExitStatus::Ready }
+}
+
+fn cmd_explain(args: ExplainArgs) -> ExitStatus {
+    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, false);
+    let (plugin, kind) = match args.target.split_once('/') {
+        Some((p, k)) => (p.to_string(), Some(k.to_string())),
+        None => (args.target.clone(), None),
+    };
+    let backend = match backend(&args.common, &printer) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let plugins = discover_plugins(&args.common, None, &backend, Some(std::slice::from_ref(&plugin)));
+    match plugins.states.get(&plugin) {
+        Some(PluginState::Ready { manifest, .. }) => match crate::explain::explain(manifest, kind.as_deref()) {
+            Ok(text) => {
+                printer.out(&text);
+                ExitStatus::Ready
+            }
+            Err(e) => {
+                printer.err(&format!("error: {e}"));
+                ExitStatus::Unusable
+            }
+        },
+        Some(PluginState::Refused { reason, .. }) => {
+            printer.err(&format!("error: plugin `{plugin}` refused: {reason}"));
+            ExitStatus::Unusable
+        }
+        Some(PluginState::Broken { error, .. }) => {
+            printer.err(&format!("error: plugin `{plugin}` could not start: {}", error.message()));
+            ExitStatus::Unusable
+        }
+        _ => {
+            printer.err(&format!(
+                "error: plugin `{plugin}` not found ({} is not on the plugin search path); see `readycheck plugins`",
+                discovery::file_name(&plugin)
+            ));
+            ExitStatus::Unusable
+        }
+    }
+}
+
+fn cmd_validate(args: ValidateArgs) -> ExitStatus {
+    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, false);
+    let profile = match load_profile(Some(&args.profile), &printer) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let backend = match backend(&args.common, &printer) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let plugins = discover_plugins(&args.common, Some(&profile), &backend, Some(&profile_plugin_names(&profile)));
+    let mut diags = profile::validate::validate_params(&profile, &plugins.manifests());
+    let mut reported = std::collections::BTreeSet::new();
+    for check in &profile.checks {
+        let problem = match plugins.states.get(&check.plugin) {
+            Some(PluginState::Ready { .. }) => None,
+            Some(PluginState::Refused { reason, .. }) => Some((format!("plugin `{}` is refused: {reason}", check.plugin), None)),
+            Some(PluginState::Broken { error, .. }) => Some((
+                format!("plugin `{}` could not start ({}): {}", check.plugin, error.cause().as_str(), error.message()),
+                None,
+            )),
+            Some(PluginState::Missing) | None => Some((
+                format!("plugin `{}` is not installed: no {} on the plugin search path", check.plugin, discovery::file_name(&check.plugin)),
+                Some(format!(
+                    "searched: {}; use --plugin-dir or [plugins] dirs",
+                    plugins.search_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                )),
+            )),
+        };
+        if let Some((msg, help)) = problem {
+            if reported.insert(check.plugin.clone()) {
+                let mut d = Diagnostic::new(msg, check.spans.plugin.clone());
+                d.help = help;
+                diags.push(d);
+            }
+        }
+    }
+    if diags.is_empty() {
+        let names: Vec<String> = plugins
+            .states
+            .iter()
+            .map(|(n, s)| format!("{n} {}", s.manifest().map(|m| m.version.as_str()).unwrap_or("")))
+            .collect();
+        printer.out(&format!(
+            "{}: valid — {} checks, plugins: {}\n",
+            profile.source.display_name(),
+            profile.checks.len(),
+            names.join(", ")
+        ));
+        ExitStatus::Ready
+    } else {
+        printer.err(&profile::diagnostic::render(&profile.source.display_name(), &profile.text, &diags));
+        ExitStatus::Unusable
+    }
+}
+
+fn cmd_report(args: ReportArgs) -> ExitStatus {
+    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, args.format.is_machine());
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            printer.err(&format!("error: cannot read {}: {e}", args.file.display()));
+            return ExitStatus::Unusable;
+        }
+    };
+    let report: Report = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            printer.err(&format!(
+                "error: {} is not a readycheck v1 report: {e} (line {}, column {})",
+                args.file.display(),
+                e.line(),
+                e.column()
+            ));
+            return ExitStatus::Unusable;
+        }
+    };
+    if report.schema != report::SCHEMA_ID {
+        printer.err(&format!(
+            "error: {} has schema `{}`; this readycheck reads `{}`",
+            args.file.display(),
+            report.schema,
+            report::SCHEMA_ID
+        ));
+        return ExitStatus::Unusable;
+    }
+    let mut outputs = Vec::new();
+    for o in &args.outputs {
+        match Format::from_path(o) {
+            Some(f) => outputs.push((o.clone(), f)),
+            None => {
+                printer.err(&format!("error: cannot tell the format of `{}` from its extension; use .json or .txt", o.display()));
+                return ExitStatus::Unusable;
+            }
+        }
+    }
+    if let Err(code) = write_outputs(&report, &outputs, &printer) {
+        return code;
+    }
+    let style = render::Style { color: printer.color, verbose: printer.verbose, saved_to: None };
+    printer.out(&render::render(&report, args.format, &style));
+    ExitStatus::Ready
+}

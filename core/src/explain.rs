@@ -1,0 +1,119 @@
+//! `readycheck explain PLUGIN[/KIND]`: a kind's parameters (type, default, required, meaning)
+//! and an example TOML snippet, read from the plugin's manifest.
+
+use std::fmt::Write as _;
+
+use readycheck_sdk::{KindManifest, Manifest};
+use serde_json::Value;
+
+/// Explains every kind of `manifest`, or just `kind`.
+pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String> {
+    let mut out = String::new();
+    match kind {
+        Some(k) => {
+            let Some(km) = manifest.kind(k) else {
+                let names: Vec<&str> = manifest.kinds.iter().map(|k| k.name.as_str()).collect();
+                let hint = crate::profile::diagnostic::did_you_mean(k, names.iter().copied())
+                    .unwrap_or_else(|| format!("it provides: {}", names.join(", ")));
+                return Err(format!("plugin `{}` has no kind `{k}`; {hint}", manifest.name));
+            };
+            explain_kind(&mut out, manifest, km);
+        }
+        None => {
+            let _ = writeln!(out, "plugin {} {}", manifest.name, manifest.version);
+            if !manifest.os.is_empty() {
+                let _ = writeln!(out, "runs on: {}", manifest.os.join(", "));
+            }
+            let _ = writeln!(out);
+            for km in &manifest.kinds {
+                explain_kind(&mut out, manifest, km);
+                let _ = writeln!(out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+    match s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+        Some(name) => root.get("$defs").and_then(|d| d.get(name)).unwrap_or(s),
+        None => s,
+    }
+}
+
+fn type_of(root: &Value, s: &Value) -> String {
+    let s = resolve(root, s);
+    if let Some(t) = s.get("type") {
+        return match t {
+            Value::String(t) if t == "array" => match s.get("items") {
+                Some(items) => format!("list of {}", type_of(root, items)),
+                None => "list".into(),
+            },
+            Value::String(t) => t.clone(),
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join(" | "),
+            _ => "any".into(),
+        };
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(bs)) = s.get(key) {
+            let parts: Vec<String> = bs
+                .iter()
+                .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+                .map(|b| match resolve(root, b).get("const") {
+                    Some(c) => c.to_string(),
+                    None => type_of(root, b),
+                })
+                .collect();
+            return parts.join(" | ");
+        }
+    }
+    if let Some(Value::Array(e)) = s.get("enum") {
+        return e.iter().map(Value::to_string).collect::<Vec<_>>().join(" | ");
+    }
+    "any".into()
+}
+
+fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest) {
+    let _ = writeln!(out, "{}/{} — {}", manifest.name, km.name, km.title);
+    if !km.description.is_empty() {
+        let _ = writeln!(out, "\n{}", km.description);
+    }
+    if let Some(os) = &km.os {
+        let _ = writeln!(out, "\nruns on: {}", os.join(", "));
+    }
+    let root = &km.params;
+    let required: Vec<&str> = root
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let _ = writeln!(out, "\nParameters:");
+    match root.get("properties").and_then(Value::as_object) {
+        Some(props) if !props.is_empty() => {
+            for (name, s) in props {
+                let req = if required.contains(&name.as_str()) { "required".to_string() } else {
+                    match resolve(root, s).get("default").or_else(|| s.get("default")) {
+                        Some(d) if !d.is_null() => format!("default {d}"),
+                        _ => "optional".to_string(),
+                    }
+                };
+                let _ = writeln!(out, "  {name} ({}, {req})", type_of(root, s));
+                if let Some(d) = s.get("description").or_else(|| resolve(root, s).get("description")).and_then(Value::as_str) {
+                    for line in d.lines() {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                }
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "  (none)");
+        }
+    }
+    let _ = writeln!(out, "\nEvery check also takes: id, title, severity (required | recommended | info), needs, timeout, fix, os.");
+    if !km.example.is_empty() {
+        let _ = writeln!(out, "\nExample:\n");
+        for line in km.example.trim_end().lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Per-user directories: where a user's own profile lives (config) and where reports are saved
+//! (data), following XDG on Linux, `~/Library` on macOS and `%APPDATA%`/`%LOCALAPPDATA%` on
+//! Windows. `READYCHECK_DATA_DIR` overrides the data directory.
+
+use std::path::PathBuf;
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+/// Directory of the user's `readycheck.toml`.
+pub fn config_dir() -> Option<PathBuf> {
+    if cfg!(windows) {
+        std::env::var_os("APPDATA").map(|p| PathBuf::from(p).join("readycheck"))
+    } else if cfg!(target_os = "macos") {
+        home().map(|h| h.join("Library/Application Support/readycheck"))
+    } else {
+        std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home().map(|h| h.join(".config")))
+            .map(|p| p.join("readycheck"))
+    }
+}
+
+/// Directory where reports are kept.
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("READYCHECK_DATA_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    if cfg!(windows) {
+        std::env::var_os("LOCALAPPDATA").map(|p| PathBuf::from(p).join("readycheck"))
+    } else if cfg!(target_os = "macos") {
+        home().map(|h| h.join("Library/Application Support/readycheck"))
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| home().map(|h| h.join(".local/share")))
+            .map(|p| p.join("readycheck"))
+    }
+}

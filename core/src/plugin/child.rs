@@ -1,0 +1,108 @@
+//! The `__plugin-host` child: the only place a plugin is loaded in normal operation. Before
+//! loading, it keeps the original stdout as a private result channel and points fd 1 at stderr,
+//! so whatever the plugin prints cannot corrupt the result. It writes one envelope —
+//! `<tag>\n<payload>` — and leaves at once without running exit handlers, so a plugin's
+//! destructors cannot turn a finished answer into a crash.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use super::{CallError, loader};
+
+/// Envelope tags written by the child.
+pub mod tag {
+    pub const OK: &str = "ok";
+    pub const PLUGIN_ERROR: &str = "plugin_error";
+    pub const ABI_MISMATCH: &str = "abi_mismatch";
+    pub const LOAD_FAILED: &str = "load_failed";
+    pub const INVALID_OUTPUT: &str = "invalid_output";
+}
+
+/// Runs the child: `mode` is `describe` or `run`; for `run` the request is read from stdin.
+pub fn main(mode: &str, path: &Path) -> ! {
+    let mut channel = take_result_channel();
+    let request = if mode == "run" {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
+            finish(&mut channel, tag::LOAD_FAILED, format!("could not read the request: {e}").as_bytes());
+        }
+        Some(buf)
+    } else {
+        None
+    };
+    let outcome = loader::load(path).and_then(|plugin| plugin.call_checked(request.as_deref()));
+    match outcome {
+        Ok(bytes) => finish(&mut channel, tag::OK, &bytes),
+        Err(e) => {
+            let t = match &e {
+                CallError::PluginError(_) => tag::PLUGIN_ERROR,
+                CallError::AbiMismatch(_) => tag::ABI_MISMATCH,
+                CallError::LoadFailed(_) => tag::LOAD_FAILED,
+                _ => tag::INVALID_OUTPUT,
+            };
+            finish(&mut channel, t, e.message().as_bytes())
+        }
+    }
+}
+
+fn finish(channel: &mut std::fs::File, tag: &str, payload: &[u8]) -> ! {
+    let _ = channel.write_all(tag.as_bytes());
+    let _ = channel.write_all(b"\n");
+    let _ = channel.write_all(payload);
+    let _ = channel.flush();
+    exit_now()
+}
+
+#[cfg(unix)]
+fn take_result_channel() -> std::fs::File {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain fd syscalls on descriptors this process owns; fd 1 and 2 are open (the
+    // parent gave both pipes).
+    unsafe {
+        let fd = libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3);
+        if fd < 0 {
+            libc::_exit(70);
+        }
+        libc::dup2(2, 1);
+        std::fs::File::from_raw_fd(fd)
+    }
+}
+
+#[cfg(unix)]
+fn exit_now() -> ! {
+    // SAFETY: `_exit` ends the process without running atexit handlers or destructors.
+    unsafe { libc::_exit(0) }
+}
+
+#[cfg(windows)]
+fn take_result_channel() -> std::fs::File {
+    use std::os::windows::io::FromRawHandle;
+    use windows_sys::Win32::Foundation::{DUPLICATE_SAME_ACCESS, HANDLE};
+    use windows_sys::Win32::System::Console::{GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE, SetStdHandle};
+    use windows_sys::Win32::System::Threading::GetCurrentProcess;
+    // SAFETY: Win32 calls on this process's own standard handles.
+    unsafe {
+        let out = GetStdHandle(STD_OUTPUT_HANDLE);
+        let err = GetStdHandle(STD_ERROR_HANDLE);
+        let mut private: HANDLE = std::ptr::null_mut();
+        let proc = GetCurrentProcess();
+        // A non-inheritable duplicate: grandchildren the plugin starts do not get the channel.
+        if windows_sys::Win32::Foundation::DuplicateHandle(proc, out, proc, &mut private, 0, 0, DUPLICATE_SAME_ACCESS) == 0 {
+            private = out;
+        }
+        SetStdHandle(STD_OUTPUT_HANDLE, err);
+        // The C runtime's fd 1 too, for plugins written in C.
+        libc::dup2(2, 1);
+        std::fs::File::from_raw_handle(private as _)
+    }
+}
+
+#[cfg(windows)]
+fn exit_now() -> ! {
+    use windows_sys::Win32::System::Threading::{GetCurrentProcess, TerminateProcess};
+    // SAFETY: terminating our own process skips DLL detach routines, like `_exit`.
+    unsafe {
+        TerminateProcess(GetCurrentProcess(), 0);
+    }
+    std::process::exit(0)
+}

@@ -1,0 +1,242 @@
+//! Profiles: the TOML files IT writes, listing the checks to run. This module turns text into a
+//! [`Profile`] — and every problem in it into a [`Diagnostic`] with file:line:column — without
+//! touching plugins, the network or the machine. Checking parameters against plugin manifests
+//! happens later, in [`validate`], once the manifests are known.
+
+pub mod diagnostic;
+mod parse;
+pub mod schema;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use diagnostic::Diagnostic;
+
+/// The profile compiled into the binary (`checks/default.toml`).
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../../checks/default.toml");
+
+/// Keys of a `[[check]]` table that the host reads; every other key is a plugin parameter.
+pub const HOST_CHECK_KEYS: &[&str] =
+    &["id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "os"];
+
+/// How much a check matters for the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A failure means "not ready".
+    Required,
+    /// A failure means "degraded".
+    Recommended,
+    /// Shown, never changes the verdict.
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Required => "required",
+            Severity::Recommended => "recommended",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Where a profile came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(PathBuf),
+    Embedded,
+}
+
+impl Source {
+    /// How to name it in messages.
+    pub fn display_name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Embedded => "<embedded default profile>".to_string(),
+        }
+    }
+}
+
+/// Byte spans of a check's keys and values, kept for error messages that come after parsing.
+#[derive(Debug, Clone, Default)]
+pub struct CheckSpans {
+    pub table: Option<Range<usize>>,
+    pub plugin: Option<Range<usize>>,
+    pub kind: Option<Range<usize>>,
+    /// Per parameter: (span of the key, span of the value).
+    pub params: BTreeMap<String, (Option<Range<usize>>, Option<Range<usize>>)>,
+    /// Per entry of `needs`.
+    pub needs: Vec<Option<Range<usize>>>,
+}
+
+/// One `[[check]]`.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub plugin: String,
+    pub kind: String,
+    pub title: String,
+    pub severity: Severity,
+    pub needs: Vec<String>,
+    pub timeout: Option<Duration>,
+    pub fix: Option<String>,
+    pub os: Option<Vec<String>>,
+    /// Every other key, converted to JSON for the plugin.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    pub spans: CheckSpans,
+}
+
+/// `[plugins]`: extra search directories and sha256 pins.
+#[derive(Debug, Clone, Default)]
+pub struct PluginSettings {
+    /// Extra plugin directories, relative paths resolved against the profile's directory.
+    pub dirs: Vec<PathBuf>,
+    /// Plugin name → expected lower-case hex sha256 of its library file.
+    pub sha256: BTreeMap<String, String>,
+}
+
+/// A parsed profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub source: Source,
+    pub text: String,
+    pub sha256: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub contact: Option<String>,
+    /// Default per-check timeout.
+    pub timeout: Duration,
+    /// Deadline for the whole run.
+    pub deadline: Duration,
+    pub plugins: PluginSettings,
+    pub checks: Vec<Check>,
+}
+
+/// A profile that could not be read or parsed, with everything wrong in it.
+#[derive(Debug, Clone)]
+pub struct ProfileError {
+    pub source: Source,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ProfileError {
+    /// The cargo-style rendering of every diagnostic.
+    pub fn render(&self) -> String {
+        diagnostic::render(&self.source.display_name(), &self.text, &self.diagnostics)
+    }
+}
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+/// Default per-check timeout when the profile sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default whole-run deadline when the profile sets none.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
+impl Profile {
+    /// Parses profile text. `base_dir` resolves relative `[plugins] dirs`.
+    pub fn parse(text: &str, source: Source) -> Result<Profile, ProfileError> {
+        let base_dir = match &source {
+            Source::File(p) => p.parent().map(Path::to_path_buf),
+            Source::Embedded => None,
+        };
+        match parse::parse(text, base_dir.as_deref()) {
+            Ok(mut p) => {
+                p.sha256 = hex_sha256(text.as_bytes());
+                p.source = source;
+                Ok(p)
+            }
+            Err(diagnostics) => Err(ProfileError { source, text: text.to_string(), diagnostics }),
+        }
+    }
+
+    /// Reads and parses a profile file.
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Profile::parse(&text, Source::File(path.to_path_buf())),
+                Err(e) => Err(ProfileError {
+                    source: Source::File(path.to_path_buf()),
+                    text: String::new(),
+                    diagnostics: vec![Diagnostic::new(
+                        format!("the profile is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                        None,
+                    )
+                    .help("save the file as UTF-8 (in Notepad: Save As → Encoding: UTF-8)")],
+                }),
+            },
+            Err(e) => Err(ProfileError {
+                source: Source::File(path.to_path_buf()),
+                text: String::new(),
+                diagnostics: vec![Diagnostic::new(format!("cannot read the profile: {e}"), None)
+                    .help("check the path given with -p/--profile or READYCHECK_PROFILE")],
+            }),
+        }
+    }
+
+    /// The embedded default profile.
+    pub fn embedded() -> Profile {
+        Profile::parse(EMBEDDED_DEFAULT, Source::Embedded).expect("the embedded default profile is valid (tested)")
+    }
+
+    /// Index of the check with `id`.
+    pub fn check_index(&self, id: &str) -> Option<usize> {
+        self.checks.iter().position(|c| c.id == id)
+    }
+
+    /// The effective timeout of check `i`.
+    pub fn timeout_of(&self, i: usize) -> Duration {
+        self.checks[i].timeout.unwrap_or(self.timeout)
+    }
+}
+
+/// Parses a duration such as "5s", "500ms", "2m" (used by the CLI too).
+pub fn parse_duration_str(s: &str) -> Result<Duration, String> {
+    parse::parse_duration(s)
+}
+
+/// Lower-case hex sha256 of `bytes`.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Where the profile comes from when none is given on the command line, in DESIGN order:
+/// `READYCHECK_PROFILE`, `readycheck.toml` next to the executable, the user's config dir, the
+/// embedded default.
+pub fn discover(exe_dir: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("READYCHECK_PROFILE").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    if let Some(dir) = exe_dir {
+        let p = dir.join("readycheck.toml");
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    if let Some(dir) = crate::paths::config_dir() {
+        let p = dir.join("readycheck.toml");
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    None
+}

@@ -1,0 +1,304 @@
+//! The report: JSON v1, the contract with the helpdesk and any tool that reads reports. Built
+//! from the check results of one run, it carries the verdict, the counts, the root causes (a
+//! failure whose `needs` all passed, not the cascade below it), and every check with its code,
+//! evidence and timings. The JSON Schema in `schemas/report-v1.schema.json` is generated from
+//! these types; a test fails if the two drift apart.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use readycheck_sdk::Status;
+
+use crate::profile::Severity;
+
+/// The `schema` value of every v1 report.
+pub const SCHEMA_ID: &str = "readycheck/report/v1";
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every required and recommended check passed.
+    Ready,
+    /// Something warned, or a recommended check failed.
+    Degraded,
+    /// A required check failed or could not run.
+    NotReady,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::Degraded => "degraded",
+            Verdict::NotReady => "not_ready",
+        }
+    }
+    /// Nagios-compatible exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Ready => 0,
+            Verdict::Degraded => 1,
+            Verdict::NotReady => 2,
+        }
+    }
+}
+
+/// Why the host (not the plugin) gave a check its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The plugin returned an error (or panicked).
+    PluginError,
+    /// Wrong ABI version or a missing symbol.
+    AbiMismatch,
+    /// Not a library, wrong architecture, or a missing dependency.
+    LoadFailed,
+    /// Killed by a signal or a crash code.
+    Crashed,
+    /// Did not answer before its timeout.
+    TimedOut,
+    /// Bad UTF-8, JSON, schema, or over the size cap.
+    InvalidOutput,
+    /// No plugin of that name on the search path.
+    PluginMissing,
+    /// The plugin file failed the trust rules (permissions, owner, sha256 pin).
+    PluginRefused,
+    /// Ctrl-C, or the whole run's deadline passed.
+    Interrupted,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::PluginError => "plugin_error",
+            Cause::AbiMismatch => "abi_mismatch",
+            Cause::LoadFailed => "load_failed",
+            Cause::Crashed => "crashed",
+            Cause::TimedOut => "timed_out",
+            Cause::InvalidOutput => "invalid_output",
+            Cause::PluginMissing => "plugin_missing",
+            Cause::PluginRefused => "plugin_refused",
+            Cause::Interrupted => "interrupted",
+        }
+    }
+    /// The stable result code for a check that ended with this cause.
+    pub fn code(self) -> String {
+        format!("host.plugin.{}", self.as_str())
+    }
+}
+
+/// Number of checks per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Counts {
+    pub pass: u32,
+    pub warn: u32,
+    pub fail: u32,
+    pub skip: u32,
+    pub error: u32,
+}
+
+/// The program that wrote the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// The machine the checks ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Host {
+    pub hostname: String,
+    pub user: String,
+    /// `linux`, `windows`, `macos`, …
+    pub os: String,
+    pub os_version: String,
+    pub arch: String,
+}
+
+/// The profile that was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProfileInfo {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// sha256 of the profile text.
+    pub sha256: String,
+    /// File path, or `embedded`.
+    pub source: String,
+    /// Helpdesk contact from the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// A plugin the run used or tried to use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PluginEntry {
+    pub name: String,
+    /// Empty when the plugin could not be asked.
+    pub version: String,
+    pub abi: u32,
+    pub path: String,
+    pub sha256: String,
+    /// Why the plugin could not be used, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckReport {
+    pub id: String,
+    pub title: String,
+    pub plugin: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub status: Status,
+    /// Stable outcome id, e.g. `network.tcp.refused` or `host.plugin.crashed`.
+    pub code: String,
+    /// Set when the host, not the plugin, decided the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub evidence: Vec<String>,
+    pub metrics: BTreeMap<String, f64>,
+    /// The IT-written fix text, shown when the check did not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The `needs` that did not pass, when the check was skipped for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<Vec<String>>,
+    pub duration_ms: u64,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Always `readycheck/report/v1`.
+    pub schema: String,
+    /// Unique id of this run (also the idempotency key when reports are submitted).
+    pub id: String,
+    pub verdict: Verdict,
+    pub counts: Counts,
+    pub tool: Tool,
+    pub host: Host,
+    pub profile: ProfileInfo,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub plugins: Vec<PluginEntry>,
+    /// Ids of the checks that failed while everything they need passed, most severe first.
+    pub root_causes: Vec<String>,
+    pub checks: Vec<CheckReport>,
+}
+
+/// The verdict of a set of results (DESIGN: statuses, verdict).
+pub fn verdict(checks: &[CheckReport]) -> Verdict {
+    let mut v = Verdict::Ready;
+    for c in checks {
+        let bad = matches!(c.status, Status::Fail | Status::Error);
+        match (c.severity, bad, c.status) {
+            (Severity::Required, true, _) => return Verdict::NotReady,
+            (Severity::Recommended, true, _) => v = Verdict::Degraded,
+            (Severity::Info, _, _) => {}
+            (_, _, Status::Warn) => v = Verdict::Degraded,
+            _ => {}
+        }
+    }
+    v
+}
+
+/// Counts per status.
+pub fn counts(checks: &[CheckReport]) -> Counts {
+    let mut n = Counts::default();
+    for c in checks {
+        match c.status {
+            Status::Pass => n.pass += 1,
+            Status::Warn => n.warn += 1,
+            Status::Fail => n.fail += 1,
+            Status::Skip => n.skip += 1,
+            Status::Error => n.error += 1,
+        }
+    }
+    n
+}
+
+/// Failures and errors whose `needs` all passed: where to look first. Required before
+/// recommended before info; profile order within each.
+pub fn root_causes(checks: &[CheckReport], needs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let status: BTreeMap<&str, Status> = checks.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    let mut roots: Vec<&CheckReport> = checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
+        .filter(|c| {
+            needs.get(&c.id).is_none_or(|ns| ns.iter().all(|n| status.get(n.as_str()) == Some(&Status::Pass)))
+        })
+        .collect();
+    roots.sort_by_key(|c| c.severity);
+    roots.into_iter().map(|c| c.id.clone()).collect()
+}
+
+/// The JSON Schema of [`Report`], as committed in `schemas/report-v1.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Report);
+    let mut s = serde_json::to_string_pretty(&schema).expect("schema serialises");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &str, severity: Severity, status: Status) -> CheckReport {
+        CheckReport {
+            id: id.into(),
+            title: id.into(),
+            plugin: "p".into(),
+            kind: "k".into(),
+            severity,
+            status,
+            code: "x".into(),
+            cause: None,
+            summary: String::new(),
+            detail: None,
+            evidence: vec![],
+            metrics: BTreeMap::new(),
+            fix: None,
+            skipped_because: None,
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn verdict_follows_severity() {
+        use Severity::*;
+        use Status::*;
+        assert_eq!(verdict(&[check("a", Required, Pass)]), Verdict::Ready);
+        assert_eq!(verdict(&[check("a", Required, Pass), check("b", Info, Fail)]), Verdict::Ready);
+        assert_eq!(verdict(&[check("a", Required, Warn)]), Verdict::Degraded);
+        assert_eq!(verdict(&[check("a", Recommended, Error)]), Verdict::Degraded);
+        assert_eq!(verdict(&[check("a", Recommended, Fail), check("b", Required, Error)]), Verdict::NotReady);
+        assert_eq!(verdict(&[check("a", Required, Skip)]), Verdict::Ready);
+    }
+
+    #[test]
+    fn root_causes_skip_the_cascade() {
+        use Severity::*;
+        use Status::*;
+        let checks = vec![
+            check("internet", Required, Fail),
+            check("vpn", Required, Skip),
+            check("dns", Recommended, Error),
+            check("disk", Required, Fail),
+        ];
+        let mut needs = BTreeMap::new();
+        needs.insert("vpn".to_string(), vec!["internet".to_string()]);
+        needs.insert("dns".to_string(), vec!["internet".to_string()]);
+        assert_eq!(root_causes(&checks, &needs), vec!["internet", "disk"]);
+    }
+}

@@ -1,0 +1,389 @@
+//! Running a profile: checks run concurrently on a pool of worker threads (they wait on the
+//! network, so the default parallelism is well above the core count); a check starts when its
+//! `needs` have passed and is skipped when one did not; each call has its timeout and the run a
+//! deadline; Ctrl-C stops everything and the unfinished checks are reported as interrupted.
+//! Every check of the profile ends with exactly one result — the report is never short.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use readycheck_sdk::{CheckRequest, CheckResult, Status};
+
+use crate::plugin::discovery;
+use crate::plugin::isolate::{self, human_duration};
+use crate::plugin::registry::{Backend, PluginState, Plugins};
+use crate::plugin::{Call, CallError, parse_output};
+use crate::profile::{Check, Profile, Severity};
+use crate::report::{Cause, CheckReport};
+
+/// Default number of checks in flight at once.
+pub const DEFAULT_PARALLELISM: usize = 32;
+/// Extra time the host gives a plugin past the timeout it was told, so that a plugin can report
+/// its own timeout (a `fail` saying what did not answer) before the host kills it.
+pub const KILL_GRACE: Duration = Duration::from_millis(400);
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Called from the Ctrl-C handler: stop every plugin call and wrap up.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    isolate::stop_all();
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub parallelism: usize,
+    /// Overrides every check's timeout (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// Whole-run deadline.
+    pub deadline: Duration,
+    /// Run only these checks (and what they need).
+    pub only: Vec<String>,
+    /// Do not run these (they, and checks that need them, are reported as skipped).
+    pub skip: Vec<String>,
+}
+
+/// Told about progress (the progress bars listen here).
+pub trait Observer: Send + Sync {
+    fn planned(&self, _total: usize) {}
+    fn started(&self, _check: &Check) {}
+    fn finished(&self, _check: &Check, _result: &CheckReport) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// The checks' results, in profile order, and how the run ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub checks: Vec<CheckReport>,
+    pub interrupted: bool,
+    pub deadline_passed: bool,
+}
+
+struct Job {
+    index: usize,
+    path: std::path::PathBuf,
+    request: Vec<u8>,
+    timeout: Duration,
+}
+
+type Done = (usize, Result<CheckResult, CallError>, Duration);
+
+/// The checks of `profile` that `options` select, in profile order.
+pub fn selected(profile: &Profile, options: &RunOptions) -> Vec<usize> {
+    if options.only.is_empty() {
+        return (0..profile.checks.len()).collect();
+    }
+    let mut keep = BTreeSet::new();
+    let mut stack: Vec<usize> = options.only.iter().filter_map(|id| profile.check_index(id)).collect();
+    while let Some(i) = stack.pop() {
+        if keep.insert(i) {
+            stack.extend(profile.checks[i].needs.iter().filter_map(|n| profile.check_index(n)));
+        }
+    }
+    keep.into_iter().collect()
+}
+
+/// Runs the selected checks of `profile`.
+pub fn run(
+    profile: &Profile,
+    plugins: &Plugins,
+    backend: &Backend,
+    options: &RunOptions,
+    observer: Arc<dyn Observer>,
+) -> RunOutcome {
+    let started = Instant::now();
+    let run_deadline = started + options.deadline;
+    let order = selected(profile, options);
+    observer.planned(order.len());
+
+    let mut results: Vec<Option<CheckReport>> = vec![None; profile.checks.len()];
+    let mut dependents: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut waiting: BTreeMap<usize, usize> = BTreeMap::new();
+    for &i in &order {
+        let needs: Vec<usize> = profile.checks[i].needs.iter().filter_map(|n| profile.check_index(n)).collect();
+        waiting.insert(i, needs.len());
+        for n in needs {
+            dependents.entry(n).or_default().push(i);
+        }
+    }
+
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let workers = options.parallelism.max(1).min(order.len().max(1));
+    for _ in 0..workers {
+        let job_rx = job_rx.clone();
+        let done_tx = done_tx.clone();
+        let backend = backend.clone();
+        std::thread::spawn(move || {
+            loop {
+                let job = {
+                    let Ok(rx) = job_rx.lock() else { return };
+                    match rx.recv() {
+                        Ok(j) => j,
+                        Err(_) => return,
+                    }
+                };
+                let t0 = Instant::now();
+                let result = backend
+                    .call(&job.path, &Call::Run(job.request), job.timeout + KILL_GRACE)
+                    .and_then(|bytes| parse_output::<CheckResult>(&bytes, "result"));
+                if done_tx.send((job.index, result, t0.elapsed())).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(done_tx);
+
+    let mut ready: VecDeque<usize> = order.iter().copied().filter(|i| waiting[i] == 0).collect();
+    let mut running = 0usize;
+    let mut finished = 0usize;
+    let mut interrupted = false;
+    let mut deadline_passed = false;
+
+    // Settles every check that can be decided now (skips, host errors) and queues the rest.
+    let settle = |ready: &mut VecDeque<usize>,
+                      results: &mut Vec<Option<CheckReport>>,
+                      waiting: &mut BTreeMap<usize, usize>,
+                      running: &mut usize,
+                      finished: &mut usize| {
+        while let Some(i) = ready.pop_front() {
+            let check = &profile.checks[i];
+            let immediate = decide_without_running(profile, plugins, options, check, results);
+            match immediate {
+                Some(report) => {
+                    observer.finished(check, &report);
+                    results[i] = Some(report);
+                    *finished += 1;
+                    for &d in dependents.get(&i).into_iter().flatten() {
+                        if let Some(w) = waiting.get_mut(&d) {
+                            *w -= 1;
+                            if *w == 0 {
+                                ready.push_back(d);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let Some(PluginState::Ready { file, .. }) = plugins.states.get(&check.plugin) else {
+                        unreachable!("decide_without_running settles checks without a ready plugin")
+                    };
+                    let timeout = options.timeout.or(check.timeout).unwrap_or(profile.timeout);
+                    let request = CheckRequest {
+                        id: check.id.clone(),
+                        kind: check.kind.clone(),
+                        params: check.params.clone(),
+                        timeout_ms: timeout.as_millis() as u64,
+                        os: std::env::consts::OS.to_string(),
+                    };
+                    let request = serde_json::to_vec(&request).expect("requests serialise");
+                    observer.started(check);
+                    *running += 1;
+                    let _ = job_tx.send(Job { index: i, path: file.path.clone(), request, timeout });
+                }
+            }
+        }
+    };
+
+    settle(&mut ready, &mut results, &mut waiting, &mut running, &mut finished);
+    while finished < order.len() {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            interrupted = true;
+            break;
+        }
+        let now = Instant::now();
+        if now >= run_deadline {
+            deadline_passed = true;
+            isolate::stop_all();
+            break;
+        }
+        let slice = (run_deadline - now).min(Duration::from_millis(100));
+        match done_rx.recv_timeout(slice) {
+            Ok((i, result, took)) => {
+                running -= 1;
+                let report = from_result(profile, &profile.checks[i], result, took);
+                observer.finished(&profile.checks[i], &report);
+                results[i] = Some(report);
+                finished += 1;
+                for &d in dependents.get(&i).into_iter().flatten() {
+                    if let Some(w) = waiting.get_mut(&d) {
+                        *w -= 1;
+                        if *w == 0 {
+                            ready.push_back(d);
+                        }
+                    }
+                }
+                settle(&mut ready, &mut results, &mut waiting, &mut running, &mut finished);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    drop(job_tx);
+
+    let stop_reason = if deadline_passed {
+        format!(
+            "the whole run's deadline of {} passed before this check finished",
+            human_duration(options.deadline)
+        )
+    } else {
+        "the run was interrupted (Ctrl-C) before this check finished".to_string()
+    };
+    let checks = order
+        .iter()
+        .map(|&i| {
+            results[i].take().unwrap_or_else(|| {
+                let check = &profile.checks[i];
+                host_error(check, Cause::Interrupted, stop_reason.clone(), None)
+            })
+        })
+        .collect();
+    RunOutcome { checks, interrupted, deadline_passed }
+}
+
+/// Decides a check that needs no plugin call: `--skip`, not for this OS, a need that did not
+/// pass, or a plugin that is missing, refused or broken.
+fn decide_without_running(
+    profile: &Profile,
+    plugins: &Plugins,
+    options: &RunOptions,
+    check: &Check,
+    results: &[Option<CheckReport>],
+) -> Option<CheckReport> {
+    let os = std::env::consts::OS;
+    if options.skip.iter().any(|s| s == &check.id) {
+        return Some(skip(check, "host.check.skipped_on_request", "skipped on request (--skip)".into(), None));
+    }
+    if let Some(list) = &check.os {
+        if !list.iter().any(|o| o == os) {
+            return Some(skip(
+                check,
+                "host.check.not_for_this_os",
+                format!("not checked on {os}: this check is for {}", list.join(", ")),
+                None,
+            ));
+        }
+    }
+    let failed: Vec<String> = check
+        .needs
+        .iter()
+        .filter(|n| {
+            profile
+                .check_index(n)
+                .and_then(|j| results[j].as_ref())
+                .is_some_and(|r| r.status != Status::Pass)
+        })
+        .cloned()
+        .collect();
+    if !failed.is_empty() {
+        let summary = format!("not checked because {} did not pass", failed.join(", "));
+        return Some(skip(check, "host.check.needs_not_passed", summary, Some(failed)));
+    }
+    match plugins.states.get(&check.plugin) {
+        Some(PluginState::Ready { manifest, .. }) => {
+            let kind_os = manifest.kind(&check.kind).and_then(|k| k.os.clone()).unwrap_or_default();
+            let supported = if kind_os.is_empty() { &manifest.os } else { &kind_os };
+            if !supported.is_empty() && !supported.iter().any(|o| o == os) {
+                return Some(skip(
+                    check,
+                    "host.check.not_for_this_os",
+                    format!("{}/{} cannot check this on {os} (supported: {})", check.plugin, check.kind, supported.join(", ")),
+                    None,
+                ));
+            }
+            None
+        }
+        Some(PluginState::Refused { file, reason }) => Some(host_error(
+            check,
+            Cause::PluginRefused,
+            format!("plugin `{}` was not loaded: {reason}", check.plugin),
+            Some(format!("file: {}", file.path.display())),
+        )),
+        Some(PluginState::Broken { file, error }) => Some(host_error(
+            check,
+            error.cause(),
+            format!("plugin `{}` could not start: {}", check.plugin, error.message()),
+            Some(format!("file: {}", file.path.display())),
+        )),
+        Some(PluginState::Missing) | None => {
+            let searched: Vec<String> = plugins.search_path.iter().map(|p| p.display().to_string()).collect();
+            Some(host_error(
+                check,
+                Cause::PluginMissing,
+                format!(
+                    "plugin `{}` is not installed: no {} on the plugin search path",
+                    check.plugin,
+                    discovery::file_name(&check.plugin)
+                ),
+                Some(format!("searched: {}", searched.join(", "))),
+            ))
+        }
+    }
+}
+
+fn base(check: &Check, status: Status, code: String, summary: String) -> CheckReport {
+    CheckReport {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        plugin: check.plugin.clone(),
+        kind: check.kind.clone(),
+        severity: check.severity,
+        status,
+        code,
+        cause: None,
+        summary,
+        detail: None,
+        evidence: Vec::new(),
+        metrics: BTreeMap::new(),
+        fix: None,
+        skipped_because: None,
+        duration_ms: 0,
+    }
+}
+
+fn skip(check: &Check, code: &str, summary: String, because: Option<Vec<String>>) -> CheckReport {
+    let mut r = base(check, Status::Skip, code.to_string(), summary);
+    r.skipped_because = because;
+    r
+}
+
+fn host_error(check: &Check, cause: Cause, summary: String, detail: Option<String>) -> CheckReport {
+    let mut r = base(check, Status::Error, cause.code(), summary);
+    r.cause = Some(cause);
+    r.detail = Some(match detail {
+        Some(d) => format!("{d}. The check itself could not run; send this report to the helpdesk."),
+        None => "The check itself could not run; send this report to the helpdesk.".to_string(),
+    });
+    r
+}
+
+fn from_result(profile: &Profile, check: &Check, result: Result<CheckResult, CallError>, took: Duration) -> CheckReport {
+    let _ = profile;
+    let mut r = match result {
+        Ok(res) => {
+            let mut r = base(check, res.status, res.code, res.summary);
+            r.detail = res.detail;
+            r.evidence = res.evidence;
+            r.metrics = res.metrics;
+            if matches!(res.status, Status::Fail | Status::Warn | Status::Error) {
+                r.fix = check.fix.clone();
+            }
+            r
+        }
+        Err(e) => host_error(check, e.cause(), e.message().to_string(), None),
+    };
+    r.duration_ms = took.as_millis() as u64;
+    r
+}
+
+/// Whether a check's failure would make the run "not ready".
+pub fn blocks_readiness(r: &CheckReport) -> bool {
+    r.severity == Severity::Required && matches!(r.status, Status::Fail | Status::Error)
+}

@@ -1,0 +1,139 @@
+//! `network/dns`: resolve a name with the system resolver, optionally requiring expected
+//! addresses or only private ones (split-horizon names that must resolve inside the VPN only).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::millis;
+use crate::resolve::{ResolveError, resolve};
+
+/// Parameters of `network/dns`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsParams {
+    /// The host name to resolve, e.g. "intranet.corp.example".
+    pub name: String,
+    /// Addresses the name must resolve to (any one of them is enough).
+    #[serde(default)]
+    pub expect: Vec<String>,
+    /// Every address must be private (10/8, 172.16/12, 192.168/16, fc00::/7): for intranet
+    /// names that only resolve correctly inside the VPN.
+    #[serde(default)]
+    pub private_only: bool,
+    /// Warn when resolving takes longer than this many milliseconds.
+    #[serde(default)]
+    pub warn_ms: Option<u64>,
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<DnsParams>(
+        "dns",
+        "Resolve a name with the system resolver",
+        "Asks the operating system's resolver for a name's addresses, as every application on the \
+         PC would. A failure here while other names resolve points at that name's DNS records; \
+         failures everywhere point at the PC's DNS settings or its connection.",
+        "[[check]]\nid = \"dns-intranet\"\nplugin = \"network\"\nkind = \"dns\"\ntitle = \"Intranet name resolves inside the VPN\"\nname = \"intranet.corp.example\"\nprivate_only = true\n",
+    )
+}
+
+fn is_private(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00 || v6.is_loopback(),
+    }
+}
+
+pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
+    let (result, took) = resolve(&p.name, 0, timeout);
+    let dns_ms = millis(took);
+    let addrs = match result {
+        Ok(a) => a,
+        Err(ResolveError::Failed(e)) => {
+            return CheckResult::fail(
+                "network.dns.not_resolved",
+                format!("cannot resolve {}: {e} — your DNS or internet connection is not working, or the name does not exist", p.name),
+            )
+            .evidence(format!("asked the system resolver for {}: {e}", p.name))
+            .metric("dns_ms", dns_ms);
+        }
+        Err(ResolveError::TimedOut(t)) => {
+            return CheckResult::fail(
+                "network.dns.timed_out",
+                format!("the DNS server did not answer for {} within {} ms — check your internet connection", p.name, t.as_millis()),
+            )
+            .evidence(format!("asked the system resolver for {}: no answer in {} ms", p.name, t.as_millis()))
+            .metric("dns_ms", dns_ms);
+        }
+    };
+    let mut ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
+    ips.dedup();
+    let list: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
+    let seen = format!("resolved {} → {}", p.name, list.join(", "));
+    if !p.expect.is_empty() && !p.expect.iter().any(|e| list.contains(e)) {
+        return CheckResult::fail(
+            "network.dns.unexpected_address",
+            format!("{} resolves to {}, not to the expected {}", p.name, list.join(", "), p.expect.join(" or ")),
+        )
+        .evidence(seen)
+        .metric("dns_ms", dns_ms);
+    }
+    if p.private_only {
+        let public: Vec<String> = ips.iter().filter(|ip| !is_private(ip)).map(IpAddr::to_string).collect();
+        if !public.is_empty() {
+            return CheckResult::fail(
+                "network.dns.public_address",
+                format!(
+                    "{} resolves to the public address {} — the VPN's DNS is not in use (is the VPN connected?)",
+                    p.name,
+                    public.join(", ")
+                ),
+            )
+            .evidence(seen)
+            .metric("dns_ms", dns_ms);
+        }
+    }
+    if let Some(w) = p.warn_ms {
+        if dns_ms > w as f64 {
+            return CheckResult::warn(
+                "network.dns.slow",
+                format!("{} resolves, but slowly ({dns_ms:.0} ms, over {w} ms)", p.name),
+            )
+            .evidence(seen)
+            .metric("dns_ms", dns_ms);
+        }
+    }
+    CheckResult::pass("network.dns.ok", format!("{} resolves to {}", p.name, list.join(", ")))
+        .evidence(seen)
+        .metric("dns_ms", dns_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localhost_resolves_to_loopback_which_counts_as_private() {
+        let p = DnsParams { name: "localhost".into(), expect: vec![], private_only: true, warn_ms: None };
+        let r = run(&p, Duration::from_secs(2));
+        assert_eq!(r.status, readycheck_sdk::Status::Pass, "{r:?}");
+    }
+
+    #[test]
+    fn wrong_expected_address_fails() {
+        let p = DnsParams { name: "127.0.0.1".into(), expect: vec!["10.0.0.1".into()], private_only: false, warn_ms: None };
+        let r = run(&p, Duration::from_secs(2));
+        assert_eq!(r.code, "network.dns.unexpected_address");
+    }
+
+    #[test]
+    fn invalid_names_fail_with_the_name() {
+        let p = DnsParams { name: "no-such-host.invalid".into(), expect: vec![], private_only: false, warn_ms: None };
+        let r = run(&p, Duration::from_secs(3));
+        assert_eq!(r.status, readycheck_sdk::Status::Fail, "{r:?}");
+        assert!(r.summary.contains("no-such-host.invalid"));
+    }
+}

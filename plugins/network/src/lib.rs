@@ -1,0 +1,38 @@
+//! The `network` plugin: can this PC reach what the job needs, and if not, is it my DNS, my
+//! connection, or the service? Kinds: `dns` (resolve a name with the system resolver) and `tcp`
+//! (connect to host:port), each with a hard timeout and evidence of what was probed.
+
+mod dns;
+mod resolve;
+mod tcp;
+
+use readycheck_sdk::{CheckRequest, CheckResult, Manifest, Plugin};
+
+/// The plugin type exported through the ABI.
+pub struct Network;
+
+impl Plugin for Network {
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "network".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            os: vec![],
+            kinds: vec![dns::manifest(), tcp::manifest()],
+        }
+    }
+
+    fn run(request: &CheckRequest) -> Result<CheckResult, String> {
+        match request.kind.as_str() {
+            "dns" => Ok(dns::run(&request.params()?, request.timeout())),
+            "tcp" => Ok(tcp::run(&request.params()?, request.timeout())),
+            other => Err(format!("the network plugin has no kind `{other}`")),
+        }
+    }
+}
+
+readycheck_sdk::export_plugin!(Network, name = "network");
+
+/// Milliseconds as f64 with microsecond resolution.
+pub(crate) fn millis(d: std::time::Duration) -> f64 {
+    (d.as_micros() as f64) / 1000.0
+}

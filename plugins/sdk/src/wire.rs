@@ -1,0 +1,198 @@
+//! The JSON documents that cross the plugin boundary: the manifest a plugin describes itself
+//! with, the request for one check, and the result it returns. Field names here are the ABI.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// How a check ended.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The check ran and everything it looked at is fine.
+    Pass,
+    /// Works, but something should be looked at (slow, nearly expired, nearly full).
+    Warn,
+    /// The check ran and found a problem.
+    Fail,
+    /// Not run: a check it needs did not pass, or it does not apply to this OS or machine.
+    Skip,
+    /// The check could not run (plugin crashed, timed out, misbehaved, or failed to load).
+    Error,
+}
+
+impl Status {
+    /// Lower-case name as it appears in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// What a plugin says about itself (`describe`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Plugin name, the `<name>` in `readycheck_<name>`.
+    pub name: String,
+    /// The plugin's own version.
+    pub version: String,
+    /// Operating systems the plugin supports (`linux`, `windows`, `macos`); empty means all.
+    #[serde(default)]
+    pub os: Vec<String>,
+    /// The check kinds it provides.
+    pub kinds: Vec<KindManifest>,
+}
+
+/// One check kind in a manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KindManifest {
+    /// Kind name as written in a profile's `kind = "..."`.
+    pub name: String,
+    /// One-line description.
+    pub title: String,
+    /// What the kind checks and how, in a few sentences.
+    #[serde(default)]
+    pub description: String,
+    /// JSON Schema (object) of the kind's parameters.
+    pub params: serde_json::Value,
+    /// An example `[[check]]` TOML snippet.
+    #[serde(default)]
+    pub example: String,
+    /// Operating systems this kind supports, if narrower than the plugin's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<Vec<String>>,
+}
+
+impl Manifest {
+    /// The kind called `name`, if the plugin provides it.
+    pub fn kind(&self, name: &str) -> Option<&KindManifest> {
+        self.kinds.iter().find(|k| k.name == name)
+    }
+}
+
+impl KindManifest {
+    /// A kind whose parameter schema is generated from `P` with schemars.
+    pub fn new<P: JsonSchema>(name: &str, title: &str, description: &str, example: &str) -> Self {
+        let schema = schemars::schema_for!(P);
+        KindManifest {
+            name: name.to_string(),
+            title: title.to_string(),
+            description: description.to_string(),
+            params: schema.to_value(),
+            example: example.to_string(),
+            os: None,
+        }
+    }
+}
+
+/// The request for one check (`run`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRequest {
+    /// The check's id in the profile.
+    pub id: String,
+    /// The kind to run.
+    pub kind: String,
+    /// The check's parameters: every key of the `[[check]]` table that is not a host key,
+    /// already validated against the kind's schema.
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The time the plugin has; the host kills the call shortly after it.
+    pub timeout_ms: u64,
+    /// The OS the host runs on (`linux`, `windows`, `macos`, ...).
+    #[serde(default)]
+    pub os: String,
+}
+
+impl CheckRequest {
+    /// The parameters as a typed struct.
+    pub fn params<P: DeserializeOwned>(&self) -> Result<P, String> {
+        serde_json::from_value(serde_json::Value::Object(self.params.clone()))
+            .map_err(|e| format!("invalid parameters for {}: {e}", self.kind))
+    }
+
+    /// The timeout as a `Duration`.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.timeout_ms)
+    }
+}
+
+/// The result of one check as the plugin reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckResult {
+    /// How the check ended.
+    pub status: Status,
+    /// Stable machine-readable outcome id, `<plugin>.<kind>.<outcome>`.
+    pub code: String,
+    /// One sentence for the person at the PC.
+    pub summary: String,
+    /// More detail for the helpdesk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// What was probed, read or seen.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Numbers, with the unit in the name (`connect_ms`, `disk_free_bytes`).
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+impl CheckResult {
+    /// A result with `status`, `code` and `summary` and nothing else.
+    pub fn new(status: Status, code: impl Into<String>, summary: impl Into<String>) -> Self {
+        CheckResult {
+            status,
+            code: code.into(),
+            summary: summary.into(),
+            detail: None,
+            evidence: Vec::new(),
+            metrics: BTreeMap::new(),
+        }
+    }
+    /// A `pass` result.
+    pub fn pass(code: impl Into<String>, summary: impl Into<String>) -> Self {
+        Self::new(Status::Pass, code, summary)
+    }
+    /// A `warn` result.
+    pub fn warn(code: impl Into<String>, summary: impl Into<String>) -> Self {
+        Self::new(Status::Warn, code, summary)
+    }
+    /// A `fail` result.
+    pub fn fail(code: impl Into<String>, summary: impl Into<String>) -> Self {
+        Self::new(Status::Fail, code, summary)
+    }
+    /// A `skip` result.
+    pub fn skip(code: impl Into<String>, summary: impl Into<String>) -> Self {
+        Self::new(Status::Skip, code, summary)
+    }
+    /// An `error` result.
+    pub fn error(code: impl Into<String>, summary: impl Into<String>) -> Self {
+        Self::new(Status::Error, code, summary)
+    }
+    /// Adds a line of evidence.
+    pub fn evidence(mut self, line: impl Into<String>) -> Self {
+        self.evidence.push(line.into());
+        self
+    }
+    /// Adds a metric.
+    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.metrics.insert(name.into(), value);
+        self
+    }
+    /// Sets the detail text.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}

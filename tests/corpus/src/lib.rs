@@ -1,0 +1,151 @@
+//! A plugin that misbehaves on purpose, one way per kind, for the isolation tests: panic,
+//! segfault, abort, hang (with a grandchild that must die too), megabytes on stdout, invalid
+//! UTF-8, invalid JSON, a result over the size cap, a result of the wrong shape, an early exit,
+//! a plugin error — plus `ok` and `sleep` for well-behaved checks and benchmarks. Never shipped.
+
+use std::io::Write;
+
+use readycheck_sdk::{CheckRequest, CheckResult, KindManifest, Manifest, Plugin, abi::Sink};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Parameters every kind accepts.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// For `hang`: where to write the grandchild's pid.
+    #[serde(default)]
+    pub pid_file: Option<String>,
+    /// For `sleep`: how long, in milliseconds.
+    #[serde(default)]
+    pub ms: Option<u64>,
+    /// For `ok`: the status to return.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+pub struct Misbehave;
+
+const KINDS: &[&str] = &[
+    "ok", "sleep", "panic", "segfault", "abort", "hang", "spam", "bad_utf8", "bad_json", "huge", "wrong_shape", "exit",
+    "error",
+];
+
+impl Plugin for Misbehave {
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "misbehave".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            os: vec![],
+            kinds: KINDS
+                .iter()
+                .map(|k| KindManifest::new::<Params>(k, &format!("misbehaves: {k}"), "", ""))
+                .collect(),
+        }
+    }
+
+    fn run(request: &CheckRequest) -> Result<CheckResult, String> {
+        let p: Params = request.params()?;
+        match request.kind.as_str() {
+            "ok" => {
+                let status = match p.status.as_deref().unwrap_or("pass") {
+                    "warn" => readycheck_sdk::Status::Warn,
+                    "fail" => readycheck_sdk::Status::Fail,
+                    _ => readycheck_sdk::Status::Pass,
+                };
+                Ok(CheckResult::new(status, "misbehave.ok.done", "did nothing, well").evidence("looked at nothing"))
+            }
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_millis(p.ms.unwrap_or(0)));
+                Ok(CheckResult::pass("misbehave.sleep.done", "slept"))
+            }
+            "panic" => panic!("deliberate panic in the corpus plugin"),
+            "segfault" => {
+                // SAFETY: not safe at all — this kind exists to crash the process with SIGSEGV.
+                unsafe { std::ptr::null_mut::<u8>().write_volatile(1) };
+                unreachable!()
+            }
+            "abort" => std::process::abort(),
+            "hang" => {
+                let child = std::process::Command::new("sleep").arg("1000").spawn().map_err(|e| e.to_string())?;
+                if let Some(f) = &p.pid_file {
+                    std::fs::write(f, child.id().to_string()).map_err(|e| e.to_string())?;
+                }
+                std::mem::forget(child);
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            }
+            "spam" => {
+                let line = [b'x'; 1023];
+                let mut out = std::io::stdout().lock();
+                for _ in 0..4096 {
+                    let _ = out.write_all(&line);
+                    let _ = out.write_all(b"\n");
+                }
+                let _ = out.flush();
+                Ok(CheckResult::pass("misbehave.spam.done", "printed 4 MiB to stdout and still answered"))
+            }
+            "exit" => std::process::exit(0),
+            "error" => Err("deliberate plugin error: the corpus plugin refuses".into()),
+            other => Err(format!("kind {other} is handled by the raw entry point")),
+        }
+    }
+}
+
+// The raw-output kinds need to write bytes the SDK would never produce, so the run entry is
+// wrapped: those kinds write directly to the sink, everything else goes through the SDK.
+unsafe extern "C" fn run_raw(request: *const u8, len: usize, ctx: *mut std::ffi::c_void, sink: Sink) -> i32 {
+    // SAFETY: the host passes `len` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(request, len) };
+    let kind = serde_json::from_slice::<CheckRequest>(bytes).map(|r| r.kind).unwrap_or_default();
+    let emit = |b: &[u8]| {
+        // SAFETY: sink/ctx are the host's for this call.
+        unsafe { sink(ctx, b.as_ptr(), b.len()) }
+    };
+    match kind.as_str() {
+        "bad_utf8" => {
+            emit(b"{\"status\":\"pass\",\"code\":\"x\",\"summary\":\"\xff\xfe\"}");
+            0
+        }
+        "bad_json" => {
+            emit(b"{\"status\": \"pass\", this is not json");
+            0
+        }
+        "huge" => {
+            let chunk = vec![b' '; 64 * 1024];
+            emit(b"{\"status\":\"pass\",\"code\":\"x\",\"summary\":\"");
+            for _ in 0..40 {
+                emit(&chunk);
+            }
+            emit(b"\"}");
+            0
+        }
+        "wrong_shape" => {
+            emit(b"{\"status\":\"splendid\",\"code\":\"x\",\"summary\":\"\"}");
+            0
+        }
+        // SAFETY: forwarding the same arguments to the SDK's guarded entry.
+        _ => unsafe { readycheck_sdk::export::run_entry::<Misbehave>(request, len, ctx, sink) },
+    }
+}
+
+/// ABI version, checked first by the host.
+#[unsafe(no_mangle)]
+pub extern "C" fn readycheck_abi_version() -> u32 {
+    readycheck_sdk::abi::ABI_VERSION
+}
+
+/// The function table.
+#[unsafe(no_mangle)]
+pub extern "C" fn readycheck_plugin_v1() -> *const readycheck_sdk::abi::PluginTableV1 {
+    static TABLE: readycheck_sdk::abi::PluginTableV1 = readycheck_sdk::abi::PluginTableV1 {
+        abi_version: readycheck_sdk::abi::ABI_VERSION,
+        struct_size: readycheck_sdk::abi::TABLE_V1_SIZE,
+        name: c"misbehave".as_ptr(),
+        version: c"0.1.0".as_ptr(),
+        describe: readycheck_sdk::export::describe_entry::<Misbehave>,
+        run: run_raw,
+    };
+    &TABLE
+}

@@ -1,0 +1,1 @@
+//! Shared nothing: this package exists to hold the end-to-end tests in `e2e/`.
