@@ -274,6 +274,22 @@ mod tests {
         }
     }
 
+    /// The committed schema is what the types generate. After changing the report types, run
+    /// `READYCHECK_BLESS=1 cargo test -p readycheck report::tests::schema` and commit the file.
+    #[test]
+    fn schema_file_matches_the_types() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/report-v1.schema.json");
+        let generated = json_schema();
+        if std::env::var_os("READYCHECK_BLESS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "schemas/report-v1.schema.json is out of date with the report types; regenerate it with READYCHECK_BLESS=1 cargo test -p readycheck schema_file"
+        );
+    }
+
     #[test]
     fn verdict_follows_severity() {
         use Severity::*;

@@ -24,7 +24,7 @@ pub fn load(path: &Path) -> Result<LoadedPlugin, CallError> {
     // SAFETY: loading a library runs its initialisers. The host decided trust (search path,
     // ownership, pins) before this process was started for this file.
     let lib = unsafe { libloading::Library::new(path) }
-        .map_err(|e| CallError::LoadFailed(format!("cannot load {}: {e}", path.display())))?;
+        .map_err(|e| CallError::LoadFailed(format!("cannot load {}: {}", path.display(), error_chain(&e))))?;
     // SAFETY: the symbol's type is fixed by the ABI (`uint32_t readycheck_abi_version(void)`).
     let abi: libloading::Symbol<AbiVersionFn> = unsafe { lib.get(SYMBOL_ABI_VERSION) }.map_err(|_| {
         CallError::AbiMismatch(format!(
@@ -142,6 +142,21 @@ pub fn classify(out: RawOutcome) -> Result<Vec<u8>, CallError> {
             "the plugin returned status {other}, which ABI v1 does not define (0 = ok, 1 = error)"
         ))),
     }
+}
+
+/// An error with its sources ("dlopen failed: libfoo.so: cannot open shared object file").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(src) = cur {
+        let text = src.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cur = src.source();
+    }
+    s
 }
 
 /// # Safety

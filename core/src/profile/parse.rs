@@ -286,7 +286,6 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
 }
 
 fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
-    let before = cx.diags.len();
     let header = t.span();
     let id = get_string(cx, t, "id", &format!("check #{n}")).map(|(s, span)| {
         if s.is_empty() || !s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.') {
@@ -355,9 +354,8 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
         params.insert(key.to_string(), to_json(item));
         spans.params.insert(key.to_string(), (key_span(t, key), item_span(item)));
     }
-    if cx.diags.len() != before {
-        return None;
-    }
+    // A check with other mistakes is still kept, so that duplicate ids and `needs` are judged
+    // too and every problem is reported in one go.
     let id = id?;
     Some(Check {
         title: title.unwrap_or_else(|| id.clone()),

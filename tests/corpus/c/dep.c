@@ -1,0 +1,1 @@
+int readycheck_corpus_dep_value(void) { return 1; }

@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `readycheck` binary, real plugins (Rust and C), real child
+//! processes, real files. One test binary with a module per area, as ripgrep does.
+
+mod cli;
+mod corpus;
+mod support;

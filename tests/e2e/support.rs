@@ -1,0 +1,177 @@
+//! Test helpers: build the real binary and plugins once, lay out a private plugin directory with
+//! the plugins a test needs (Rust ones copied, C ones compiled with the system C compiler), write
+//! profiles, and run `readycheck` as a user would, with its own data directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// `target/debug` (or `release`) of this workspace, found from the test executable.
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe path");
+    exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>").to_path_buf()
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// Builds the host, the network plugin and the corpus plugin (a no-op when up to date).
+pub fn build_once() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(workspace())
+            .args(["build", "--quiet", "-p", "readycheck", "-p", "readycheck-network", "-p", "readycheck-corpus"]);
+        if target_dir().file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "cargo build of the binary and plugins failed");
+    });
+}
+
+pub fn bin() -> PathBuf {
+    build_once();
+    target_dir().join(format!("readycheck{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// File name of plugin `name` on this OS.
+pub fn lib_name(name: &str) -> String {
+    format!("{}readycheck_{name}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+}
+
+/// A private directory with plugins, profiles and a data dir.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub plugins: PathBuf,
+    pub data: PathBuf,
+}
+
+#[cfg(unix)]
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+impl Env {
+    /// With the network and misbehave plugins.
+    pub fn new() -> Env {
+        build_once();
+        let dir = tempfile::tempdir().expect("tempdir");
+        #[cfg(unix)]
+        chmod(dir.path(), 0o755);
+        let plugins = dir.path().join("plugins");
+        std::fs::create_dir(&plugins).expect("mkdir plugins");
+        #[cfg(unix)]
+        chmod(&plugins, 0o755);
+        let data = dir.path().join("data");
+        let env = Env { dir, plugins, data };
+        env.copy_plugin("network");
+        env.copy_plugin("misbehave");
+        env
+    }
+
+    /// Copies a built Rust plugin into the plugin directory.
+    pub fn copy_plugin(&self, name: &str) -> PathBuf {
+        let from = target_dir().join(lib_name(name));
+        let to = self.plugins.join(lib_name(name));
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        #[cfg(unix)]
+        chmod(&to, 0o755);
+        to
+    }
+
+    /// Compiles `tests/corpus/c/<src>` into plugin `name` with the system C compiler.
+    /// Returns `None` (and the test should skip) when no C compiler is installed.
+    pub fn compile_c(&self, src: &str, name: &str, extra: &[&str]) -> Option<PathBuf> {
+        self.compile_c_to(&self.plugins.join(lib_name(name)), src, name, extra)
+    }
+
+    /// Compiles `tests/corpus/c/<src>` into the shared library `out`.
+    pub fn compile_c_to(&self, out: &Path, src: &str, name: &str, extra: &[&str]) -> Option<PathBuf> {
+        let out = out.to_path_buf();
+        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        let status = Command::new(&cc)
+            .args(["-shared", "-fPIC", "-O1", "-Wall", "-Werror"])
+            .arg("-I")
+            .arg(workspace().join("plugins/sdk/include"))
+            .arg(format!("-DPLUGIN_NAME=\"{name}\""))
+            .arg("-o")
+            .arg(&out)
+            .arg(workspace().join("tests/corpus/c").join(src))
+            .args(extra)
+            .status();
+        match status {
+            Ok(s) if s.success() => {
+                #[cfg(unix)]
+                chmod(&out, 0o755);
+                Some(out)
+            }
+            Ok(s) => panic!("{cc} failed on {src}: {s}"),
+            Err(e) => {
+                eprintln!("skipping: no C compiler ({cc}: {e})");
+                None
+            }
+        }
+    }
+
+    /// Writes a profile file.
+    pub fn profile(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write profile");
+        p
+    }
+
+    /// A `readycheck` command with this env's data dir, and nothing inherited
+    /// that would change discovery.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.env("READYCHECK_DATA_DIR", &self.data)
+            .env("NO_COLOR", "1")
+            .env_remove("READYCHECK_PLUGIN_PATH")
+            .env_remove("READYCHECK_PROFILE")
+            .current_dir(self.dir.path());
+        c
+    }
+
+    /// Runs `readycheck ARGS --plugin-dir <this env's plugins>`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.args(args).arg("--plugin-dir").arg(&self.plugins);
+        c.output().expect("run readycheck")
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The report JSON schema committed in the repository, compiled.
+pub fn report_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(workspace().join("schemas/report-v1.schema.json")).expect("schema file");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+/// Asserts that `report` is valid against the committed schema, listing every violation.
+pub fn assert_valid_report(report: &serde_json::Value) {
+    let v = report_validator();
+    let errors: Vec<String> = v.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "report does not match schemas/report-v1.schema.json:\n{}", errors.join("\n"));
+}
+
+/// The check with `id` in a report.
+pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in report"))
+}
