@@ -73,16 +73,27 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic]) -> String {
     out
 }
 
-/// "did you mean `x`?" for the closest of `candidates` to `word`, if any is close enough.
+/// "did you mean `x`?" for the closest of `candidates` to `word`, if any is close enough:
+/// an edit distance (transpositions count once) of at most a third of the word, or a high
+/// Jaro-Winkler similarity for longer words with a shared prefix.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
+    let limit = (word.chars().count() / 3).max(1);
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(word, c);
-        if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c));
+        let dist = strsim::damerau_levenshtein(word, c);
+        let jw = strsim::jaro_winkler(word, c);
+        if dist > limit && jw <= 0.85 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((bd, bj, _)) => dist < bd || (dist == bd && jw > bj),
+        };
+        if better {
+            best = Some((dist, jw, c));
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
+    best.map(|(_, _, c)| format!("did you mean `{c}`?"))
 }
 
 #[cfg(test)]
@@ -114,5 +125,7 @@ mod tests {
     fn suggestions_only_for_close_words() {
         assert_eq!(did_you_mean("tagret", ["target", "timeout"]).as_deref(), Some("did you mean `target`?"));
         assert_eq!(did_you_mean("zzz", ["target", "timeout"]), None);
+        assert_eq!(did_you_mean("dsn", ["dns", "tcp"]).as_deref(), Some("did you mean `dns`?"));
+        assert_eq!(did_you_mean("neds", ["name", "needs"]).as_deref(), Some("did you mean `needs`?"));
     }
 }
