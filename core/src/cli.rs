@@ -182,7 +182,9 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
                 _ => ExitStatus::Unusable.into(),
             };
         }
@@ -200,7 +202,9 @@ pub fn main() -> ExitCode {
 }
 
 fn exe_dir() -> Option<PathBuf> {
-    std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf))
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
 fn backend(common: &Common, printer: &Printer) -> Result<Backend, ExitStatus> {
@@ -208,14 +212,18 @@ fn backend(common: &Common, printer: &Printer) -> Result<Backend, ExitStatus> {
         return Ok(Backend::InProcess);
     }
     Isolation::current().map(Backend::Isolated).map_err(|e| {
-        printer.err(&format!("error: cannot find this program's own executable to run plugins in: {e}"));
+        printer.err(&format!(
+            "error: cannot find this program's own executable to run plugins in: {e}"
+        ));
         ExitStatus::Unusable
     })
 }
 
 /// Loads the profile the user asked for, or the discovered one, or the embedded default.
 fn load_profile(explicit: Option<&Path>, printer: &Printer) -> Result<Profile, ExitStatus> {
-    let path = explicit.map(Path::to_path_buf).or_else(|| profile::discover(exe_dir().as_deref()));
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| profile::discover(exe_dir().as_deref()));
     let loaded = match path {
         Some(p) => Profile::load(&p),
         None => Ok(Profile::embedded()),
@@ -226,7 +234,12 @@ fn load_profile(explicit: Option<&Path>, printer: &Printer) -> Result<Profile, E
     })
 }
 
-fn discover_plugins(common: &Common, profile: Option<&Profile>, backend: &Backend, wanted: Option<&[String]>) -> Plugins {
+fn discover_plugins(
+    common: &Common,
+    profile: Option<&Profile>,
+    backend: &Backend,
+    wanted: Option<&[String]>,
+) -> Plugins {
     let empty = Default::default();
     let (dirs, pins) = match profile {
         Some(p) => (p.plugins.dirs.clone(), &p.plugins.sha256),
@@ -234,7 +247,9 @@ fn discover_plugins(common: &Common, profile: Option<&Profile>, backend: &Backen
     };
     let search = discovery::search_path(&common.plugin_dirs, &dirs, exe_dir().as_deref());
     let files = discovery::scan(&search, pins);
-    let timeout = profile.map(|p| p.timeout).unwrap_or(profile::DEFAULT_TIMEOUT);
+    let timeout = profile
+        .map(|p| p.timeout)
+        .unwrap_or(profile::DEFAULT_TIMEOUT);
     registry::resolve(backend, search, files, wanted, timeout)
 }
 
@@ -251,7 +266,9 @@ fn check_selection(profile: &Profile, args: &RunArgs) -> Vec<String> {
             if !ids.contains(&id.as_str()) {
                 let hint = profile::diagnostic::did_you_mean(id, ids.iter().copied())
                     .unwrap_or_else(|| format!("the checks are: {}", ids.join(", ")));
-                errs.push(format!("error: {flag} names `{id}`, which is not a check in this profile; {hint}"));
+                errs.push(format!(
+                    "error: {flag} names `{id}`, which is not a check in this profile; {hint}"
+                ));
             }
         }
     }
@@ -297,10 +314,19 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     };
     let started_at = SystemTime::now();
     let t0 = Instant::now();
-    let plugins = discover_plugins(&args.common, Some(&profile), &backend, Some(&profile_plugin_names(&profile)));
+    let plugins = discover_plugins(
+        &args.common,
+        Some(&profile),
+        &backend,
+        Some(&profile_plugin_names(&profile)),
+    );
     let diags = profile::validate::validate_params(&profile, &plugins.manifests());
     if !diags.is_empty() {
-        printer.err(&profile::diagnostic::render(&profile.source.display_name(), &profile.text, &diags));
+        printer.err(&profile::diagnostic::render(
+            &profile.source.display_name(),
+            &profile.text,
+            &diags,
+        ));
         return ExitStatus::Unusable;
     }
     for (name, state) in &plugins.states {
@@ -333,7 +359,13 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
         skip: args.skip.clone(),
     };
     let outcome = runner::run(&profile, &plugins, &backend, &options, printer.observer());
-    let report = build_report(&profile, &plugins, outcome.checks, started_at, t0.elapsed().as_millis() as u64);
+    let report = build_report(
+        &profile,
+        &plugins,
+        outcome.checks,
+        started_at,
+        t0.elapsed().as_millis() as u64,
+    );
     if outcome.interrupted {
         printer.warn("interrupted: unfinished checks are reported as errors (cause: interrupted)");
     }
@@ -345,7 +377,9 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     if !args.no_save {
         match crate::store::save(&report) {
             Ok(p) => saved_to = Some(p.display().to_string()),
-            Err(e) => printer.warn(&format!("could not save the report in the reports directory: {e}")),
+            Err(e) => printer.warn(&format!(
+                "could not save the report in the reports directory: {e}"
+            )),
         }
     }
     let mut status = exit_for(&report);
@@ -357,7 +391,11 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
             saved_to = Some(first.0.display().to_string());
         }
     }
-    let style = render::Style { color: printer.color, verbose: printer.verbose, saved_to };
+    let style = render::Style {
+        color: printer.color,
+        verbose: printer.verbose,
+        saved_to,
+    };
     if !(printer.quiet && args.format == Format::Text) {
         printer.out(&render::render(&report, args.format, &style));
     }
@@ -372,13 +410,24 @@ fn exit_for(report: &Report) -> ExitStatus {
     }
 }
 
-fn write_outputs(report: &Report, outputs: &[(PathBuf, Format)], printer: &Printer) -> Result<(), ExitStatus> {
+fn write_outputs(
+    report: &Report,
+    outputs: &[(PathBuf, Format)],
+    printer: &Printer,
+) -> Result<(), ExitStatus> {
     let mut result = Ok(());
     for (path, format) in outputs {
-        let style = render::Style { color: false, verbose: true, saved_to: None };
+        let style = render::Style {
+            color: false,
+            verbose: true,
+            saved_to: None,
+        };
         let text = render::render(report, *format, &style);
         if let Err(e) = crate::store::write_atomic(path, text.as_bytes()) {
-            printer.err(&format!("error: cannot write the report to {}: {e}", path.display()));
+            printer.err(&format!(
+                "error: cannot write the report to {}: {e}",
+                path.display()
+            ));
             result = Err(ExitStatus::Unusable);
         }
     }
@@ -386,12 +435,23 @@ fn write_outputs(report: &Report, outputs: &[(PathBuf, Format)], printer: &Print
 }
 
 fn report_id(host: &str, started: SystemTime) -> String {
-    let stamp = humantime::format_rfc3339_seconds(started).to_string().replace([':', '-'], "");
-    let nanos = started.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let stamp = humantime::format_rfc3339_seconds(started)
+        .to_string()
+        .replace([':', '-'], "");
+    let nanos = started
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let salt = (u64::from(nanos) ^ (u64::from(std::process::id()) << 20)) & 0xff_ffff;
     let host: String = host
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
     format!("{stamp}-{host}-{salt:06x}")
@@ -406,7 +466,11 @@ pub fn build_report(
     duration_ms: u64,
 ) -> Report {
     let host = crate::hostinfo::current();
-    let needs: BTreeMap<String, Vec<String>> = profile.checks.iter().map(|c| (c.id.clone(), c.needs.clone())).collect();
+    let needs: BTreeMap<String, Vec<String>> = profile
+        .checks
+        .iter()
+        .map(|c| (c.id.clone(), c.needs.clone()))
+        .collect();
     let plugin_entries = plugins
         .states
         .iter()
@@ -414,15 +478,25 @@ pub fn build_report(
             let file = state.file();
             PluginEntry {
                 name: name.clone(),
-                version: state.manifest().map(|m| m.version.clone()).unwrap_or_default(),
+                version: state
+                    .manifest()
+                    .map(|m| m.version.clone())
+                    .unwrap_or_default(),
                 abi: readycheck_sdk::abi::ABI_VERSION,
-                path: file.map(|f| f.path.display().to_string()).unwrap_or_default(),
+                path: file
+                    .map(|f| f.path.display().to_string())
+                    .unwrap_or_default(),
                 sha256: file.map(|f| f.sha256.clone()).unwrap_or_default(),
                 problem: match state {
                     PluginState::Ready { .. } => None,
-                    PluginState::Missing => Some(format!("not found: no {} on the search path", discovery::file_name(name))),
+                    PluginState::Missing => Some(format!(
+                        "not found: no {} on the search path",
+                        discovery::file_name(name)
+                    )),
                     PluginState::Refused { reason, .. } => Some(format!("refused: {reason}")),
-                    PluginState::Broken { error, .. } => Some(format!("{}: {}", error.cause().as_str(), error.message())),
+                    PluginState::Broken { error, .. } => {
+                        Some(format!("{}: {}", error.cause().as_str(), error.message()))
+                    }
                 },
             }
         })
@@ -432,7 +506,10 @@ pub fn build_report(
         id: report_id(&host.hostname, started_at),
         verdict: report::verdict(&checks),
         counts: report::counts(&checks),
-        tool: Tool { name: "readycheck".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: Tool {
+            name: "readycheck".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         profile: ProfileInfo {
             name: profile.name.clone(),
             version: profile.version.clone(),
@@ -453,7 +530,13 @@ pub fn build_report(
 }
 
 fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
-    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, args.format.is_machine());
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        args.format.is_machine(),
+    );
     let profile = match &args.profile {
         Some(p) => match load_profile(Some(p), &printer) {
             Ok(p) => Some(p),
@@ -495,7 +578,10 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
                 "search_path": plugins.search_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                 "plugins": rows,
             });
-            printer.out(&format!("{}\n", serde_json::to_string_pretty(&doc).expect("json")));
+            printer.out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).expect("json")
+            ));
         }
         Format::Text => {
             let mut out = String::new();
@@ -512,8 +598,18 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
                 out.push_str(&format!(
                     "{name} {}  (ABI {})  {status}\n  kinds:  {}\n  path:   {}\n  sha256: {}\n",
                     r["version"].as_str().unwrap_or("?"),
-                    r["abi"].as_u64().map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
-                    r["kinds"].as_array().map(|k| k.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+                    r["abi"]
+                        .as_u64()
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    r["kinds"]
+                        .as_array()
+                        .map(|k| k
+                            .iter()
+                            .filter_map(|v| v.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                        .unwrap_or_default(),
                     r["path"].as_str().unwrap_or(""),
                     r["sha256"].as_str().unwrap_or(""),
                 ));
@@ -525,11 +621,21 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
             printer.out(&out);
         }
     }
-    if rows.is_empty() { ExitStatus::Unusable } else { ExitStatus::Ready }
+    if rows.is_empty() {
+        ExitStatus::Unusable
+    } else {
+        ExitStatus::Ready
+    }
 }
 
 fn cmd_explain(args: ExplainArgs) -> ExitStatus {
-    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, false);
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        false,
+    );
     let (plugin, kind) = match args.target.split_once('/') {
         Some((p, k)) => (p.to_string(), Some(k.to_string())),
         None => (args.target.clone(), None),
@@ -538,24 +644,34 @@ fn cmd_explain(args: ExplainArgs) -> ExitStatus {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let plugins = discover_plugins(&args.common, None, &backend, Some(std::slice::from_ref(&plugin)));
+    let plugins = discover_plugins(
+        &args.common,
+        None,
+        &backend,
+        Some(std::slice::from_ref(&plugin)),
+    );
     match plugins.states.get(&plugin) {
-        Some(PluginState::Ready { manifest, .. }) => match crate::explain::explain(manifest, kind.as_deref()) {
-            Ok(text) => {
-                printer.out(&text);
-                ExitStatus::Ready
+        Some(PluginState::Ready { manifest, .. }) => {
+            match crate::explain::explain(manifest, kind.as_deref()) {
+                Ok(text) => {
+                    printer.out(&text);
+                    ExitStatus::Ready
+                }
+                Err(e) => {
+                    printer.err(&format!("error: {e}"));
+                    ExitStatus::Unusable
+                }
             }
-            Err(e) => {
-                printer.err(&format!("error: {e}"));
-                ExitStatus::Unusable
-            }
-        },
+        }
         Some(PluginState::Refused { reason, .. }) => {
             printer.err(&format!("error: plugin `{plugin}` refused: {reason}"));
             ExitStatus::Unusable
         }
         Some(PluginState::Broken { error, .. }) => {
-            printer.err(&format!("error: plugin `{plugin}` could not start: {}", error.message()));
+            printer.err(&format!(
+                "error: plugin `{plugin}` could not start: {}",
+                error.message()
+            ));
             ExitStatus::Unusable
         }
         _ => {
@@ -569,7 +685,13 @@ fn cmd_explain(args: ExplainArgs) -> ExitStatus {
 }
 
 fn cmd_validate(args: ValidateArgs) -> ExitStatus {
-    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, false);
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        false,
+    );
     let profile = match load_profile(Some(&args.profile), &printer) {
         Ok(p) => p,
         Err(code) => return code,
@@ -578,22 +700,44 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let plugins = discover_plugins(&args.common, Some(&profile), &backend, Some(&profile_plugin_names(&profile)));
+    let plugins = discover_plugins(
+        &args.common,
+        Some(&profile),
+        &backend,
+        Some(&profile_plugin_names(&profile)),
+    );
     let mut diags = profile::validate::validate_params(&profile, &plugins.manifests());
     let mut reported = std::collections::BTreeSet::new();
     for check in &profile.checks {
         let problem = match plugins.states.get(&check.plugin) {
             Some(PluginState::Ready { .. }) => None,
-            Some(PluginState::Refused { reason, .. }) => Some((format!("plugin `{}` is refused: {reason}", check.plugin), None)),
+            Some(PluginState::Refused { reason, .. }) => Some((
+                format!("plugin `{}` is refused: {reason}", check.plugin),
+                None,
+            )),
             Some(PluginState::Broken { error, .. }) => Some((
-                format!("plugin `{}` could not start ({}): {}", check.plugin, error.cause().as_str(), error.message()),
+                format!(
+                    "plugin `{}` could not start ({}): {}",
+                    check.plugin,
+                    error.cause().as_str(),
+                    error.message()
+                ),
                 None,
             )),
             Some(PluginState::Missing) | None => Some((
-                format!("plugin `{}` is not installed: no {} on the plugin search path", check.plugin, discovery::file_name(&check.plugin)),
+                format!(
+                    "plugin `{}` is not installed: no {} on the plugin search path",
+                    check.plugin,
+                    discovery::file_name(&check.plugin)
+                ),
                 Some(format!(
                     "searched: {}; use --plugin-dir or [plugins] dirs",
-                    plugins.search_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    plugins
+                        .search_path
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             )),
         };
@@ -609,7 +753,12 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
         let names: Vec<String> = plugins
             .states
             .iter()
-            .map(|(n, s)| format!("{n} {}", s.manifest().map(|m| m.version.as_str()).unwrap_or("")))
+            .map(|(n, s)| {
+                format!(
+                    "{n} {}",
+                    s.manifest().map(|m| m.version.as_str()).unwrap_or("")
+                )
+            })
             .collect();
         printer.out(&format!(
             "{}: valid — {} checks, plugins: {}\n",
@@ -619,13 +768,23 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
         ));
         ExitStatus::Ready
     } else {
-        printer.err(&profile::diagnostic::render(&profile.source.display_name(), &profile.text, &diags));
+        printer.err(&profile::diagnostic::render(
+            &profile.source.display_name(),
+            &profile.text,
+            &diags,
+        ));
         ExitStatus::Unusable
     }
 }
 
 fn cmd_report(args: ReportArgs) -> ExitStatus {
-    let printer = Printer::new(args.common.quiet, args.common.verbose, args.common.no_color, true, args.format.is_machine());
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        args.format.is_machine(),
+    );
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
         Err(e) => {
@@ -659,7 +818,10 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
         match Format::from_path(o) {
             Some(f) => outputs.push((o.clone(), f)),
             None => {
-                printer.err(&format!("error: cannot tell the format of `{}` from its extension; use .json or .txt", o.display()));
+                printer.err(&format!(
+                    "error: cannot tell the format of `{}` from its extension; use .json or .txt",
+                    o.display()
+                ));
                 return ExitStatus::Unusable;
             }
         }
@@ -667,7 +829,11 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
     if let Err(code) = write_outputs(&report, &outputs, &printer) {
         return code;
     }
-    let style = render::Style { color: printer.color, verbose: printer.verbose, saved_to: None };
+    let style = render::Style {
+        color: printer.color,
+        verbose: printer.verbose,
+        saved_to: None,
+    };
     printer.out(&render::render(&report, args.format, &style));
     ExitStatus::Ready
 }

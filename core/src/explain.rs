@@ -15,7 +15,10 @@ pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String
                 let names: Vec<&str> = manifest.kinds.iter().map(|k| k.name.as_str()).collect();
                 let hint = crate::profile::diagnostic::did_you_mean(k, names.iter().copied())
                     .unwrap_or_else(|| format!("it provides: {}", names.join(", ")));
-                return Err(format!("plugin `{}` has no kind `{k}`; {hint}", manifest.name));
+                return Err(format!(
+                    "plugin `{}` has no kind `{k}`; {hint}",
+                    manifest.name
+                ));
             };
             explain_kind(&mut out, manifest, km);
         }
@@ -35,7 +38,11 @@ pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String
 }
 
 fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
-    match s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+    match s
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         Some(name) => root.get("$defs").and_then(|d| d.get(name)).unwrap_or(s),
         None => s,
     }
@@ -50,7 +57,12 @@ fn type_of(root: &Value, s: &Value) -> String {
                 None => "list".into(),
             },
             Value::String(t) => t.clone(),
-            Value::Array(ts) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join(" | "),
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect::<Vec<_>>()
+                .join(" | "),
             _ => "any".into(),
         };
     }
@@ -68,7 +80,11 @@ fn type_of(root: &Value, s: &Value) -> String {
         }
     }
     if let Some(Value::Array(e)) = s.get("enum") {
-        return e.iter().map(Value::to_string).collect::<Vec<_>>().join(" | ");
+        return e
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(" | ");
     }
     "any".into()
 }
@@ -91,14 +107,20 @@ fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest) {
     match root.get("properties").and_then(Value::as_object) {
         Some(props) if !props.is_empty() => {
             for (name, s) in props {
-                let req = if required.contains(&name.as_str()) { "required".to_string() } else {
+                let req = if required.contains(&name.as_str()) {
+                    "required".to_string()
+                } else {
                     match resolve(root, s).get("default").or_else(|| s.get("default")) {
                         Some(d) if !d.is_null() => format!("default {d}"),
                         _ => "optional".to_string(),
                     }
                 };
                 let _ = writeln!(out, "  {name} ({}, {req})", type_of(root, s));
-                if let Some(d) = s.get("description").or_else(|| resolve(root, s).get("description")).and_then(Value::as_str) {
+                if let Some(d) = s
+                    .get("description")
+                    .or_else(|| resolve(root, s).get("description"))
+                    .and_then(Value::as_str)
+                {
                     for line in d.lines() {
                         let _ = writeln!(out, "      {line}");
                     }
@@ -109,7 +131,10 @@ fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest) {
             let _ = writeln!(out, "  (none)");
         }
     }
-    let _ = writeln!(out, "\nEvery check also takes: id, title, severity (required | recommended | info), needs, timeout, fix, os.");
+    let _ = writeln!(
+        out,
+        "\nEvery check also takes: id, title, severity (required | recommended | info), needs, timeout, fix, os."
+    );
     if !km.example.is_empty() {
         let _ = writeln!(out, "\nExample:\n");
         for line in km.example.trim_end().lines() {

@@ -44,7 +44,9 @@ mod imp {
         if rc != 0 {
             return None;
         }
-        CStr::from_bytes_until_nul(&buf).ok().map(|c| c.to_string_lossy().into_owned())
+        CStr::from_bytes_until_nul(&buf)
+            .ok()
+            .map(|c| c.to_string_lossy().into_owned())
     }
 
     pub fn user_from_os() -> Option<String> {
@@ -65,14 +67,18 @@ mod imp {
             if libc::uname(&mut u) != 0 {
                 return None;
             }
-            CStr::from_ptr(u.release.as_ptr()).to_string_lossy().into_owned()
+            CStr::from_ptr(u.release.as_ptr())
+                .to_string_lossy()
+                .into_owned()
         };
         if cfg!(target_os = "linux") {
-            let pretty = std::fs::read_to_string("/etc/os-release").ok().and_then(|t| {
-                t.lines()
-                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-                    .map(|v| v.trim_matches('"').to_string())
-            });
+            let pretty = std::fs::read_to_string("/etc/os-release")
+                .ok()
+                .and_then(|t| {
+                    t.lines()
+                        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                        .map(|v| v.trim_matches('"').to_string())
+                });
             return Some(match pretty {
                 Some(p) => format!("{p} (kernel {release})"),
                 None => format!("kernel {release}"),
@@ -106,7 +112,10 @@ mod imp {
             if RtlGetVersion(&mut info) != 0 {
                 return None;
             }
-            Some(format!("{}.{}.{}", info.dwMajorVersion, info.dwMinorVersion, info.dwBuildNumber))
+            Some(format!(
+                "{}.{}.{}",
+                info.dwMajorVersion, info.dwMinorVersion, info.dwBuildNumber
+            ))
         }
     }
 }

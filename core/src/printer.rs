@@ -23,7 +23,13 @@ pub struct Printer {
 
 impl Printer {
     /// Settings from the flags and the environment.
-    pub fn new(quiet: bool, verbose: bool, no_color: bool, no_progress: bool, machine_on_stdout: bool) -> Printer {
+    pub fn new(
+        quiet: bool,
+        verbose: bool,
+        no_color: bool,
+        no_progress: bool,
+        machine_on_stdout: bool,
+    ) -> Printer {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
@@ -60,7 +66,11 @@ impl Printer {
 
     /// The observer that draws progress for a run, or a silent one.
     pub fn observer(&self) -> Arc<dyn Observer> {
-        if self.progress { Arc::new(Progress::new()) } else { Arc::new(Silent) }
+        if self.progress {
+            Arc::new(Progress::new())
+        } else {
+            Arc::new(Silent)
+        }
     }
 }
 
@@ -80,7 +90,11 @@ impl Progress {
                 .expect("valid template")
                 .progress_chars("█▉▊▋▌▍▎▏ "),
         );
-        Progress { multi, overall, running: Mutex::new(Vec::new()) }
+        Progress {
+            multi,
+            overall,
+            running: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -89,8 +103,12 @@ impl Observer for Progress {
         self.overall.set_length(total as u64);
     }
     fn started(&self, check: &Check) {
-        let bar = self.multi.insert_before(&self.overall, ProgressBar::new_spinner());
-        bar.set_style(ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"));
+        let bar = self
+            .multi
+            .insert_before(&self.overall, ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"),
+        );
         bar.set_message(check.title.clone());
         bar.enable_steady_tick(Duration::from_millis(100));
         if let Ok(mut r) = self.running.lock() {

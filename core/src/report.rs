@@ -235,7 +235,10 @@ pub fn root_causes(checks: &[CheckReport], needs: &BTreeMap<String, Vec<String>>
         .iter()
         .filter(|c| matches!(c.status, Status::Fail | Status::Error))
         .filter(|c| {
-            needs.get(&c.id).is_none_or(|ns| ns.iter().all(|n| status.get(n.as_str()) == Some(&Status::Pass)))
+            needs.get(&c.id).is_none_or(|ns| {
+                ns.iter()
+                    .all(|n| status.get(n.as_str()) == Some(&Status::Pass))
+            })
         })
         .collect();
     roots.sort_by_key(|c| c.severity);
@@ -278,7 +281,8 @@ mod tests {
     /// `READYCHECK_BLESS=1 cargo test -p readycheck report::tests::schema` and commit the file.
     #[test]
     fn schema_file_matches_the_types() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/report-v1.schema.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schemas/report-v1.schema.json");
         let generated = json_schema();
         if std::env::var_os("READYCHECK_BLESS").is_some() {
             std::fs::write(&path, &generated).unwrap();
@@ -295,10 +299,19 @@ mod tests {
         use Severity::*;
         use Status::*;
         assert_eq!(verdict(&[check("a", Required, Pass)]), Verdict::Ready);
-        assert_eq!(verdict(&[check("a", Required, Pass), check("b", Info, Fail)]), Verdict::Ready);
+        assert_eq!(
+            verdict(&[check("a", Required, Pass), check("b", Info, Fail)]),
+            Verdict::Ready
+        );
         assert_eq!(verdict(&[check("a", Required, Warn)]), Verdict::Degraded);
-        assert_eq!(verdict(&[check("a", Recommended, Error)]), Verdict::Degraded);
-        assert_eq!(verdict(&[check("a", Recommended, Fail), check("b", Required, Error)]), Verdict::NotReady);
+        assert_eq!(
+            verdict(&[check("a", Recommended, Error)]),
+            Verdict::Degraded
+        );
+        assert_eq!(
+            verdict(&[check("a", Recommended, Fail), check("b", Required, Error)]),
+            Verdict::NotReady
+        );
         assert_eq!(verdict(&[check("a", Required, Skip)]), Verdict::Ready);
     }
 

@@ -80,10 +80,19 @@ pub fn selected(profile: &Profile, options: &RunOptions) -> Vec<usize> {
         return (0..profile.checks.len()).collect();
     }
     let mut keep = BTreeSet::new();
-    let mut stack: Vec<usize> = options.only.iter().filter_map(|id| profile.check_index(id)).collect();
+    let mut stack: Vec<usize> = options
+        .only
+        .iter()
+        .filter_map(|id| profile.check_index(id))
+        .collect();
     while let Some(i) = stack.pop() {
         if keep.insert(i) {
-            stack.extend(profile.checks[i].needs.iter().filter_map(|n| profile.check_index(n)));
+            stack.extend(
+                profile.checks[i]
+                    .needs
+                    .iter()
+                    .filter_map(|n| profile.check_index(n)),
+            );
         }
     }
     keep.into_iter().collect()
@@ -106,7 +115,11 @@ pub fn run(
     let mut dependents: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut waiting: BTreeMap<usize, usize> = BTreeMap::new();
     for &i in &order {
-        let needs: Vec<usize> = profile.checks[i].needs.iter().filter_map(|n| profile.check_index(n)).collect();
+        let needs: Vec<usize> = profile.checks[i]
+            .needs
+            .iter()
+            .filter_map(|n| profile.check_index(n))
+            .collect();
         waiting.insert(i, needs.len());
         for n in needs {
             dependents.entry(n).or_default().push(i);
@@ -150,10 +163,10 @@ pub fn run(
 
     // Settles every check that can be decided now (skips, host errors) and queues the rest.
     let settle = |ready: &mut VecDeque<usize>,
-                      results: &mut Vec<Option<CheckReport>>,
-                      waiting: &mut BTreeMap<usize, usize>,
-                      running: &mut usize,
-                      finished: &mut usize| {
+                  results: &mut Vec<Option<CheckReport>>,
+                  waiting: &mut BTreeMap<usize, usize>,
+                  running: &mut usize,
+                  finished: &mut usize| {
         while let Some(i) = ready.pop_front() {
             let check = &profile.checks[i];
             let immediate = decide_without_running(profile, plugins, options, check, results);
@@ -172,7 +185,8 @@ pub fn run(
                     }
                 }
                 None => {
-                    let Some(PluginState::Ready { file, .. }) = plugins.states.get(&check.plugin) else {
+                    let Some(PluginState::Ready { file, .. }) = plugins.states.get(&check.plugin)
+                    else {
                         unreachable!("decide_without_running settles checks without a ready plugin")
                     };
                     let timeout = options.timeout.or(check.timeout).unwrap_or(profile.timeout);
@@ -186,13 +200,24 @@ pub fn run(
                     let request = serde_json::to_vec(&request).expect("requests serialise");
                     observer.started(check);
                     *running += 1;
-                    let _ = job_tx.send(Job { index: i, path: file.path.clone(), request, timeout });
+                    let _ = job_tx.send(Job {
+                        index: i,
+                        path: file.path.clone(),
+                        request,
+                        timeout,
+                    });
                 }
             }
         }
     };
 
-    settle(&mut ready, &mut results, &mut waiting, &mut running, &mut finished);
+    settle(
+        &mut ready,
+        &mut results,
+        &mut waiting,
+        &mut running,
+        &mut finished,
+    );
     while finished < order.len() {
         if INTERRUPTED.load(Ordering::SeqCst) {
             interrupted = true;
@@ -220,7 +245,13 @@ pub fn run(
                         }
                     }
                 }
-                settle(&mut ready, &mut results, &mut waiting, &mut running, &mut finished);
+                settle(
+                    &mut ready,
+                    &mut results,
+                    &mut waiting,
+                    &mut running,
+                    &mut finished,
+                );
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -245,7 +276,11 @@ pub fn run(
             })
         })
         .collect();
-    RunOutcome { checks, interrupted, deadline_passed }
+    RunOutcome {
+        checks,
+        interrupted,
+        deadline_passed,
+    }
 }
 
 /// Decides a check that needs no plugin call: `--skip`, not for this OS, a need that did not
@@ -259,7 +294,12 @@ fn decide_without_running(
 ) -> Option<CheckReport> {
     let os = std::env::consts::OS;
     if options.skip.iter().any(|s| s == &check.id) {
-        return Some(skip(check, "host.check.skipped_on_request", "skipped on request (--skip)".into(), None));
+        return Some(skip(
+            check,
+            "host.check.skipped_on_request",
+            "skipped on request (--skip)".into(),
+            None,
+        ));
     }
     if let Some(list) = &check.os {
         if !list.iter().any(|o| o == os) {
@@ -284,17 +324,34 @@ fn decide_without_running(
         .collect();
     if !failed.is_empty() {
         let summary = format!("not checked because {} did not pass", failed.join(", "));
-        return Some(skip(check, "host.check.needs_not_passed", summary, Some(failed)));
+        return Some(skip(
+            check,
+            "host.check.needs_not_passed",
+            summary,
+            Some(failed),
+        ));
     }
     match plugins.states.get(&check.plugin) {
         Some(PluginState::Ready { manifest, .. }) => {
-            let kind_os = manifest.kind(&check.kind).and_then(|k| k.os.clone()).unwrap_or_default();
-            let supported = if kind_os.is_empty() { &manifest.os } else { &kind_os };
+            let kind_os = manifest
+                .kind(&check.kind)
+                .and_then(|k| k.os.clone())
+                .unwrap_or_default();
+            let supported = if kind_os.is_empty() {
+                &manifest.os
+            } else {
+                &kind_os
+            };
             if !supported.is_empty() && !supported.iter().any(|o| o == os) {
                 return Some(skip(
                     check,
                     "host.check.not_for_this_os",
-                    format!("{}/{} cannot check this on {os} (supported: {})", check.plugin, check.kind, supported.join(", ")),
+                    format!(
+                        "{}/{} cannot check this on {os} (supported: {})",
+                        check.plugin,
+                        check.kind,
+                        supported.join(", ")
+                    ),
                     None,
                 ));
             }
@@ -309,11 +366,19 @@ fn decide_without_running(
         Some(PluginState::Broken { file, error }) => Some(host_error(
             check,
             error.cause(),
-            format!("plugin `{}` could not start: {}", check.plugin, error.message()),
+            format!(
+                "plugin `{}` could not start: {}",
+                check.plugin,
+                error.message()
+            ),
             Some(format!("file: {}", file.path.display())),
         )),
         Some(PluginState::Missing) | None => {
-            let searched: Vec<String> = plugins.search_path.iter().map(|p| p.display().to_string()).collect();
+            let searched: Vec<String> = plugins
+                .search_path
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             Some(host_error(
                 check,
                 Cause::PluginMissing,
@@ -358,13 +423,20 @@ fn host_error(check: &Check, cause: Cause, summary: String, detail: Option<Strin
     let mut r = base(check, Status::Error, cause.code(), summary);
     r.cause = Some(cause);
     r.detail = Some(match detail {
-        Some(d) => format!("{d}. The check itself could not run; send this report to the helpdesk."),
+        Some(d) => {
+            format!("{d}. The check itself could not run; send this report to the helpdesk.")
+        }
         None => "The check itself could not run; send this report to the helpdesk.".to_string(),
     });
     r
 }
 
-fn from_result(profile: &Profile, check: &Check, result: Result<CheckResult, CallError>, took: Duration) -> CheckReport {
+fn from_result(
+    profile: &Profile,
+    check: &Check,
+    result: Result<CheckResult, CallError>,
+    took: Duration,
+) -> CheckReport {
     let _ = profile;
     let mut r = match result {
         Ok(res) => {

@@ -15,7 +15,11 @@ fn the_embedded_default_runs_without_network_and_says_so() {
     let text = stdout(&out);
     // CI machines have no internet: the verdict must say not ready, and name the DNS/internet.
     let code = out.status.code().unwrap();
-    assert!(code == 0 || code == 2, "exit {code}\n{text}\n{}", stderr(&out));
+    assert!(
+        code == 0 || code == 2,
+        "exit {code}\n{text}\n{}",
+        stderr(&out)
+    );
     assert!(text.contains("Home office — basic readiness"), "{text}");
     if code == 2 {
         assert!(text.contains("NOT READY"), "{text}");
@@ -40,11 +44,15 @@ fn json_on_stdout_is_the_report_and_nothing_else() {
     );
     let out = env.run(&["run", "-p", p.to_str().unwrap(), "-f", "json", "--no-save"]);
     assert_eq!(out.status.code(), Some(1), "degraded: {}", stderr(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON report");
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON report");
     assert_valid_report(&report);
     assert_eq!(report["verdict"], "degraded");
     assert_eq!(check(&report, "b")["fix"], "Do the thing.");
-    assert!(check(&report, "a").get("fix").is_none(), "fix texts only for checks that did not pass");
+    assert!(
+        check(&report, "a").get("fix").is_none(),
+        "fix texts only for checks that did not pass"
+    );
 }
 
 #[test]
@@ -57,7 +65,10 @@ fn profile_mistakes_are_all_listed_with_file_line_column_and_suggestions() {
     let out = env.run(&["validate", p.to_str().unwrap()]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("unknown key `tagret` for network/tcp"), "{err}");
+    assert!(
+        err.contains("unknown key `tagret` for network/tcp"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `target`?"), "{err}");
     assert!(err.contains("missing required parameter `target`"), "{err}");
     assert!(err.contains("plugin `network` has no kind `dsn`"), "{err}");
@@ -77,12 +88,24 @@ fn profile_mistakes_are_all_listed_with_file_line_column_and_suggestions() {
 #[test]
 fn validate_accepts_a_good_profile_and_reports_plugin_problems() {
     let env = Env::new();
-    let good = env.profile("good.toml", &head("[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\ntarget = \"127.0.0.1:1\""));
+    let good = env.profile(
+        "good.toml",
+        &head(
+            "[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\ntarget = \"127.0.0.1:1\"",
+        ),
+    );
     let out = env.run(&["validate", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("valid — 1 checks"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("valid — 1 checks"),
+        "{}",
+        stdout(&out)
+    );
 
-    let missing = env.profile("missing.toml", &head("[[check]]\nid = \"a\"\nplugin = \"nosuch\"\nkind = \"x\""));
+    let missing = env.profile(
+        "missing.toml",
+        &head("[[check]]\nid = \"a\"\nplugin = \"nosuch\"\nkind = \"x\""),
+    );
     let out = env.run(&["validate", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
@@ -96,24 +119,47 @@ fn a_saved_report_re_renders_as_text() {
     let p = env.profile("p.toml", &head("[[check]]\nid = \"crash\"\nplugin = \"misbehave\"\nkind = \"segfault\"\ntitle = \"Crashing check\""));
     let json = env.dir.path().join("r.json");
     let txt = env.dir.path().join("r.txt");
-    let out = env.run(&["run", "-p", p.to_str().unwrap(), "-o", json.to_str().unwrap(), "-o", txt.to_str().unwrap(), "--no-save"]);
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "-o",
+        json.to_str().unwrap(),
+        "-o",
+        txt.to_str().unwrap(),
+        "--no-save",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(std::fs::read_to_string(&txt).unwrap().contains("Crashing check"));
+    assert!(
+        std::fs::read_to_string(&txt)
+            .unwrap()
+            .contains("Crashing check")
+    );
     let out = env.run(&["report", json.to_str().unwrap(), "-f", "text"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("NOT READY") && text.contains("SIGSEGV") && text.contains("☠ crash"), "{text}");
+    assert!(
+        text.contains("NOT READY") && text.contains("SIGSEGV") && text.contains("☠ crash"),
+        "{text}"
+    );
 
     std::fs::write(&json, "{\"schema\": \"something/else\"}").unwrap();
     let out = env.run(&["report", json.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("not a readycheck v1 report"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a readycheck v1 report"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn unknown_flags_output_extensions_and_ids_exit_3() {
     let env = Env::new();
-    let p = env.profile("p.toml", &head("[[check]]\nid = \"alpha\"\nplugin = \"misbehave\"\nkind = \"ok\""));
+    let p = env.profile(
+        "p.toml",
+        &head("[[check]]\nid = \"alpha\"\nplugin = \"misbehave\"\nkind = \"ok\""),
+    );
     let ps = p.to_str().unwrap();
     assert_eq!(env.run(&["run", "--frobnicate"]).status.code(), Some(3));
     let out = env.run(&["run", "-p", ps, "-o", "report.docx"]);
@@ -121,7 +167,11 @@ fn unknown_flags_output_extensions_and_ids_exit_3() {
     assert!(stderr(&out).contains("report.docx"));
     let out = env.run(&["run", "-p", ps, "--only", "alpah"]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("did you mean `alpha`?"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `alpha`?"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.run(&["--help"]).status.code(), Some(0));
 }
 
@@ -132,11 +182,34 @@ fn only_and_skip_select_checks_and_needs_come_along() {
         "p.toml",
         &head("[[check]]\nid = \"base\"\nplugin = \"misbehave\"\nkind = \"ok\"\n[[check]]\nid = \"top\"\nplugin = \"misbehave\"\nkind = \"ok\"\nneeds = [\"base\"]\n[[check]]\nid = \"other\"\nplugin = \"misbehave\"\nkind = \"ok\""),
     );
-    let out = env.run(&["run", "-p", p.to_str().unwrap(), "--only", "top", "-f", "json", "--no-save"]);
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--only",
+        "top",
+        "-f",
+        "json",
+        "--no-save",
+    ]);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = r["checks"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec!["base", "top"]);
-    let out = env.run(&["run", "-p", p.to_str().unwrap(), "--skip", "base", "-f", "json", "--no-save"]);
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--skip",
+        "base",
+        "-f",
+        "json",
+        "--no-save",
+    ]);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(check(&r, "base")["code"], "host.check.skipped_on_request");
     assert_eq!(check(&r, "top")["status"], "skip");
@@ -151,12 +224,30 @@ fn the_run_deadline_ends_slow_checks_and_keeps_the_others() {
         &head("[[check]]\nid = \"quick\"\nplugin = \"misbehave\"\nkind = \"ok\"\n[[check]]\nid = \"slow\"\nplugin = \"misbehave\"\nkind = \"sleep\"\nms = 20000\ntimeout = \"30s\""),
     );
     let t0 = Instant::now();
-    let out = env.run(&["run", "-p", p.to_str().unwrap(), "--deadline", "1s", "-f", "json", "--no-save"]);
-    assert!(t0.elapsed() < Duration::from_secs(15), "the deadline was not enforced");
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--deadline",
+        "1s",
+        "-f",
+        "json",
+        "--no-save",
+    ]);
+    assert!(
+        t0.elapsed() < Duration::from_secs(15),
+        "the deadline was not enforced"
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(check(&r, "quick")["status"], "pass");
     assert_eq!(check(&r, "slow")["cause"], "interrupted");
-    assert!(check(&r, "slow")["summary"].as_str().unwrap().contains("deadline"), "{r:#}");
+    assert!(
+        check(&r, "slow")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("deadline"),
+        "{r:#}"
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -175,7 +266,15 @@ fn ctrl_c_writes_the_report_with_unfinished_checks_interrupted() {
     let json = env.dir.path().join("r.json");
     let mut child = env
         .cmd()
-        .args(["run", "-p", p.to_str().unwrap(), "-o", json.to_str().unwrap(), "--no-save", "--plugin-dir"])
+        .args([
+            "run",
+            "-p",
+            p.to_str().unwrap(),
+            "-o",
+            json.to_str().unwrap(),
+            "--no-save",
+            "--plugin-dir",
+        ])
         .arg(&env.plugins)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -188,14 +287,20 @@ fn ctrl_c_writes_the_report_with_unfinished_checks_interrupted() {
     }
     assert!(pid_file.exists(), "the hanging check never started");
     std::thread::sleep(Duration::from_millis(50));
-    let rc = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let rc = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(rc.success());
     let t1 = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t1.elapsed() < Duration::from_secs(20), "readycheck did not stop after Ctrl-C");
+        assert!(
+            t1.elapsed() < Duration::from_secs(20),
+            "readycheck did not stop after Ctrl-C"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(2));
@@ -203,9 +308,16 @@ fn ctrl_c_writes_the_report_with_unfinished_checks_interrupted() {
     assert_valid_report(&r);
     assert_eq!(check(&r, "quick")["status"], "pass");
     assert_eq!(check(&r, "stuck")["cause"], "interrupted");
-    let gc: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let gc: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let stat = std::fs::read_to_string(format!("/proc/{gc}/stat")).unwrap_or_default();
-    assert!(stat.is_empty() || stat.contains(") Z"), "grandchild survived Ctrl-C: {stat}");
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "grandchild survived Ctrl-C: {stat}"
+    );
 }
 
 #[test]
@@ -225,7 +337,12 @@ fn plugins_lists_what_was_found_and_why_a_file_was_refused() {
     let network = plugins.iter().find(|p| p["name"] == "network").unwrap();
     assert_eq!(network["trusted"], true);
     assert_eq!(network["abi"], 1);
-    assert!(network["kinds"].as_array().unwrap().contains(&serde_json::json!("tcp")));
+    assert!(
+        network["kinds"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("tcp"))
+    );
     assert_eq!(network["sha256"].as_str().unwrap().len(), 64);
     #[cfg(unix)]
     {

@@ -9,11 +9,17 @@ use std::sync::OnceLock;
 /// `target/debug` (or `release`) of this workspace, found from the test executable.
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe path");
-    exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .to_path_buf()
 }
 
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 /// Builds the host, the network plugin and the corpus plugin (a no-op when up to date).
@@ -22,13 +28,24 @@ pub fn build_once() {
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(workspace())
-            .args(["build", "--quiet", "-p", "readycheck", "-p", "readycheck-network", "-p", "readycheck-corpus"]);
+        cmd.current_dir(workspace()).args([
+            "build",
+            "--quiet",
+            "-p",
+            "readycheck",
+            "-p",
+            "readycheck-network",
+            "-p",
+            "readycheck-corpus",
+        ]);
         if target_dir().file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build of the binary and plugins failed");
+        assert!(
+            status.success(),
+            "cargo build of the binary and plugins failed"
+        );
     });
 }
 
@@ -39,7 +56,11 @@ pub fn bin() -> PathBuf {
 
 /// File name of plugin `name` on this OS.
 pub fn lib_name(name: &str) -> String {
-    format!("{}readycheck_{name}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+    format!(
+        "{}readycheck_{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
 }
 
 /// A private directory with plugins, profiles and a data dir.
@@ -90,7 +111,13 @@ impl Env {
     }
 
     /// Compiles `tests/corpus/c/<src>` into the shared library `out`.
-    pub fn compile_c_to(&self, out: &Path, src: &str, name: &str, extra: &[&str]) -> Option<PathBuf> {
+    pub fn compile_c_to(
+        &self,
+        out: &Path,
+        src: &str,
+        name: &str,
+        extra: &[&str],
+    ) -> Option<PathBuf> {
         let out = out.to_path_buf();
         let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
         let status = Command::new(&cc)
@@ -154,7 +181,8 @@ pub fn stderr(o: &Output) -> String {
 
 /// The report JSON schema committed in the repository, compiled.
 pub fn report_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(workspace().join("schemas/report-v1.schema.json")).expect("schema file");
+    let text = std::fs::read_to_string(workspace().join("schemas/report-v1.schema.json"))
+        .expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
@@ -162,8 +190,15 @@ pub fn report_validator() -> jsonschema::Validator {
 /// Asserts that `report` is valid against the committed schema, listing every violation.
 pub fn assert_valid_report(report: &serde_json::Value) {
     let v = report_validator();
-    let errors: Vec<String> = v.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "report does not match schemas/report-v1.schema.json:\n{}", errors.join("\n"));
+    let errors: Vec<String> = v
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match schemas/report-v1.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// The check with `id` in a report.

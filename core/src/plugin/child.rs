@@ -24,7 +24,11 @@ pub fn main(mode: &str, path: &Path) -> ! {
     let request = if mode == "run" {
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-            finish(&mut channel, tag::LOAD_FAILED, format!("could not read the request: {e}").as_bytes());
+            finish(
+                &mut channel,
+                tag::LOAD_FAILED,
+                format!("could not read the request: {e}").as_bytes(),
+            );
         }
         Some(buf)
     } else {
@@ -78,7 +82,9 @@ fn exit_now() -> ! {
 fn take_result_channel() -> std::fs::File {
     use std::os::windows::io::FromRawHandle;
     use windows_sys::Win32::Foundation::{DUPLICATE_SAME_ACCESS, HANDLE};
-    use windows_sys::Win32::System::Console::{GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE, SetStdHandle};
+    use windows_sys::Win32::System::Console::{
+        GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE, SetStdHandle,
+    };
     use windows_sys::Win32::System::Threading::GetCurrentProcess;
     // SAFETY: Win32 calls on this process's own standard handles.
     unsafe {
@@ -87,7 +93,16 @@ fn take_result_channel() -> std::fs::File {
         let mut private: HANDLE = std::ptr::null_mut();
         let proc = GetCurrentProcess();
         // A non-inheritable duplicate: grandchildren the plugin starts do not get the channel.
-        if windows_sys::Win32::Foundation::DuplicateHandle(proc, out, proc, &mut private, 0, 0, DUPLICATE_SAME_ACCESS) == 0 {
+        if windows_sys::Win32::Foundation::DuplicateHandle(
+            proc,
+            out,
+            proc,
+            &mut private,
+            0,
+            0,
+            DUPLICATE_SAME_ACCESS,
+        ) == 0
+        {
             private = out;
         }
         SetStdHandle(STD_OUTPUT_HANDLE, err);

@@ -26,23 +26,37 @@ pub fn file_name(name: &str) -> String {
 
 /// The plugin name of a file name, if it follows the convention.
 pub fn plugin_name(file_name: &str) -> Option<&str> {
-    let name = file_name.strip_prefix(PREFIX)?.strip_prefix("readycheck_")?.strip_suffix(SUFFIX)?;
-    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then_some(name)
+    let name = file_name
+        .strip_prefix(PREFIX)?
+        .strip_prefix("readycheck_")?
+        .strip_suffix(SUFFIX)?;
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(name)
 }
 
 /// The OS's system plugin directory.
 pub fn system_dir() -> Option<PathBuf> {
     if cfg!(windows) {
-        std::env::var_os("ProgramFiles").map(|p| PathBuf::from(p).join("readycheck").join("plugins"))
+        std::env::var_os("ProgramFiles")
+            .map(|p| PathBuf::from(p).join("readycheck").join("plugins"))
     } else if cfg!(target_os = "macos") {
-        Some(PathBuf::from("/Library/Application Support/readycheck/plugins"))
+        Some(PathBuf::from(
+            "/Library/Application Support/readycheck/plugins",
+        ))
     } else {
         Some(PathBuf::from("/usr/lib/readycheck/plugins"))
     }
 }
 
 /// The ordered search path.
-pub fn search_path(cli_dirs: &[PathBuf], profile_dirs: &[PathBuf], exe_dir: Option<&Path>) -> Vec<PathBuf> {
+pub fn search_path(
+    cli_dirs: &[PathBuf],
+    profile_dirs: &[PathBuf],
+    exe_dir: Option<&Path>,
+) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = cli_dirs.to_vec();
     if let Some(env) = std::env::var_os("READYCHECK_PLUGIN_PATH") {
         dirs.extend(std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()));
@@ -79,7 +93,9 @@ pub struct PluginFile {
 pub fn scan(dirs: &[PathBuf], pins: &BTreeMap<String, String>) -> BTreeMap<String, PluginFile> {
     let mut found: BTreeMap<String, PluginFile> = BTreeMap::new();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         let mut names: Vec<(String, PathBuf)> = entries
             .flatten()
             .filter_map(|e| {
@@ -102,13 +118,23 @@ pub fn scan(dirs: &[PathBuf], pins: &BTreeMap<String, String>) -> BTreeMap<Strin
 pub fn examine(name: &str, path: &Path, pins: &BTreeMap<String, String>) -> PluginFile {
     let (sha256, read_err) = match std::fs::read(path) {
         Ok(bytes) => (crate::profile::hex_sha256(&bytes), None),
-        Err(e) => (String::new(), Some(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => (
+            String::new(),
+            Some(format!("cannot read {}: {e}", path.display())),
+        ),
     };
     let trust = match read_err {
         Some(e) => Err(e),
-        None => trust::check_file(path).and_then(|()| trust::check_pin(name, &sha256, pins.get(name))),
+        None => {
+            trust::check_file(path).and_then(|()| trust::check_pin(name, &sha256, pins.get(name)))
+        }
     };
-    PluginFile { name: name.to_string(), path: path.to_path_buf(), sha256, trust }
+    PluginFile {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        sha256,
+        trust,
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,10 @@ fn active() -> &'static Mutex<Vec<(u64, Arc<Group>)>> {
 /// Kills every running plugin call and makes new ones fail as interrupted.
 pub fn stop_all() {
     STOPPING.store(true, Ordering::SeqCst);
-    let groups: Vec<Arc<Group>> = active().lock().map(|a| a.iter().map(|(_, g)| g.clone()).collect()).unwrap_or_default();
+    let groups: Vec<Arc<Group>> = active()
+        .lock()
+        .map(|a| a.iter().map(|(_, g)| g.clone()).collect())
+        .unwrap_or_default();
     for g in groups {
         g.kill();
     }
@@ -53,14 +56,23 @@ const DRAIN_GRACE: Duration = Duration::from_millis(500);
 impl Isolation {
     /// The running executable.
     pub fn current() -> std::io::Result<Isolation> {
-        Ok(Isolation { exe: std::env::current_exe()? })
+        Ok(Isolation {
+            exe: std::env::current_exe()?,
+        })
     }
 
     /// Calls `plugin` in a child with `timeout`; returns the plugin's output bytes (not yet
     /// parsed) or why there are none.
-    pub fn call(&self, plugin: &Path, call: &Call, timeout: Duration) -> Result<Vec<u8>, CallError> {
+    pub fn call(
+        &self,
+        plugin: &Path,
+        call: &Call,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, CallError> {
         if stopping() {
-            return Err(CallError::Interrupted("the run was stopped before this check started".into()));
+            return Err(CallError::Interrupted(
+                "the run was stopped before this check started".into(),
+            ));
         }
         let mode = match call {
             Call::Describe => "describe",
@@ -75,9 +87,12 @@ impl Isolation {
             .stderr(Stdio::piped());
         platform::prepare(&mut cmd);
         let started = Instant::now();
-        let child = cmd
-            .spawn()
-            .map_err(|e| CallError::LoadFailed(format!("could not start the plugin host process {}: {e}", self.exe.display())))?;
+        let child = cmd.spawn().map_err(|e| {
+            CallError::LoadFailed(format!(
+                "could not start the plugin host process {}: {e}",
+                self.exe.display()
+            ))
+        })?;
         let group = Arc::new(platform::Group::attach(&child));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut a) = active().lock() {
@@ -140,8 +155,8 @@ impl Isolation {
                     .unwrap_or_else(|_| Err(std::io::Error::other("the waiting thread ended")))
             }
         };
-        let status: ExitStatus =
-            waited.map_err(|e| CallError::Crashed(format!("lost track of the plugin process: {e}")))?;
+        let status: ExitStatus = waited
+            .map_err(|e| CallError::Crashed(format!("lost track of the plugin process: {e}")))?;
         group.kill();
         let stderr_tail = err_rx.recv_timeout(DRAIN_GRACE).unwrap_or_default();
         let out = out_rx.recv_timeout(DRAIN_GRACE);
@@ -153,7 +168,9 @@ impl Isolation {
             )));
         }
         if stopping() && !status.success() {
-            return Err(CallError::Interrupted("the run was stopped (Ctrl-C or the run's deadline) while this check ran".into()));
+            return Err(CallError::Interrupted(
+                "the run was stopped (Ctrl-C or the run's deadline) while this check ran".into(),
+            ));
         }
         let Ok((bytes, overflow)) = out else {
             return Err(CallError::InvalidOutput(
@@ -164,11 +181,16 @@ impl Isolation {
             return Err(CallError::Crashed(with_stderr(crash, &stderr_tail)));
         }
         if overflow {
-            return Err(CallError::InvalidOutput(format!("the plugin wrote more than the {OUTPUT_CAP} byte limit")));
+            return Err(CallError::InvalidOutput(format!(
+                "the plugin wrote more than the {OUTPUT_CAP} byte limit"
+            )));
         }
         let Some(nl) = bytes.iter().position(|&b| b == b'\n') else {
             return Err(CallError::Crashed(with_stderr(
-                format!("the plugin process ended ({}) without answering", describe_status(&status)),
+                format!(
+                    "the plugin process ended ({}) without answering",
+                    describe_status(&status)
+                ),
                 &stderr_tail,
             )));
         };
@@ -180,13 +202,18 @@ impl Isolation {
             tag::ABI_MISMATCH => Err(CallError::AbiMismatch(text())),
             tag::LOAD_FAILED => Err(CallError::LoadFailed(text())),
             tag::INVALID_OUTPUT => Err(CallError::InvalidOutput(text())),
-            other => Err(CallError::InvalidOutput(format!("unexpected answer from the plugin host: {other:?}"))),
+            other => Err(CallError::InvalidOutput(format!(
+                "unexpected answer from the plugin host: {other:?}"
+            ))),
         }
     }
 }
 
 fn with_stderr(msg: String, stderr_tail: &str) -> String {
-    let last: Vec<&str> = stderr_tail.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last: Vec<&str> = stderr_tail
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     match last.last() {
         Some(line) => format!("{msg}; its last words: {}", line.trim()),
         None => msg,
@@ -270,7 +297,9 @@ mod platform {
 
     impl Group {
         pub fn attach(child: &Child) -> Group {
-            Group { pgid: child.id() as libc::pid_t }
+            Group {
+                pgid: child.id() as libc::pid_t,
+            }
         }
 
         pub fn kill(&self) {
@@ -301,7 +330,9 @@ mod platform {
     }
 
     pub fn crash_description(status: &ExitStatus) -> Option<String> {
-        status.signal().map(|sig| format!("the plugin crashed: killed by {}", signal_name(sig)))
+        status
+            .signal()
+            .map(|sig| format!("the plugin crashed: killed by {}", signal_name(sig)))
     }
 }
 
@@ -313,8 +344,9 @@ mod platform {
 
     use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
     use windows_sys::Win32::System::JobObjects::{
-        AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
-        JobObjectExtendedLimitInformation, SetInformationJobObject, TerminateJobObject,
+        AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation,
+        SetInformationJobObject, TerminateJobObject,
     };
     use windows_sys::Win32::System::Threading::{CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW};
 

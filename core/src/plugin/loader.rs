@@ -7,8 +7,8 @@ use std::ffi::{CStr, c_void};
 use std::path::Path;
 
 use readycheck_sdk::abi::{
-    ABI_VERSION, AbiVersionFn, OK, PLUGIN_ERROR, PluginTableV1, PluginV1Fn, SYMBOL_ABI_VERSION, SYMBOL_PLUGIN_V1,
-    TABLE_V1_SIZE,
+    ABI_VERSION, AbiVersionFn, OK, PLUGIN_ERROR, PluginTableV1, PluginV1Fn, SYMBOL_ABI_VERSION,
+    SYMBOL_PLUGIN_V1, TABLE_V1_SIZE,
 };
 
 use super::{CallError, OUTPUT_CAP};
@@ -23,15 +23,21 @@ pub struct LoadedPlugin {
 pub fn load(path: &Path) -> Result<LoadedPlugin, CallError> {
     // SAFETY: loading a library runs its initialisers. The host decided trust (search path,
     // ownership, pins) before this process was started for this file.
-    let lib = unsafe { libloading::Library::new(path) }
-        .map_err(|e| CallError::LoadFailed(format!("cannot load {}: {}", path.display(), error_chain(&e))))?;
-    // SAFETY: the symbol's type is fixed by the ABI (`uint32_t readycheck_abi_version(void)`).
-    let abi: libloading::Symbol<AbiVersionFn> = unsafe { lib.get(SYMBOL_ABI_VERSION) }.map_err(|_| {
-        CallError::AbiMismatch(format!(
-            "{} does not export readycheck_abi_version: it is not a readycheck plugin",
-            path.display()
+    let lib = unsafe { libloading::Library::new(path) }.map_err(|e| {
+        CallError::LoadFailed(format!(
+            "cannot load {}: {}",
+            path.display(),
+            error_chain(&e)
         ))
     })?;
+    // SAFETY: the symbol's type is fixed by the ABI (`uint32_t readycheck_abi_version(void)`).
+    let abi: libloading::Symbol<AbiVersionFn> =
+        unsafe { lib.get(SYMBOL_ABI_VERSION) }.map_err(|_| {
+            CallError::AbiMismatch(format!(
+                "{} does not export readycheck_abi_version: it is not a readycheck plugin",
+                path.display()
+            ))
+        })?;
     // SAFETY: calling a `uint32_t (void)` function as the ABI defines it.
     let version = unsafe { abi() };
     if version != ABI_VERSION {
@@ -40,12 +46,19 @@ pub fn load(path: &Path) -> Result<LoadedPlugin, CallError> {
         )));
     }
     // SAFETY: the symbol's type is fixed by the ABI.
-    let get_table: libloading::Symbol<PluginV1Fn> = unsafe { lib.get(SYMBOL_PLUGIN_V1) }
-        .map_err(|_| CallError::AbiMismatch(format!("{} does not export readycheck_plugin_v1", path.display())))?;
+    let get_table: libloading::Symbol<PluginV1Fn> =
+        unsafe { lib.get(SYMBOL_PLUGIN_V1) }.map_err(|_| {
+            CallError::AbiMismatch(format!(
+                "{} does not export readycheck_plugin_v1",
+                path.display()
+            ))
+        })?;
     // SAFETY: ABI call; the returned pointer has static lifetime by contract.
     let ptr = unsafe { get_table() };
     if ptr.is_null() {
-        return Err(CallError::AbiMismatch("readycheck_plugin_v1 returned no table".into()));
+        return Err(CallError::AbiMismatch(
+            "readycheck_plugin_v1 returned no table".into(),
+        ));
     }
     // SAFETY: non-null, and the table is static for the life of the library, which is never
     // unloaded (the `Library` is forgotten below).
@@ -106,7 +119,10 @@ impl LoadedPlugin {
 
     /// Calls `describe` or `run`.
     pub fn call(&self, request: Option<&[u8]>) -> RawOutcome {
-        let mut buf = SinkBuffer { bytes: Vec::new(), total: 0 };
+        let mut buf = SinkBuffer {
+            bytes: Vec::new(),
+            total: 0,
+        };
         let ctx = &mut buf as *mut SinkBuffer as *mut c_void;
         let code = match request {
             // SAFETY: ABI call with a valid sink and its context, both live for the call.
@@ -114,7 +130,11 @@ impl LoadedPlugin {
             // SAFETY: `req` is borrowed for the call; sink/ctx as above.
             Some(req) => unsafe { (self.table.run)(req.as_ptr(), req.len(), ctx, sink) },
         };
-        RawOutcome { code, bytes: buf.bytes, total: buf.total }
+        RawOutcome {
+            code,
+            bytes: buf.bytes,
+            total: buf.total,
+        }
     }
 
     /// Calls and turns the outcome into output bytes or an error (used in-process).
@@ -132,7 +152,8 @@ pub fn classify(out: RawOutcome) -> Result<Vec<u8>, CallError> {
         ))),
         OK => Ok(out.bytes),
         PLUGIN_ERROR => {
-            let mut msg = String::from_utf8_lossy(&out.bytes[..out.bytes.len().min(4096)]).into_owned();
+            let mut msg =
+                String::from_utf8_lossy(&out.bytes[..out.bytes.len().min(4096)]).into_owned();
             if msg.trim().is_empty() {
                 msg = "the plugin reported an error without a message".into();
             }

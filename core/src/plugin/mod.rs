@@ -69,7 +69,10 @@ pub enum Call {
 }
 
 /// Checks that `bytes` are UTF-8 JSON of type `T` within the size cap.
-pub fn parse_output<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, CallError> {
+pub fn parse_output<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, CallError> {
     if bytes.len() > OUTPUT_CAP {
         return Err(CallError::InvalidOutput(format!(
             "the plugin's {what} is {} bytes, over the {} byte limit",
@@ -78,10 +81,16 @@ pub fn parse_output<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) ->
         )));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        CallError::InvalidOutput(format!("the plugin's {what} is not UTF-8 (bad byte at offset {})", e.valid_up_to()))
+        CallError::InvalidOutput(format!(
+            "the plugin's {what} is not UTF-8 (bad byte at offset {})",
+            e.valid_up_to()
+        ))
     })?;
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| CallError::InvalidOutput(format!("the plugin's {what} is not JSON: {e}")))?;
-    serde_json::from_value(value)
-        .map_err(|e| CallError::InvalidOutput(format!("the plugin's {what} does not follow the ABI's format: {e}")))
+    serde_json::from_value(value).map_err(|e| {
+        CallError::InvalidOutput(format!(
+            "the plugin's {what} does not follow the ABI's format: {e}"
+        ))
+    })
 }

@@ -29,10 +29,13 @@ impl Backend {
         match self {
             Backend::Isolated(iso) => iso.call(path, call, timeout),
             Backend::InProcess => {
-                static LOADED: OnceLock<Mutex<HashMap<PathBuf, loader::LoadedPlugin>>> = OnceLock::new();
+                static LOADED: OnceLock<Mutex<HashMap<PathBuf, loader::LoadedPlugin>>> =
+                    OnceLock::new();
                 let map = LOADED.get_or_init(Default::default);
                 let plugin = {
-                    let mut m = map.lock().map_err(|_| CallError::Crashed("plugin table poisoned".into()))?;
+                    let mut m = map
+                        .lock()
+                        .map_err(|_| CallError::Crashed("plugin table poisoned".into()))?;
                     match m.get(path) {
                         Some(p) => *p,
                         None => {
@@ -55,18 +58,27 @@ impl Backend {
 /// Where one plugin stands.
 #[derive(Debug, Clone)]
 pub enum PluginState {
-    Ready { file: PluginFile, manifest: Manifest },
-    Refused { file: PluginFile, reason: String },
-    Broken { file: PluginFile, error: CallError },
+    Ready {
+        file: PluginFile,
+        manifest: Manifest,
+    },
+    Refused {
+        file: PluginFile,
+        reason: String,
+    },
+    Broken {
+        file: PluginFile,
+        error: CallError,
+    },
     Missing,
 }
 
 impl PluginState {
     pub fn file(&self) -> Option<&PluginFile> {
         match self {
-            PluginState::Ready { file, .. } | PluginState::Refused { file, .. } | PluginState::Broken { file, .. } => {
-                Some(file)
-            }
+            PluginState::Ready { file, .. }
+            | PluginState::Refused { file, .. }
+            | PluginState::Broken { file, .. } => Some(file),
             PluginState::Missing => None,
         }
     }
@@ -88,7 +100,10 @@ pub struct Plugins {
 impl Plugins {
     /// Manifests of the ready plugins, by name.
     pub fn manifests(&self) -> BTreeMap<String, Manifest> {
-        self.states.iter().filter_map(|(n, s)| s.manifest().map(|m| (n.clone(), m.clone()))).collect()
+        self.states
+            .iter()
+            .filter_map(|(n, s)| s.manifest().map(|m| (n.clone(), m.clone())))
+            .collect()
     }
 }
 
@@ -134,7 +149,10 @@ pub fn resolve(
             }
         }
     });
-    Plugins { search_path, states }
+    Plugins {
+        search_path,
+        states,
+    }
 }
 
 fn describe(backend: &Backend, name: &str, file: PluginFile, timeout: Duration) -> PluginState {

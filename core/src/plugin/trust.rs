@@ -33,8 +33,10 @@ mod imp {
     }
 
     pub fn check_file(path: &Path) -> Result<(), String> {
-        let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
-        let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read {}: {e}", real.display()))?;
+        let real = std::fs::canonicalize(path)
+            .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+        let meta =
+            std::fs::metadata(&real).map_err(|e| format!("cannot read {}: {e}", real.display()))?;
         if !meta.is_file() {
             return Err(format!("{} is not a regular file", real.display()));
         }
@@ -56,7 +58,8 @@ mod imp {
         let mut first = true;
         let mut dir = real.parent();
         while let Some(d) = dir {
-            let m = std::fs::metadata(d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+            let m =
+                std::fs::metadata(d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
             let sticky = m.mode() & 0o1000 != 0;
             if m.mode() & 0o022 != 0 && (first || !sticky) {
                 return Err(format!(
@@ -67,7 +70,11 @@ mod imp {
                 ));
             }
             if !owner_ok(m.uid()) {
-                return Err(format!("directory {} is owned by uid {}, neither root nor you", d.display(), m.uid()));
+                return Err(format!(
+                    "directory {} is owned by uid {}, neither root nor you",
+                    d.display(),
+                    m.uid()
+                ));
             }
             first = false;
             dir = d.parent();
@@ -83,7 +90,8 @@ mod imp {
     /// Windows ACLs are not inspected: trust there rests on the search path (never the working
     /// directory) and on sha256 pins in the profile.
     pub fn check_file(path: &Path) -> Result<(), String> {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if !meta.is_file() {
             return Err(format!("{} is not a regular file", path.display()));
         }
@@ -107,7 +115,10 @@ mod tests {
 
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
         let e = check_file(&f).unwrap_err();
-        assert!(e.contains("writable by group or others") && e.contains("chmod go-w"), "{e}");
+        assert!(
+            e.contains("writable by group or others") && e.contains("chmod go-w"),
+            "{e}"
+        );
 
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -119,6 +130,10 @@ mod tests {
     fn pins_must_match() {
         assert!(check_pin("n", "ab", None).is_ok());
         assert!(check_pin("n", "ab", Some(&"AB".to_string())).is_ok());
-        assert!(check_pin("n", "ab", Some(&"cd".to_string())).unwrap_err().contains("does not match"));
+        assert!(
+            check_pin("n", "ab", Some(&"cd".to_string()))
+                .unwrap_err()
+                .contains("does not match")
+        );
     }
 }

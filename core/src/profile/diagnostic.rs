@@ -14,7 +14,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>, span: Option<Range<usize>>) -> Self {
-        Diagnostic { message: message.into(), span, help: None }
+        Diagnostic {
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -55,7 +59,14 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic]) -> String {
             let width = on_line.chars().count().max(1);
             let _ = writeln!(out, "{:gutter$} |", "");
             let _ = writeln!(out, "{line} | {src_line}");
-            let _ = writeln!(out, "{:gutter$} | {:pad$}{}", "", "", "^".repeat(width), pad = col - 1);
+            let _ = writeln!(
+                out,
+                "{:gutter$} | {:pad$}{}",
+                "",
+                "",
+                "^".repeat(width),
+                pad = col - 1
+            );
         } else {
             let _ = writeln!(out, " --> {file_name}");
         }
@@ -76,7 +87,10 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic]) -> String {
 /// "did you mean `x`?" for the closest of `candidates` to `word`, if any is close enough:
 /// an edit distance (transpositions count once) of at most a third of the word, or a high
 /// Jaro-Winkler similarity for longer words with a shared prefix.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let limit = (word.chars().count() / 3).max(1);
     let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
@@ -113,7 +127,8 @@ mod tests {
     fn caret_points_at_the_span() {
         let text = "[[check]]\ntagret = \"x\"\n";
         let start = text.find("tagret").unwrap();
-        let d = Diagnostic::new("unknown key `tagret`", Some(start..start + 6)).help("did you mean `target`?");
+        let d = Diagnostic::new("unknown key `tagret`", Some(start..start + 6))
+            .help("did you mean `target`?");
         let out = render("p.toml", text, &[d]);
         assert!(out.contains("--> p.toml:2:1"), "{out}");
         assert!(out.contains("2 | tagret = \"x\""), "{out}");
@@ -123,9 +138,18 @@ mod tests {
 
     #[test]
     fn suggestions_only_for_close_words() {
-        assert_eq!(did_you_mean("tagret", ["target", "timeout"]).as_deref(), Some("did you mean `target`?"));
+        assert_eq!(
+            did_you_mean("tagret", ["target", "timeout"]).as_deref(),
+            Some("did you mean `target`?")
+        );
         assert_eq!(did_you_mean("zzz", ["target", "timeout"]), None);
-        assert_eq!(did_you_mean("dsn", ["dns", "tcp"]).as_deref(), Some("did you mean `dns`?"));
-        assert_eq!(did_you_mean("neds", ["name", "needs"]).as_deref(), Some("did you mean `needs`?"));
+        assert_eq!(
+            did_you_mean("dsn", ["dns", "tcp"]).as_deref(),
+            Some("did you mean `dns`?")
+        );
+        assert_eq!(
+            did_you_mean("neds", ["name", "needs"]).as_deref(),
+            Some("did you mean `needs`?")
+        );
     }
 }

@@ -22,11 +22,24 @@ pub use diagnostic::Diagnostic;
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../checks/default.toml");
 
 /// Keys of a `[[check]]` table that the host reads; every other key is a plugin parameter.
-pub const HOST_CHECK_KEYS: &[&str] =
-    &["id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "os"];
+pub const HOST_CHECK_KEYS: &[&str] = &[
+    "id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "os",
+];
 
 /// How much a check matters for the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// A failure means "not ready".
@@ -160,7 +173,11 @@ impl Profile {
                 p.source = source;
                 Ok(p)
             }
-            Err(diagnostics) => Err(ProfileError { source, text: text.to_string(), diagnostics }),
+            Err(diagnostics) => Err(ProfileError {
+                source,
+                text: text.to_string(),
+                diagnostics,
+            }),
         }
     }
 
@@ -172,25 +189,33 @@ impl Profile {
                 Err(e) => Err(ProfileError {
                     source: Source::File(path.to_path_buf()),
                     text: String::new(),
-                    diagnostics: vec![Diagnostic::new(
-                        format!("the profile is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
-                        None,
-                    )
-                    .help("save the file as UTF-8 (in Notepad: Save As → Encoding: UTF-8)")],
+                    diagnostics: vec![
+                        Diagnostic::new(
+                            format!(
+                                "the profile is not UTF-8 text (invalid byte at offset {})",
+                                e.utf8_error().valid_up_to()
+                            ),
+                            None,
+                        )
+                        .help("save the file as UTF-8 (in Notepad: Save As → Encoding: UTF-8)"),
+                    ],
                 }),
             },
             Err(e) => Err(ProfileError {
                 source: Source::File(path.to_path_buf()),
                 text: String::new(),
-                diagnostics: vec![Diagnostic::new(format!("cannot read the profile: {e}"), None)
-                    .help("check the path given with -p/--profile or READYCHECK_PROFILE")],
+                diagnostics: vec![
+                    Diagnostic::new(format!("cannot read the profile: {e}"), None)
+                        .help("check the path given with -p/--profile or READYCHECK_PROFILE"),
+                ],
             }),
         }
     }
 
     /// The embedded default profile.
     pub fn embedded() -> Profile {
-        Profile::parse(EMBEDDED_DEFAULT, Source::Embedded).expect("the embedded default profile is valid (tested)")
+        Profile::parse(EMBEDDED_DEFAULT, Source::Embedded)
+            .expect("the embedded default profile is valid (tested)")
     }
 
     /// Index of the check with `id`.

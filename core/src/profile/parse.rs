@@ -13,7 +13,14 @@ use super::diagnostic::{Diagnostic, did_you_mean};
 use super::{Check, CheckSpans, HOST_CHECK_KEYS, PluginSettings, Profile, Severity, Source};
 
 const TOP_KEYS: &[&str] = &["profile", "check", "plugins"];
-const PROFILE_KEYS: &[&str] = &["name", "version", "contact", "timeout", "deadline", "description"];
+const PROFILE_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "contact",
+    "timeout",
+    "deadline",
+    "description",
+];
 const PLUGINS_KEYS: &[&str] = &["dirs", "sha256"];
 const KNOWN_OS: &[&str] = &["linux", "windows", "macos"];
 
@@ -75,7 +82,10 @@ fn get_string(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<(Stri
         Some(s) => Some((s.to_string(), item_span(item))),
         None => {
             cx.err(
-                format!("`{key}` in {what} must be a string, found {}", type_name(item)),
+                format!(
+                    "`{key}` in {what} must be a string, found {}",
+                    type_name(item)
+                ),
                 item_span(item),
             );
             None
@@ -88,7 +98,11 @@ fn get_duration(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<Dur
     match parse_duration(&s) {
         Ok(d) => Some(d),
         Err(e) => {
-            cx.err_help(format!("`{key}` in {what} is not a duration: {e}"), span, "write it like \"5s\", \"500ms\" or \"2m\"");
+            cx.err_help(
+                format!("`{key}` in {what} is not a duration: {e}"),
+                span,
+                "write it like \"5s\", \"500ms\" or \"2m\"",
+            );
             None
         }
     }
@@ -103,11 +117,19 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn get_string_list(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<Vec<(String, Span)>> {
+fn get_string_list(
+    cx: &mut Cx,
+    table: &Table,
+    key: &str,
+    what: &str,
+) -> Option<Vec<(String, Span)>> {
     let item = table.get(key)?;
     let Some(arr) = item.as_array() else {
         cx.err_help(
-            format!("`{key}` in {what} must be an array of strings, found {}", type_name(item)),
+            format!(
+                "`{key}` in {what} must be an array of strings, found {}",
+                type_name(item)
+            ),
             item_span(item),
             format!("write it like {key} = [\"a\", \"b\"]"),
         );
@@ -117,7 +139,13 @@ fn get_string_list(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<
     for v in arr.iter() {
         match v.as_str() {
             Some(s) => out.push((s.to_string(), v.span())),
-            None => cx.err(format!("`{key}` in {what} must contain only strings, found {}", value_type_name(v)), v.span()),
+            None => cx.err(
+                format!(
+                    "`{key}` in {what} must contain only strings, found {}",
+                    value_type_name(v)
+                ),
+                v.span(),
+            ),
         }
     }
     Some(out)
@@ -133,7 +161,11 @@ pub fn to_json(item: &Item) -> serde_json::Value {
         }
         Item::ArrayOfTables(a) => serde_json::Value::Array(
             a.iter()
-                .map(|t| serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect()))
+                .map(|t| {
+                    serde_json::Value::Object(
+                        t.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect(),
+                    )
+                })
                 .collect(),
         ),
     }
@@ -149,9 +181,11 @@ fn value_to_json(v: &Value) -> serde_json::Value {
         Value::Boolean(b) => serde_json::Value::Bool(*b.value()),
         Value::Datetime(d) => serde_json::Value::String(d.value().to_string()),
         Value::Array(a) => serde_json::Value::Array(a.iter().map(value_to_json).collect()),
-        Value::InlineTable(t) => {
-            serde_json::Value::Object(t.iter().map(|(k, v)| (k.to_string(), value_to_json(v))).collect())
-        }
+        Value::InlineTable(t) => serde_json::Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), value_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -188,7 +222,11 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
             }
             name = get_string(&mut cx, t, "name", "[profile]").map(|(s, _)| s);
             if name.is_none() && t.get("name").is_none() {
-                cx.err_help("[profile] has no `name`", t.span(), "add a line like: name = \"Trading desk — home office\"");
+                cx.err_help(
+                    "[profile] has no `name`",
+                    t.span(),
+                    "add a line like: name = \"Trading desk — home office\"",
+                );
             }
             version = get_string(&mut cx, t, "version", "[profile]").map(|(s, _)| s);
             contact = get_string(&mut cx, t, "contact", "[profile]").map(|(s, _)| s);
@@ -196,7 +234,13 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
             timeout = get_duration(&mut cx, t, "timeout", "[profile]");
             deadline = get_duration(&mut cx, t, "deadline", "[profile]");
         }
-        Some(other) => cx.err(format!("`profile` must be a table ([profile]), found {}", type_name(other)), item_span(other)),
+        Some(other) => cx.err(
+            format!(
+                "`profile` must be a table ([profile]), found {}",
+                type_name(other)
+            ),
+            item_span(other),
+        ),
         None => cx.err_help(
             "the profile has no [profile] section",
             Some(0..0),
@@ -229,22 +273,41 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
                         for (plugin, v) in pins.iter() {
                             let span = item_span(v);
                             match v.as_str() {
-                                Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                                    plugins.sha256.insert(plugin.to_string(), h.to_ascii_lowercase());
+                                Some(h)
+                                    if h.len() == 64
+                                        && h.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                                {
+                                    plugins
+                                        .sha256
+                                        .insert(plugin.to_string(), h.to_ascii_lowercase());
                                 }
                                 _ => cx.err_help(
-                                    format!("the sha256 pin of plugin `{plugin}` is not 64 hex digits"),
+                                    format!(
+                                        "the sha256 pin of plugin `{plugin}` is not 64 hex digits"
+                                    ),
                                     span,
                                     "copy the value from `readycheck plugins` (column sha256)",
                                 ),
                             }
                         }
                     }
-                    None => cx.err(format!("`sha256` in [plugins] must be a table of plugin = \"hex\", found {}", type_name(item)), item_span(item)),
+                    None => cx.err(
+                        format!(
+                            "`sha256` in [plugins] must be a table of plugin = \"hex\", found {}",
+                            type_name(item)
+                        ),
+                        item_span(item),
+                    ),
                 },
             }
         }
-        Some(other) => cx.err(format!("`plugins` must be a table ([plugins]), found {}", type_name(other)), item_span(other)),
+        Some(other) => cx.err(
+            format!(
+                "`plugins` must be a table ([plugins]), found {}",
+                type_name(other)
+            ),
+            item_span(other),
+        ),
         None => {}
     }
 
@@ -259,7 +322,10 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
             }
         }
         Some(other) => cx.err_help(
-            format!("`check` must be written as [[check]] sections, found {}", type_name(other)),
+            format!(
+                "`check` must be written as [[check]] sections, found {}",
+                type_name(other)
+            ),
             item_span(other),
             "write each check as its own [[check]] section",
         ),
@@ -288,13 +354,25 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
 fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
     let header = t.span();
     let id = get_string(cx, t, "id", &format!("check #{n}")).map(|(s, span)| {
-        if s.is_empty() || !s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.') {
-            cx.err_help(format!("check id `{s}` is not usable"), span, "use letters, digits, `-`, `_` or `.`, e.g. id = \"vpn-gateway\"");
+        if s.is_empty()
+            || !s
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            cx.err_help(
+                format!("check id `{s}` is not usable"),
+                span,
+                "use letters, digits, `-`, `_` or `.`, e.g. id = \"vpn-gateway\"",
+            );
         }
         s
     });
     if t.get("id").is_none() {
-        cx.err_help(format!("check #{n} has no `id`"), header.clone(), "add a line like: id = \"vpn-gateway\"");
+        cx.err_help(
+            format!("check #{n} has no `id`"),
+            header.clone(),
+            "add a line like: id = \"vpn-gateway\"",
+        );
     }
     let what = match &id {
         Some(id) => format!("check `{id}`"),
@@ -302,11 +380,19 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
     };
     let plugin = get_string(cx, t, "plugin", &what);
     if t.get("plugin").is_none() {
-        cx.err_help(format!("{what} has no `plugin`"), header.clone(), "add a line like: plugin = \"network\"  (see `readycheck plugins`)");
+        cx.err_help(
+            format!("{what} has no `plugin`"),
+            header.clone(),
+            "add a line like: plugin = \"network\"  (see `readycheck plugins`)",
+        );
     }
     let kind = get_string(cx, t, "kind", &what);
     if t.get("kind").is_none() {
-        cx.err_help(format!("{what} has no `kind`"), header.clone(), "add a line like: kind = \"tcp\"  (see `readycheck explain PLUGIN`)");
+        cx.err_help(
+            format!("{what} has no `kind`"),
+            header.clone(),
+            "add a line like: kind = \"tcp\"  (see `readycheck explain PLUGIN`)",
+        );
     }
     let title = get_string(cx, t, "title", &what).map(|(s, _)| s);
     let severity = match get_string(cx, t, "severity", &what) {
@@ -332,7 +418,11 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
                 if !KNOWN_OS.contains(&s.as_str()) {
                     let help = did_you_mean(&s, KNOWN_OS.iter().copied())
                         .unwrap_or_else(|| format!("use any of: {}", KNOWN_OS.join(", ")));
-                    cx.err_help(format!("unknown operating system `{s}` in {what}"), span, help);
+                    cx.err_help(
+                        format!("unknown operating system `{s}` in {what}"),
+                        span,
+                        help,
+                    );
                 }
                 s
             })
@@ -352,7 +442,9 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
             continue;
         }
         params.insert(key.to_string(), to_json(item));
-        spans.params.insert(key.to_string(), (key_span(t, key), item_span(item)));
+        spans
+            .params
+            .insert(key.to_string(), (key_span(t, key), item_span(item)));
     }
     // A check with other mistakes is still kept, so that duplicate ids and `needs` are judged
     // too and every problem is reported in one go.
@@ -393,9 +485,17 @@ fn check_graph(cx: &mut Cx, checks: &[Check]) {
             if need == &c.id {
                 cx.err(format!("check `{}` needs itself", c.id), span);
             } else if !first.contains_key(need.as_str()) {
-                let help = did_you_mean(need, ids.iter().copied())
-                    .unwrap_or_else(|| "`needs` lists ids of other checks in this profile".to_string());
-                cx.err_help(format!("check `{}` needs `{need}`, which is not a check in this profile", c.id), span, help);
+                let help = did_you_mean(need, ids.iter().copied()).unwrap_or_else(|| {
+                    "`needs` lists ids of other checks in this profile".to_string()
+                });
+                cx.err_help(
+                    format!(
+                        "check `{}` needs `{need}`, which is not a check in this profile",
+                        c.id
+                    ),
+                    span,
+                    help,
+                );
             }
         }
     }
@@ -414,13 +514,18 @@ fn check_graph(cx: &mut Cx, checks: &[Check]) {
         colour[i] = 1;
         stack.push(i);
         for need in &checks[i].needs {
-            let Some(&j) = index.get(need.as_str()) else { continue };
+            let Some(&j) = index.get(need.as_str()) else {
+                continue;
+            };
             if j == i {
                 continue;
             }
             if colour[j] == 1 {
                 let pos = stack.iter().position(|&s| s == j).unwrap_or(0);
-                let mut path: Vec<&str> = stack[pos..].iter().map(|&s| checks[s].id.as_str()).collect();
+                let mut path: Vec<&str> = stack[pos..]
+                    .iter()
+                    .map(|&s| checks[s].id.as_str())
+                    .collect();
                 path.push(&checks[j].id);
                 cx.err_help(
                     format!("dependency cycle: {}", path.join(" → ")),
@@ -474,9 +579,19 @@ mod tests {
         );
         let d = errors(&text);
         let msgs: Vec<_> = d.iter().map(|d| d.message.as_str()).collect();
-        assert!(msgs.iter().any(|m| m.contains("unknown key `tiemout`")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("unknown severity `requried`")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("duplicate check id `a`")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("unknown key `tiemout`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("unknown severity `requried`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("duplicate check id `a`")),
+            "{msgs:?}"
+        );
         assert!(msgs.iter().any(|m| m.contains("needs `zz`")), "{msgs:?}");
         let tiemout = d.iter().find(|d| d.message.contains("tiemout")).unwrap();
         assert_eq!(tiemout.help.as_deref(), Some("did you mean `timeout`?"));
@@ -489,7 +604,10 @@ mod tests {
             "{HEAD}[[check]]\nid = \"a\"\nplugin = \"p\"\nkind = \"k\"\nneeds = [\"b\"]\n[[check]]\nid = \"b\"\nplugin = \"p\"\nkind = \"k\"\nneeds = [\"a\"]\n"
         );
         let d = errors(&text);
-        assert!(d.iter().any(|d| d.message == "dependency cycle: a → b → a"), "{d:?}");
+        assert!(
+            d.iter().any(|d| d.message == "dependency cycle: a → b → a"),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -507,8 +625,14 @@ mod tests {
         let d = errors(text);
         let msgs: Vec<_> = d.iter().map(|d| d.message.as_str()).collect();
         assert!(msgs.iter().any(|m| m.contains("has no `name`")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("not a duration")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("check #1 has no `id`")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("not a duration")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("check #1 has no `id`")),
+            "{msgs:?}"
+        );
         assert!(msgs.iter().any(|m| m.contains("has no `kind`")), "{msgs:?}");
     }
 

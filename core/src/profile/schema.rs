@@ -31,11 +31,16 @@ pub fn validate(schema: &Value, value: &Value) -> Vec<SchemaError> {
 fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     let mut s = schema;
     for _ in 0..32 {
-        let Some(r) = s.get("$ref").and_then(Value::as_str) else { return s };
+        let Some(r) = s.get("$ref").and_then(Value::as_str) else {
+            return s;
+        };
         let target = r
             .strip_prefix("#/$defs/")
             .and_then(|n| root.get("$defs").and_then(|d| d.get(n)))
-            .or_else(|| r.strip_prefix("#/definitions/").and_then(|n| root.get("definitions").and_then(|d| d.get(n))))
+            .or_else(|| {
+                r.strip_prefix("#/definitions/")
+                    .and_then(|n| root.get("definitions").and_then(|d| d.get(n)))
+            })
             .or_else(|| (r == "#").then_some(root));
         match target {
             Some(t) => s = t,
@@ -86,12 +91,25 @@ fn show(v: &Value) -> String {
 }
 
 fn err(path: &[String], message: String, errors: &mut Vec<SchemaError>) {
-    errors.push(SchemaError { path: path.to_vec(), message, help: None, unknown_key: false });
+    errors.push(SchemaError {
+        path: path.to_vec(),
+        message,
+        help: None,
+        unknown_key: false,
+    });
 }
 
-fn check(root: &Value, schema: &Value, value: &Value, path: &mut Vec<String>, errors: &mut Vec<SchemaError>) {
+fn check(
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &mut Vec<String>,
+    errors: &mut Vec<SchemaError>,
+) {
     let schema = resolve(root, schema);
-    let Some(obj) = schema.as_object() else { return };
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
 
     if let Some(t) = obj.get("type") {
         let types: Vec<&str> = match t {
@@ -100,14 +118,26 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &mut Vec<String>, er
             _ => vec![],
         };
         if !types.is_empty() && !types.iter().any(|t| type_matches(t, value)) {
-            let wanted: Vec<&str> = types.iter().filter(|t| **t != "null").map(|t| human_type(t)).collect();
-            err(path, format!("must be {}, found {}", wanted.join(" or "), show(value)), errors);
+            let wanted: Vec<&str> = types
+                .iter()
+                .filter(|t| **t != "null")
+                .map(|t| human_type(t))
+                .collect();
+            err(
+                path,
+                format!("must be {}, found {}", wanted.join(" or "), show(value)),
+                errors,
+            );
             return;
         }
     }
     if let Some(c) = obj.get("const") {
         if c != value {
-            err(path, format!("must be {}, found {}", show(c), show(value)), errors);
+            err(
+                path,
+                format!("must be {}, found {}", show(c), show(value)),
+                errors,
+            );
         }
     }
     if let Some(Value::Array(options)) = obj.get("enum") {
@@ -142,10 +172,15 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &mut Vec<String>, er
             }
             if !any_ok {
                 // Unit-variant enums come out of schemars as oneOf of consts: list them.
-                let consts: Vec<&Value> = branches.iter().filter_map(|b| resolve(root, b).get("const")).collect();
+                let consts: Vec<&Value> = branches
+                    .iter()
+                    .filter_map(|b| resolve(root, b).get("const"))
+                    .collect();
                 if consts.len() == branches.len() && !consts.is_empty() {
                     let names: Vec<String> = consts.iter().map(|c| show(c)).collect();
-                    let help = value.as_str().and_then(|s| did_you_mean(s, consts.iter().filter_map(|c| c.as_str())));
+                    let help = value
+                        .as_str()
+                        .and_then(|s| did_you_mean(s, consts.iter().filter_map(|c| c.as_str())));
                     errors.push(SchemaError {
                         path: path.clone(),
                         message: format!("{} is not one of {}", show(value), names.join(", ")),
@@ -192,24 +227,40 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &mut Vec<String>, er
             let len = s.chars().count() as u64;
             if let Some(min) = obj.get("minLength").and_then(Value::as_u64) {
                 if len < min {
-                    err(path, format!("must be at least {min} characters long"), errors);
+                    err(
+                        path,
+                        format!("must be at least {min} characters long"),
+                        errors,
+                    );
                 }
             }
             if let Some(max) = obj.get("maxLength").and_then(Value::as_u64) {
                 if len > max {
-                    err(path, format!("must be at most {max} characters long"), errors);
+                    err(
+                        path,
+                        format!("must be at most {max} characters long"),
+                        errors,
+                    );
                 }
             }
         }
         Value::Array(items) => {
             if let Some(min) = obj.get("minItems").and_then(Value::as_u64) {
                 if (items.len() as u64) < min {
-                    err(path, format!("needs at least {min} entries, found {}", items.len()), errors);
+                    err(
+                        path,
+                        format!("needs at least {min} entries, found {}", items.len()),
+                        errors,
+                    );
                 }
             }
             if let Some(max) = obj.get("maxItems").and_then(Value::as_u64) {
                 if (items.len() as u64) > max {
-                    err(path, format!("takes at most {max} entries, found {}", items.len()), errors);
+                    err(
+                        path,
+                        format!("takes at most {max} entries, found {}", items.len()),
+                        errors,
+                    );
                 }
             }
             if let Some(item_schema) = obj.get("items") {
@@ -231,7 +282,11 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &mut Vec<String>, er
                             help: None,
                             unknown_key: false,
                         };
-                        if let Some(desc) = props.and_then(|p| p.get(r)).and_then(|s| resolve(root, s).get("description")).and_then(Value::as_str) {
+                        if let Some(desc) = props
+                            .and_then(|p| p.get(r))
+                            .and_then(|s| resolve(root, s).get("description"))
+                            .and_then(Value::as_str)
+                        {
                             e.help = Some(format!("`{r}`: {desc}"));
                         }
                         errors.push(e);
@@ -244,17 +299,21 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &mut Vec<String>, er
                     Some(s) => check(root, s, v, path, errors),
                     None => match obj.get("additionalProperties") {
                         Some(Value::Bool(false)) => {
-                            let known: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+                            let known: Vec<&str> = props
+                                .map(|p| p.keys().map(String::as_str).collect())
+                                .unwrap_or_default();
                             errors.push(SchemaError {
                                 path: path.clone(),
                                 message: format!("unknown parameter `{k}`"),
-                                help: Some(did_you_mean(k, known.iter().copied()).unwrap_or_else(|| {
-                                    if known.is_empty() {
-                                        "this kind takes no parameters".to_string()
-                                    } else {
-                                        format!("the parameters here are: {}", known.join(", "))
-                                    }
-                                })),
+                                help: Some(did_you_mean(k, known.iter().copied()).unwrap_or_else(
+                                    || {
+                                        if known.is_empty() {
+                                            "this kind takes no parameters".to_string()
+                                        } else {
+                                            format!("the parameters here are: {}", known.join(", "))
+                                        }
+                                    },
+                                )),
                                 unknown_key: true,
                             });
                         }
@@ -299,12 +358,30 @@ mod tests {
     fn each_kind_of_mistake_is_named() {
         let v = json!({"tagret": "h:1", "count": 0, "mode": "hed", "urls": [1]});
         let errs = validate(&schema(), &v);
-        let msgs: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.path.join("."), e.message)).collect();
-        assert!(msgs.contains(&": missing required parameter `target`".to_string()), "{msgs:?}");
-        assert!(msgs.contains(&"tagret: unknown parameter `tagret`".to_string()), "{msgs:?}");
-        assert!(msgs.contains(&"count: must be at least 1, found 0".to_string()), "{msgs:?}");
-        assert!(msgs.contains(&"mode: \"hed\" is not one of \"get\", \"head\"".to_string()), "{msgs:?}");
-        assert!(msgs.contains(&"urls.0: must be a string, found 1".to_string()), "{msgs:?}");
+        let msgs: Vec<String> = errs
+            .iter()
+            .map(|e| format!("{}: {}", e.path.join("."), e.message))
+            .collect();
+        assert!(
+            msgs.contains(&": missing required parameter `target`".to_string()),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.contains(&"tagret: unknown parameter `tagret`".to_string()),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.contains(&"count: must be at least 1, found 0".to_string()),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.contains(&"mode: \"hed\" is not one of \"get\", \"head\"".to_string()),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.contains(&"urls.0: must be a string, found 1".to_string()),
+            "{msgs:?}"
+        );
         let unknown = errs.iter().find(|e| e.unknown_key).unwrap();
         assert_eq!(unknown.help.as_deref(), Some("did you mean `target`?"));
     }

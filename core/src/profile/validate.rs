@@ -12,17 +12,26 @@ use super::{HOST_CHECK_KEYS, Profile};
 
 /// Checks every check whose plugin has a manifest in `manifests`. Checks of plugins that are
 /// missing or broken are not judged here; the caller reports those plugins separately.
-pub fn validate_params(profile: &Profile, manifests: &BTreeMap<String, Manifest>) -> Vec<Diagnostic> {
+pub fn validate_params(
+    profile: &Profile,
+    manifests: &BTreeMap<String, Manifest>,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for check in &profile.checks {
-        let Some(manifest) = manifests.get(&check.plugin) else { continue };
+        let Some(manifest) = manifests.get(&check.plugin) else {
+            continue;
+        };
         let Some(kind) = manifest.kind(&check.kind) else {
             let names: Vec<&str> = manifest.kinds.iter().map(|k| k.name.as_str()).collect();
-            let help = did_you_mean(&check.kind, names.iter().copied())
-                .unwrap_or_else(|| format!("plugin `{}` provides: {}", manifest.name, names.join(", ")));
+            let help = did_you_mean(&check.kind, names.iter().copied()).unwrap_or_else(|| {
+                format!("plugin `{}` provides: {}", manifest.name, names.join(", "))
+            });
             diags.push(
                 Diagnostic::new(
-                    format!("check `{}`: plugin `{}` has no kind `{}`", check.id, check.plugin, check.kind),
+                    format!(
+                        "check `{}`: plugin `{}` has no kind `{}`",
+                        check.id, check.plugin, check.kind
+                    ),
                     check.spans.kind.clone(),
                 )
                 .help(help),
@@ -40,7 +49,10 @@ pub fn validate_params(profile: &Profile, manifests: &BTreeMap<String, Manifest>
             };
             let message = match &top {
                 Some(_) if e.unknown_key && e.path.len() == 1 => {
-                    format!("check `{}`: unknown key `{}` for {}/{}", check.id, e.path[0], check.plugin, check.kind)
+                    format!(
+                        "check `{}`: unknown key `{}` for {}/{}",
+                        check.id, e.path[0], check.plugin, check.kind
+                    )
                 }
                 Some(_) => format!("check `{}`: `{}` {}", check.id, e.path.join("."), e.message),
                 None => format!("check `{}`: {}", check.id, e.message),
@@ -54,9 +66,15 @@ pub fn validate_params(profile: &Profile, manifests: &BTreeMap<String, Manifest>
                     .and_then(|p| p.as_object())
                     .map(|p| p.keys().cloned().collect())
                     .unwrap_or_default();
-                let all = params.iter().map(String::as_str).chain(HOST_CHECK_KEYS.iter().copied());
+                let all = params
+                    .iter()
+                    .map(String::as_str)
+                    .chain(HOST_CHECK_KEYS.iter().copied());
                 help = Some(did_you_mean(&e.path[0], all).unwrap_or_else(|| {
-                    format!("see `readycheck explain {}/{}` for the parameters", check.plugin, check.kind)
+                    format!(
+                        "see `readycheck explain {}/{}` for the parameters",
+                        check.plugin, check.kind
+                    )
                 }));
             }
             let mut d = Diagnostic::new(message, span);

@@ -8,7 +8,11 @@ use super::Style;
 use crate::report::{CheckReport, Report, Status, Verdict};
 
 fn paint(style: &Style, code: &str, s: &str) -> String {
-    if style.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    if style.color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
 }
 
 /// The symbol of a status.
@@ -33,21 +37,44 @@ fn colour_of(status: Status) -> &'static str {
 
 /// "42 ms", "1.3 s".
 pub fn ms(d: u64) -> String {
-    if d < 1000 { format!("{d} ms") } else { format!("{:.1} s", d as f64 / 1000.0) }
+    if d < 1000 {
+        format!("{d} ms")
+    } else {
+        format!("{:.1} s", d as f64 / 1000.0)
+    }
 }
 
 fn verdict_line(report: &Report, style: &Style) -> String {
     let problems = report.root_causes.len();
-    let things = |n: usize| if n == 1 { "1 problem needs".to_string() } else { format!("{n} problems need") };
+    let things = |n: usize| {
+        if n == 1 {
+            "1 problem needs".to_string()
+        } else {
+            format!("{n} problems need")
+        }
+    };
     match report.verdict {
-        Verdict::Ready => paint(style, "1;32", "✓ READY — everything this profile checks works"),
+        Verdict::Ready => paint(
+            style,
+            "1;32",
+            "✓ READY — everything this profile checks works",
+        ),
         Verdict::Degraded => {
             let n = report.counts.warn as usize + problems;
-            paint(style, "1;33", &format!("! DEGRADED — you can work, but {} attention", things(n.max(1))))
+            paint(
+                style,
+                "1;33",
+                &format!(
+                    "! DEGRADED — you can work, but {} attention",
+                    things(n.max(1))
+                ),
+            )
         }
-        Verdict::NotReady => {
-            paint(style, "1;31", &format!("✗ NOT READY — {} attention", things(problems.max(1))))
-        }
+        Verdict::NotReady => paint(
+            style,
+            "1;31",
+            &format!("✗ NOT READY — {} attention", things(problems.max(1))),
+        ),
     }
 }
 
@@ -57,12 +84,20 @@ pub fn render(report: &Report, style: &Style) -> String {
         Some(v) => format!("{} ({v})", report.profile.name),
         None => report.profile.name.clone(),
     };
-    let _ = writeln!(out, "readycheck · {profile} · {} ({})", report.host.hostname, report.host.os);
+    let _ = writeln!(
+        out,
+        "readycheck · {profile} · {} ({})",
+        report.host.hostname, report.host.os
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", verdict_line(report, style));
 
     let by_id = |id: &str| report.checks.iter().find(|c| c.id == id);
-    let roots: Vec<&CheckReport> = report.root_causes.iter().filter_map(|id| by_id(id)).collect();
+    let roots: Vec<&CheckReport> = report
+        .root_causes
+        .iter()
+        .filter_map(|id| by_id(id))
+        .collect();
     let warns: Vec<&CheckReport> = report
         .checks
         .iter()
@@ -92,16 +127,34 @@ pub fn render(report: &Report, style: &Style) -> String {
 
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", paint(style, "1", "All checks"));
-    let id_w = report.checks.iter().map(|c| c.id.chars().count()).max().unwrap_or(0);
-    let title_w = report.checks.iter().map(|c| c.title.chars().count()).max().unwrap_or(0).min(40);
+    let id_w = report
+        .checks
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let title_w = report
+        .checks
+        .iter()
+        .map(|c| c.title.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     for c in &report.checks {
         let sym = paint(style, colour_of(c.status), symbol(c.status));
-        let time = if c.status == Status::Skip { "—".to_string() } else { ms(c.duration_ms) };
+        let time = if c.status == Status::Skip {
+            "—".to_string()
+        } else {
+            ms(c.duration_ms)
+        };
         let title: String = c.title.chars().take(40).collect();
         let _ = writeln!(
             out,
             "  {sym} {:id_w$}  {:title_w$}  {:>7}  {}",
-            c.id, title, time, c.summary,
+            c.id,
+            title,
+            time,
+            c.summary,
             id_w = id_w,
             title_w = title_w
         );

@@ -76,13 +76,22 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
     if !p.expect.is_empty() && !p.expect.iter().any(|e| list.contains(e)) {
         return CheckResult::fail(
             "network.dns.unexpected_address",
-            format!("{} resolves to {}, not to the expected {}", p.name, list.join(", "), p.expect.join(" or ")),
+            format!(
+                "{} resolves to {}, not to the expected {}",
+                p.name,
+                list.join(", "),
+                p.expect.join(" or ")
+            ),
         )
         .evidence(seen)
         .metric("dns_ms", dns_ms);
     }
     if p.private_only {
-        let public: Vec<String> = ips.iter().filter(|ip| !is_private(ip)).map(IpAddr::to_string).collect();
+        let public: Vec<String> = ips
+            .iter()
+            .filter(|ip| !is_private(ip))
+            .map(IpAddr::to_string)
+            .collect();
         if !public.is_empty() {
             return CheckResult::fail(
                 "network.dns.public_address",
@@ -100,15 +109,21 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
         if dns_ms > w as f64 {
             return CheckResult::warn(
                 "network.dns.slow",
-                format!("{} resolves, but slowly ({dns_ms:.0} ms, over {w} ms)", p.name),
+                format!(
+                    "{} resolves, but slowly ({dns_ms:.0} ms, over {w} ms)",
+                    p.name
+                ),
             )
             .evidence(seen)
             .metric("dns_ms", dns_ms);
         }
     }
-    CheckResult::pass("network.dns.ok", format!("{} resolves to {}", p.name, list.join(", ")))
-        .evidence(seen)
-        .metric("dns_ms", dns_ms)
+    CheckResult::pass(
+        "network.dns.ok",
+        format!("{} resolves to {}", p.name, list.join(", ")),
+    )
+    .evidence(seen)
+    .metric("dns_ms", dns_ms)
 }
 
 #[cfg(test)]
@@ -117,21 +132,36 @@ mod tests {
 
     #[test]
     fn localhost_resolves_to_loopback_which_counts_as_private() {
-        let p = DnsParams { name: "localhost".into(), expect: vec![], private_only: true, warn_ms: None };
+        let p = DnsParams {
+            name: "localhost".into(),
+            expect: vec![],
+            private_only: true,
+            warn_ms: None,
+        };
         let r = run(&p, Duration::from_secs(2));
         assert_eq!(r.status, readycheck_sdk::Status::Pass, "{r:?}");
     }
 
     #[test]
     fn wrong_expected_address_fails() {
-        let p = DnsParams { name: "127.0.0.1".into(), expect: vec!["10.0.0.1".into()], private_only: false, warn_ms: None };
+        let p = DnsParams {
+            name: "127.0.0.1".into(),
+            expect: vec!["10.0.0.1".into()],
+            private_only: false,
+            warn_ms: None,
+        };
         let r = run(&p, Duration::from_secs(2));
         assert_eq!(r.code, "network.dns.unexpected_address");
     }
 
     #[test]
     fn invalid_names_fail_with_the_name() {
-        let p = DnsParams { name: "no-such-host.invalid".into(), expect: vec![], private_only: false, warn_ms: None };
+        let p = DnsParams {
+            name: "no-such-host.invalid".into(),
+            expect: vec![],
+            private_only: false,
+            warn_ms: None,
+        };
         let r = run(&p, Duration::from_secs(3));
         assert_eq!(r.status, readycheck_sdk::Status::Fail, "{r:?}");
         assert!(r.summary.contains("no-such-host.invalid"));

@@ -16,7 +16,11 @@ pub enum ResolveError {
 }
 
 /// Resolves `host` (a name or a literal address) to addresses, within `timeout`.
-pub fn resolve(host: &str, port: u16, timeout: Duration) -> (Result<Vec<SocketAddr>, ResolveError>, Duration) {
+pub fn resolve(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> (Result<Vec<SocketAddr>, ResolveError>, Duration) {
     let t0 = Instant::now();
     if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
         return (Ok(vec![SocketAddr::new(ip, port)]), t0.elapsed());
@@ -24,11 +28,15 @@ pub fn resolve(host: &str, port: u16, timeout: Duration) -> (Result<Vec<SocketAd
     let (tx, rx) = mpsc::channel();
     let name = host.to_string();
     std::thread::spawn(move || {
-        let r = (name.as_str(), port).to_socket_addrs().map(|it| it.collect::<Vec<_>>());
+        let r = (name.as_str(), port)
+            .to_socket_addrs()
+            .map(|it| it.collect::<Vec<_>>());
         let _ = tx.send(r);
     });
     let r = match rx.recv_timeout(timeout) {
-        Ok(Ok(addrs)) if addrs.is_empty() => Err(ResolveError::Failed("the resolver returned no addresses".into())),
+        Ok(Ok(addrs)) if addrs.is_empty() => Err(ResolveError::Failed(
+            "the resolver returned no addresses".into(),
+        )),
         Ok(Ok(addrs)) => Ok(addrs),
         Ok(Err(e)) => Err(ResolveError::Failed(clean_resolver_error(&e.to_string()))),
         Err(_) => Err(ResolveError::TimedOut(timeout)),
@@ -38,15 +46,18 @@ pub fn resolve(host: &str, port: u16, timeout: Duration) -> (Result<Vec<SocketAd
 
 fn clean_resolver_error(e: &str) -> String {
     // std prefixes getaddrinfo errors with "failed to lookup address information: ".
-    e.trim_start_matches("failed to lookup address information: ").to_string()
+    e.trim_start_matches("failed to lookup address information: ")
+        .to_string()
 }
 
 /// Splits "host:port" / "[v6]:port".
 pub fn split_target(target: &str) -> Result<(String, u16), String> {
-    let (host, port) = target
-        .rsplit_once(':')
-        .ok_or_else(|| format!("`{target}` has no port; write it as host:port, e.g. vpn.corp.example:443"))?;
-    let port: u16 = port.parse().map_err(|_| format!("`{port}` in `{target}` is not a port number"))?;
+    let (host, port) = target.rsplit_once(':').ok_or_else(|| {
+        format!("`{target}` has no port; write it as host:port, e.g. vpn.corp.example:443")
+    })?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("`{port}` in `{target}` is not a port number"))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
         return Err(format!("`{target}` has no host name"));
@@ -60,7 +71,10 @@ mod tests {
 
     #[test]
     fn targets_split() {
-        assert_eq!(split_target("vpn.example:443").unwrap(), ("vpn.example".into(), 443));
+        assert_eq!(
+            split_target("vpn.example:443").unwrap(),
+            ("vpn.example".into(), 443)
+        );
         assert_eq!(split_target("[::1]:80").unwrap(), ("::1".into(), 80));
         assert!(split_target("vpn.example").unwrap_err().contains("no port"));
         assert!(split_target("h:99999").is_err());

@@ -55,7 +55,10 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
         Err(ResolveError::TimedOut(t)) => {
             return CheckResult::fail(
                 "network.tcp.dns_timed_out",
-                format!("no DNS answer for {host} within {} ms — check your internet connection", t.as_millis()),
+                format!(
+                    "no DNS answer for {host} within {} ms — check your internet connection",
+                    t.as_millis()
+                ),
             )
             .evidence(format!("asked the system resolver for {host}: no answer"))
             .metric("dns_ms", dns_ms);
@@ -81,10 +84,16 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
                 let mut r = if p.warn_connect_ms.is_some_and(|w| connect_ms > w as f64) {
                     CheckResult::warn(
                         "network.tcp.slow",
-                        format!("{} answers, but slowly: {connect_ms:.0} ms to connect", p.target),
+                        format!(
+                            "{} answers, but slowly: {connect_ms:.0} ms to connect",
+                            p.target
+                        ),
                     )
                 } else {
-                    CheckResult::pass("network.tcp.ok", format!("{} accepts connections ({connect_ms:.0} ms)", p.target))
+                    CheckResult::pass(
+                        "network.tcp.ok",
+                        format!("{} accepts connections ({connect_ms:.0} ms)", p.target),
+                    )
                 };
                 r.evidence = evidence;
                 return r.metric("dns_ms", dns_ms).metric("connect_ms", connect_ms);
@@ -100,7 +109,11 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
         None => {
             let mut r = CheckResult::fail(
                 "network.tcp.timed_out",
-                format!("no answer from {} within {} ms", p.target, timeout.as_millis()),
+                format!(
+                    "no answer from {} within {} ms",
+                    p.target,
+                    timeout.as_millis()
+                ),
             );
             r.evidence = evidence;
             return r.metric("dns_ms", dns_ms);
@@ -122,15 +135,24 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
                 timeout.as_millis()
             ),
         ),
-        ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable | ErrorKind::AddrNotAvailable => (
+        ErrorKind::NetworkUnreachable
+        | ErrorKind::HostUnreachable
+        | ErrorKind::AddrNotAvailable => (
             "network.tcp.unreachable",
-            format!("this PC has no route to {} ({addr}): check your network connection or VPN", p.target),
+            format!(
+                "this PC has no route to {} ({addr}): check your network connection or VPN",
+                p.target
+            ),
         ),
-        _ => ("network.tcp.failed", format!("cannot connect to {} ({addr}): {e}", p.target)),
+        _ => (
+            "network.tcp.failed",
+            format!("cannot connect to {} ({addr}): {e}", p.target),
+        ),
     };
     let mut r = CheckResult::fail(code, summary);
     r.evidence = evidence;
-    r.metric("dns_ms", dns_ms).metric("connect_ms", millis(took))
+    r.metric("dns_ms", dns_ms)
+        .metric("connect_ms", millis(took))
 }
 
 #[cfg(test)]
@@ -142,17 +164,35 @@ mod tests {
     fn open_port_passes_and_closed_port_is_refused() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let ok = run(&TcpParams { target: format!("127.0.0.1:{port}"), warn_connect_ms: None }, Duration::from_secs(2));
+        let ok = run(
+            &TcpParams {
+                target: format!("127.0.0.1:{port}"),
+                warn_connect_ms: None,
+            },
+            Duration::from_secs(2),
+        );
         assert_eq!(ok.status, Status::Pass, "{ok:?}");
         assert!(ok.metrics.contains_key("connect_ms"));
         drop(listener);
-        let refused = run(&TcpParams { target: format!("127.0.0.1:{port}"), warn_connect_ms: None }, Duration::from_secs(2));
+        let refused = run(
+            &TcpParams {
+                target: format!("127.0.0.1:{port}"),
+                warn_connect_ms: None,
+            },
+            Duration::from_secs(2),
+        );
         assert_eq!(refused.code, "network.tcp.refused", "{refused:?}");
     }
 
     #[test]
     fn a_target_without_port_is_an_error_not_a_failure() {
-        let r = run(&TcpParams { target: "example".into(), warn_connect_ms: None }, Duration::from_secs(1));
+        let r = run(
+            &TcpParams {
+                target: "example".into(),
+                warn_connect_ms: None,
+            },
+            Duration::from_secs(1),
+        );
         assert_eq!(r.status, Status::Error);
     }
 }

@@ -22,8 +22,12 @@ pub type Sink = unsafe extern "C" fn(ctx: *mut c_void, ptr: *const u8, len: usiz
 pub type DescribeFn = unsafe extern "C" fn(ctx: *mut c_void, sink: Sink) -> i32;
 
 /// `int32_t (*run)(const uint8_t *request, size_t request_len, void *ctx, readycheck_sink sink)`.
-pub type RunFn =
-    unsafe extern "C" fn(request: *const u8, request_len: usize, ctx: *mut c_void, sink: Sink) -> i32;
+pub type RunFn = unsafe extern "C" fn(
+    request: *const u8,
+    request_len: usize,
+    ctx: *mut c_void,
+    sink: Sink,
+) -> i32;
 
 /// `uint32_t readycheck_abi_version(void)`.
 pub type AbiVersionFn = unsafe extern "C" fn() -> u32;

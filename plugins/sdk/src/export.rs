@@ -36,11 +36,18 @@ pub unsafe extern "C" fn describe_entry<P: Plugin>(ctx: *mut c_void, sink: Sink)
             OK
         }
         Ok(Err(e)) => {
-            emit(ctx, sink, format!("could not encode the manifest: {e}").as_bytes());
+            emit(
+                ctx,
+                sink,
+                format!("could not encode the manifest: {e}").as_bytes(),
+            );
             PLUGIN_ERROR
         }
         Err(payload) => {
-            let msg = format!("plugin panicked while describing itself: {}", panic_message(&*payload));
+            let msg = format!(
+                "plugin panicked while describing itself: {}",
+                panic_message(&*payload)
+            );
             emit(ctx, sink, msg.as_bytes());
             PLUGIN_ERROR
         }

@@ -27,7 +27,18 @@ pub struct Params {
 pub struct Misbehave;
 
 const KINDS: &[&str] = &[
-    "ok", "sleep", "panic", "segfault", "abort", "hang", "spam", "bad_utf8", "bad_json", "huge", "wrong_shape", "exit",
+    "ok",
+    "sleep",
+    "panic",
+    "segfault",
+    "abort",
+    "hang",
+    "spam",
+    "bad_utf8",
+    "bad_json",
+    "huge",
+    "wrong_shape",
+    "exit",
     "error",
 ];
 
@@ -53,7 +64,10 @@ impl Plugin for Misbehave {
                     "fail" => readycheck_sdk::Status::Fail,
                     _ => readycheck_sdk::Status::Pass,
                 };
-                Ok(CheckResult::new(status, "misbehave.ok.done", "did nothing, well").evidence("looked at nothing"))
+                Ok(
+                    CheckResult::new(status, "misbehave.ok.done", "did nothing, well")
+                        .evidence("looked at nothing"),
+                )
             }
             "sleep" => {
                 std::thread::sleep(std::time::Duration::from_millis(p.ms.unwrap_or(0)));
@@ -67,7 +81,10 @@ impl Plugin for Misbehave {
             }
             "abort" => std::process::abort(),
             "hang" => {
-                let child = std::process::Command::new("sleep").arg("1000").spawn().map_err(|e| e.to_string())?;
+                let child = std::process::Command::new("sleep")
+                    .arg("1000")
+                    .spawn()
+                    .map_err(|e| e.to_string())?;
                 if let Some(f) = &p.pid_file {
                     std::fs::write(f, child.id().to_string()).map_err(|e| e.to_string())?;
                 }
@@ -84,7 +101,10 @@ impl Plugin for Misbehave {
                     let _ = out.write_all(b"\n");
                 }
                 let _ = out.flush();
-                Ok(CheckResult::pass("misbehave.spam.done", "printed 4 MiB to stdout and still answered"))
+                Ok(CheckResult::pass(
+                    "misbehave.spam.done",
+                    "printed 4 MiB to stdout and still answered",
+                ))
             }
             "exit" => std::process::exit(0),
             "error" => Err("deliberate plugin error: the corpus plugin refuses".into()),
@@ -95,10 +115,17 @@ impl Plugin for Misbehave {
 
 // The raw-output kinds need to write bytes the SDK would never produce, so the run entry is
 // wrapped: those kinds write directly to the sink, everything else goes through the SDK.
-unsafe extern "C" fn run_raw(request: *const u8, len: usize, ctx: *mut std::ffi::c_void, sink: Sink) -> i32 {
+unsafe extern "C" fn run_raw(
+    request: *const u8,
+    len: usize,
+    ctx: *mut std::ffi::c_void,
+    sink: Sink,
+) -> i32 {
     // SAFETY: the host passes `len` readable bytes.
     let bytes = unsafe { std::slice::from_raw_parts(request, len) };
-    let kind = serde_json::from_slice::<CheckRequest>(bytes).map(|r| r.kind).unwrap_or_default();
+    let kind = serde_json::from_slice::<CheckRequest>(bytes)
+        .map(|r| r.kind)
+        .unwrap_or_default();
     let emit = |b: &[u8]| {
         // SAFETY: sink/ctx are the host's for this call.
         unsafe { sink(ctx, b.as_ptr(), b.len()) }
