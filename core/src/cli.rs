@@ -386,10 +386,10 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     if let Err(code) = write_outputs(&report, &outputs, &printer) {
         status = code;
     }
-    if let Some(first) = outputs.iter().find(|(_, f)| *f == Format::Json) {
-        if saved_to.is_none() {
-            saved_to = Some(first.0.display().to_string());
-        }
+    if let Some(first) = outputs.iter().find(|(_, f)| *f == Format::Json)
+        && saved_to.is_none()
+    {
+        saved_to = Some(first.0.display().to_string());
     }
     let style = render::Style {
         color: printer.color,
@@ -741,12 +741,12 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
                 )),
             )),
         };
-        if let Some((msg, help)) = problem {
-            if reported.insert(check.plugin.clone()) {
-                let mut d = Diagnostic::new(msg, check.spans.plugin.clone());
-                d.help = help;
-                diags.push(d);
-            }
+        if let Some((msg, help)) = problem
+            && reported.insert(check.plugin.clone())
+        {
+            let mut d = Diagnostic::new(msg, check.spans.plugin.clone());
+            d.help = help;
+            diags.push(d);
         }
     }
     if diags.is_empty() {

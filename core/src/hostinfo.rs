@@ -16,10 +16,10 @@ pub fn current() -> Host {
 
 fn user() -> String {
     for var in ["USER", "USERNAME", "LOGNAME"] {
-        if let Ok(v) = std::env::var(var) {
-            if !v.is_empty() {
-                return v;
-            }
+        if let Ok(v) = std::env::var(var)
+            && !v.is_empty()
+        {
+            return v;
         }
     }
     imp::user_from_os().unwrap_or_else(|| "unknown".to_string())

@@ -116,12 +116,12 @@ impl Observer for Progress {
         }
     }
     fn finished(&self, check: &Check, _result: &CheckReport) {
-        if let Ok(mut r) = self.running.lock() {
-            if let Some(pos) = r.iter().position(|(id, _)| id == &check.id) {
-                let (_, bar) = r.remove(pos);
-                bar.finish_and_clear();
-                self.multi.remove(&bar);
-            }
+        if let Ok(mut r) = self.running.lock()
+            && let Some(pos) = r.iter().position(|(id, _)| id == &check.id)
+        {
+            let (_, bar) = r.remove(pos);
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
         }
         self.overall.inc(1);
         if self.overall.position() >= self.overall.length().unwrap_or(0) {

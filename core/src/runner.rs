@@ -301,15 +301,15 @@ fn decide_without_running(
             None,
         ));
     }
-    if let Some(list) = &check.os {
-        if !list.iter().any(|o| o == os) {
-            return Some(skip(
-                check,
-                "host.check.not_for_this_os",
-                format!("not checked on {os}: this check is for {}", list.join(", ")),
-                None,
-            ));
-        }
+    if let Some(list) = &check.os
+        && !list.iter().any(|o| o == os)
+    {
+        return Some(skip(
+            check,
+            "host.check.not_for_this_os",
+            format!("not checked on {os}: this check is for {}", list.join(", ")),
+            None,
+        ));
     }
     let failed: Vec<String> = check
         .needs

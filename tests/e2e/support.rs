@@ -138,7 +138,7 @@ impl Env {
             }
             Ok(s) => panic!("{cc} failed on {src}: {s}"),
             Err(e) => {
-                eprintln!("skipping: no C compiler ({cc}: {e})");
+                skip_note(&format!("no C compiler ({cc}: {e})"));
                 None
             }
         }
@@ -169,6 +169,12 @@ impl Env {
         c.args(args).arg("--plugin-dir").arg(&self.plugins);
         c.output().expect("run readycheck")
     }
+}
+
+/// Says on stderr why a test is skipping.
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
+pub fn skip_note(why: &str) {
+    eprintln!("skipping: {why}");
 }
 
 pub fn stdout(o: &Output) -> String {

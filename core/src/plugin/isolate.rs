@@ -20,8 +20,11 @@ use super::{Call, CallError, OUTPUT_CAP};
 static STOPPING: AtomicBool = AtomicBool::new(false);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn active() -> &'static Mutex<Vec<(u64, Arc<Group>)>> {
-    static ACTIVE: OnceLock<Mutex<Vec<(u64, Arc<Group>)>>> = OnceLock::new();
+/// Process groups of the calls in flight, by call id.
+type ActiveGroups = Mutex<Vec<(u64, Arc<Group>)>>;
+
+fn active() -> &'static ActiveGroups {
+    static ACTIVE: OnceLock<ActiveGroups> = OnceLock::new();
     ACTIVE.get_or_init(|| Mutex::new(Vec::new()))
 }
 

@@ -77,6 +77,9 @@ impl Source {
     }
 }
 
+/// A byte range in the profile text, when known.
+pub type Span = Option<Range<usize>>;
+
 /// Byte spans of a check's keys and values, kept for error messages that come after parsing.
 #[derive(Debug, Clone, Default)]
 pub struct CheckSpans {
@@ -84,7 +87,7 @@ pub struct CheckSpans {
     pub plugin: Option<Range<usize>>,
     pub kind: Option<Range<usize>>,
     /// Per parameter: (span of the key, span of the value).
-    pub params: BTreeMap<String, (Option<Range<usize>>, Option<Range<usize>>)>,
+    pub params: BTreeMap<String, (Span, Span)>,
     /// Per entry of `needs`.
     pub needs: Vec<Option<Range<usize>>>,
 }

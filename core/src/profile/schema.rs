@@ -131,29 +131,29 @@ fn check(
             return;
         }
     }
-    if let Some(c) = obj.get("const") {
-        if c != value {
-            err(
-                path,
-                format!("must be {}, found {}", show(c), show(value)),
-                errors,
-            );
-        }
+    if let Some(c) = obj.get("const")
+        && c != value
+    {
+        err(
+            path,
+            format!("must be {}, found {}", show(c), show(value)),
+            errors,
+        );
     }
-    if let Some(Value::Array(options)) = obj.get("enum") {
-        if !options.contains(value) {
-            let names: Vec<String> = options.iter().map(show).collect();
-            let mut e = SchemaError {
-                path: path.clone(),
-                message: format!("{} is not one of {}", show(value), names.join(", ")),
-                help: None,
-                unknown_key: false,
-            };
-            if let Some(s) = value.as_str() {
-                e.help = did_you_mean(s, options.iter().filter_map(Value::as_str));
-            }
-            errors.push(e);
+    if let Some(Value::Array(options)) = obj.get("enum")
+        && !options.contains(value)
+    {
+        let names: Vec<String> = options.iter().map(show).collect();
+        let mut e = SchemaError {
+            path: path.clone(),
+            message: format!("{} is not one of {}", show(value), names.join(", ")),
+            help: None,
+            unknown_key: false,
+        };
+        if let Some(s) = value.as_str() {
+            e.help = did_you_mean(s, options.iter().filter_map(Value::as_str));
         }
+        errors.push(e);
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = obj.get(key) {
@@ -202,66 +202,66 @@ fn check(
     match value {
         Value::Number(n) => {
             let x = n.as_f64().unwrap_or(0.0);
-            if let Some(min) = obj.get("minimum").and_then(Value::as_f64) {
-                if x < min {
-                    err(path, format!("must be at least {min}, found {n}"), errors);
-                }
+            if let Some(min) = obj.get("minimum").and_then(Value::as_f64)
+                && x < min
+            {
+                err(path, format!("must be at least {min}, found {n}"), errors);
             }
-            if let Some(max) = obj.get("maximum").and_then(Value::as_f64) {
-                if x > max {
-                    err(path, format!("must be at most {max}, found {n}"), errors);
-                }
+            if let Some(max) = obj.get("maximum").and_then(Value::as_f64)
+                && x > max
+            {
+                err(path, format!("must be at most {max}, found {n}"), errors);
             }
-            if let Some(min) = obj.get("exclusiveMinimum").and_then(Value::as_f64) {
-                if x <= min {
-                    err(path, format!("must be more than {min}, found {n}"), errors);
-                }
+            if let Some(min) = obj.get("exclusiveMinimum").and_then(Value::as_f64)
+                && x <= min
+            {
+                err(path, format!("must be more than {min}, found {n}"), errors);
             }
-            if let Some(max) = obj.get("exclusiveMaximum").and_then(Value::as_f64) {
-                if x >= max {
-                    err(path, format!("must be less than {max}, found {n}"), errors);
-                }
+            if let Some(max) = obj.get("exclusiveMaximum").and_then(Value::as_f64)
+                && x >= max
+            {
+                err(path, format!("must be less than {max}, found {n}"), errors);
             }
         }
         Value::String(s) => {
             let len = s.chars().count() as u64;
-            if let Some(min) = obj.get("minLength").and_then(Value::as_u64) {
-                if len < min {
-                    err(
-                        path,
-                        format!("must be at least {min} characters long"),
-                        errors,
-                    );
-                }
+            if let Some(min) = obj.get("minLength").and_then(Value::as_u64)
+                && len < min
+            {
+                err(
+                    path,
+                    format!("must be at least {min} characters long"),
+                    errors,
+                );
             }
-            if let Some(max) = obj.get("maxLength").and_then(Value::as_u64) {
-                if len > max {
-                    err(
-                        path,
-                        format!("must be at most {max} characters long"),
-                        errors,
-                    );
-                }
+            if let Some(max) = obj.get("maxLength").and_then(Value::as_u64)
+                && len > max
+            {
+                err(
+                    path,
+                    format!("must be at most {max} characters long"),
+                    errors,
+                );
             }
         }
         Value::Array(items) => {
-            if let Some(min) = obj.get("minItems").and_then(Value::as_u64) {
-                if (items.len() as u64) < min {
-                    err(
-                        path,
-                        format!("needs at least {min} entries, found {}", items.len()),
-                        errors,
-                    );
-                }
+            if let Some(min) = obj.get("minItems").and_then(Value::as_u64)
+                && (items.len() as u64) < min
+            {
+                err(
+                    path,
+                    format!("needs at least {min} entries, found {}", items.len()),
+                    errors,
+                );
             }
-            if let Some(max) = obj.get("maxItems").and_then(Value::as_u64) {
-                if (items.len() as u64) > max {
-                    err(
-                        path,
-                        format!("takes at most {max} entries, found {}", items.len()),
-                        errors,
-                    );
-                }
+            if let Some(max) = obj.get("maxItems").and_then(Value::as_u64)
+                && (items.len() as u64) > max
+            {
+                err(
+                    path,
+                    format!("takes at most {max} entries, found {}", items.len()),
+                    errors,
+                );
             }
             if let Some(item_schema) = obj.get("items") {
                 for (i, item) in items.iter().enumerate() {

@@ -183,10 +183,10 @@ pub fn render(report: &Report, style: &Style) -> String {
         if n.error == 1 { "error" } else { "errors" },
         ms(report.duration_ms)
     );
-    if let Some(contact) = &report.profile.contact {
-        if report.verdict != Verdict::Ready {
-            let _ = writeln!(out, "Helpdesk: {contact}");
-        }
+    if let Some(contact) = &report.profile.contact
+        && report.verdict != Verdict::Ready
+    {
+        let _ = writeln!(out, "Helpdesk: {contact}");
     }
     if let Some(p) = &style.saved_to {
         let _ = writeln!(out, "Report saved: {p}");

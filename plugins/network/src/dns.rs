@@ -105,18 +105,18 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
             .metric("dns_ms", dns_ms);
         }
     }
-    if let Some(w) = p.warn_ms {
-        if dns_ms > w as f64 {
-            return CheckResult::warn(
-                "network.dns.slow",
-                format!(
-                    "{} resolves, but slowly ({dns_ms:.0} ms, over {w} ms)",
-                    p.name
-                ),
-            )
-            .evidence(seen)
-            .metric("dns_ms", dns_ms);
-        }
+    if let Some(w) = p.warn_ms
+        && dns_ms > w as f64
+    {
+        return CheckResult::warn(
+            "network.dns.slow",
+            format!(
+                "{} resolves, but slowly ({dns_ms:.0} ms, over {w} ms)",
+                p.name
+            ),
+        )
+        .evidence(seen)
+        .metric("dns_ms", dns_ms);
     }
     CheckResult::pass(
         "network.dns.ok",
