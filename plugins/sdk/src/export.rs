@@ -95,7 +95,7 @@ pub unsafe extern "C" fn run_entry<P: Plugin>(
 
 /// Exports a type implementing [`Plugin`] as a readycheck ABI v1 plugin.
 ///
-/// ```ignore
+/// ```text
 /// struct Network;
 /// impl readycheck_sdk::Plugin for Network { /* manifest() and run() */ }
 /// readycheck_sdk::export_plugin!(Network, name = "network");
