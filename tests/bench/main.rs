@@ -6,7 +6,7 @@
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,11 +16,19 @@ use readycheck::plugin::{Call, parse_output};
 use readycheck_sdk::{CheckRequest, CheckResult};
 
 fn target_dir() -> PathBuf {
-    std::env::current_exe().expect("exe").parent().expect("target dir").to_path_buf()
+    std::env::current_exe()
+        .expect("exe")
+        .parent()
+        .expect("target dir")
+        .to_path_buf()
 }
 
 fn lib(name: &str) -> String {
-    format!("{}readycheck_{name}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+    format!(
+        "{}readycheck_{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -36,7 +44,11 @@ fn ms(d: Duration) -> String {
 #[cfg(unix)]
 fn timed_run(cmd: &mut Command) -> (Duration, i64, i32) {
     let t0 = Instant::now();
-    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().expect("spawn");
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: waiting for our own child with a zeroed rusage we own.
@@ -51,11 +63,27 @@ fn main() {
     let exe = dir.join(format!("readycheck{}", std::env::consts::EXE_SUFFIX));
     let plugin = dir.join(lib("misbehave"));
     for p in [&exe, &plugin] {
-        assert!(p.exists(), "{} is missing: run `cargo build --release --workspace` first", p.display());
+        assert!(
+            p.exists(),
+            "{} is missing: run `cargo build --release --workspace` first",
+            p.display()
+        );
     }
-    let calls: usize = std::env::var("BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
-    println!("readycheck benchmark ({} cores, build: {})", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), dir.display());
+    let calls: usize = std::env::var("BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    println!(
+        "readycheck benchmark ({} cores, build: {})",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        dir.display()
+    );
 
     // 1. One call, isolated vs in-process.
     let request = serde_json::to_vec(&CheckRequest {
@@ -71,7 +99,9 @@ fn main() {
         let mut times = Vec::with_capacity(calls);
         for _ in 0..calls {
             let t0 = Instant::now();
-            let bytes = backend.call(&plugin, &call, Duration::from_secs(5)).expect("call");
+            let bytes = backend
+                .call(&plugin, &call, Duration::from_secs(5))
+                .expect("call");
             let r: CheckResult = parse_output(&bytes, "result").expect("parse");
             assert_eq!(r.status, readycheck_sdk::Status::Pass);
             times.push(t0.elapsed());
@@ -83,19 +113,28 @@ fn main() {
     let inproc = measure(&Backend::InProcess);
     let (iso_med, in_med) = (median(iso.clone()), median(inproc));
     println!("\nper plugin call (spawn + load + call + parse), median of {calls}:");
-    println!("  isolated child process : {}   (p90 {})", ms(iso_med), ms({
-        let mut v = iso;
-        v.sort();
-        v[v.len() * 9 / 10]
-    }));
+    println!(
+        "  isolated child process : {}   (p90 {})",
+        ms(iso_med),
+        ms({
+            let mut v = iso;
+            v.sort();
+            v[v.len() * 9 / 10]
+        })
+    );
     println!("  in-process (floor)     : {}", ms(in_med));
-    println!("  isolation overhead     : {}   (target ≤ 3 ms)", ms(iso_med.saturating_sub(in_med)));
+    println!(
+        "  isolation overhead     : {}   (target ≤ 3 ms)",
+        ms(iso_med.saturating_sub(in_med))
+    );
 
     // 2. A profile of 50 trivial checks, isolated vs --in-process, plus peak RSS.
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut profile = String::from("[profile]\nname = \"bench\"\ntimeout = \"5s\"\n");
     for i in 0..50 {
-        profile.push_str(&format!("\n[[check]]\nid = \"c{i}\"\nplugin = \"misbehave\"\nkind = \"ok\"\n"));
+        profile.push_str(&format!(
+            "\n[[check]]\nid = \"c{i}\"\nplugin = \"misbehave\"\nkind = \"ok\"\n"
+        ));
     }
     let pfile = tmp.path().join("bench50.toml");
     std::fs::write(&pfile, profile).expect("profile");
@@ -104,7 +143,10 @@ fn main() {
         let mut rss = Vec::new();
         for _ in 0..runs {
             let mut cmd = Command::new(&exe);
-            cmd.args(["run", "-p"]).arg(&pfile).args(["--no-save", "-f", "json"]).args(extra);
+            cmd.args(["run", "-p"])
+                .arg(&pfile)
+                .args(["--no-save", "-f", "json"])
+                .args(extra);
             cmd.env("READYCHECK_DATA_DIR", tmp.path());
             #[cfg(unix)]
             {
@@ -119,11 +161,17 @@ fn main() {
     };
     let (wall_iso, rss_iso) = run(&[]);
     let (wall_in, rss_in) = run(&["--in-process"]);
-    println!("\n50 trivial checks, whole `readycheck run` incl. startup and discovery, median of {runs}:");
+    println!(
+        "\n50 trivial checks, whole `readycheck run` incl. startup and discovery, median of {runs}:"
+    );
     println!("  isolated   : {}   (target ≤ 150 ms)", ms(wall_iso));
     println!("  in-process : {}", ms(wall_in));
-    println!("\npeak RSS (wait4 ru_maxrss: the largest of the host and the children it waited for):");
-    println!("  isolated run   : {:.1} MB   (target ≤ 20 MB)", rss_iso as f64 / 1024.0);
+    println!(
+        "\npeak RSS (wait4 ru_maxrss: the largest of the host and the children it waited for):"
+    );
+    println!(
+        "  isolated run   : {:.1} MB   (target ≤ 20 MB)",
+        rss_iso as f64 / 1024.0
+    );
     println!("  in-process run : {:.1} MB", rss_in as f64 / 1024.0);
-    let _ = Path::new("");
 }
