@@ -1,8 +1,7 @@
-//! `cargo run --release -p readycheck-e2e --bin readycheck-bench`: measures what the foundation
-//! promises and prints the figures — the cost of one isolated plugin call (spawn + load + call
-//! + parse) against an in-process call, the wall time of a 50-check profile both ways, and the
-//! host's peak memory during that run. Figures, not assertions: a busy machine gives slower
-//! numbers, never a failed test.
+//! The benchmark of the foundation (`./target/release/readycheck-bench` after a release build).
+//! It prints the cost of one isolated plugin call (spawn, load, call, parse) against an
+//! in-process call, the wall time of a 50-check profile both ways, and the host's peak memory.
+//! Figures, not assertions: a busy machine gives slower numbers, never a failed test.
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
@@ -44,6 +43,8 @@ fn ms(d: Duration) -> String {
 #[cfg(unix)]
 fn timed_run(cmd: &mut Command) -> (Duration, i64, i32) {
     let t0 = Instant::now();
+    // The child is reaped by wait4 below, which also reports its peak memory.
+    #[allow(clippy::zombie_processes, reason = "reaped with wait4")]
     let child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
