@@ -16,6 +16,7 @@ fn every_misbehaviour_becomes_its_own_error_and_the_run_goes_on() {
     env.compile_c("wrong_abi.c", "wrongabi", &[]).unwrap();
     env.compile_c("missing_symbol.c", "nosym", &[]).unwrap();
     env.compile_c("describe_crash.c", "dcrash", &[]).unwrap();
+    env.compile_c("describe_hang.c", "dhang", &[]).unwrap();
     // A plugin whose dependency cannot be found by the loader.
     let libdir = env.dir.path().join("deps");
     std::fs::create_dir(&libdir).unwrap();
@@ -145,6 +146,11 @@ plugin = "dcrash"
 kind = "x"
 
 [[check]]
+id = "describe-hang"
+plugin = "dhang"
+kind = "x"
+
+[[check]]
 id = "missing-plugin"
 plugin = "nosuch"
 kind = "x"
@@ -189,7 +195,7 @@ needs = ["segfault"]
     assert_valid_report(&report);
     assert_eq!(
         report["checks"].as_array().unwrap().len(),
-        22,
+        23,
         "every check has a result"
     );
 
@@ -290,7 +296,7 @@ needs = ["segfault"]
     assert_eq!(report["verdict"], "not_ready");
     assert_eq!(report["counts"]["pass"], 3);
     assert_eq!(report["counts"]["skip"], 1);
-    assert_eq!(report["counts"]["error"], 18);
+    assert_eq!(report["counts"]["error"], 19);
 
     // The hanging plugin's grandchild died with it.
     let pid: i32 = std::fs::read_to_string(&pid_file)

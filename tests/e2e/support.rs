@@ -163,11 +163,71 @@ impl Env {
         c
     }
 
+    /// The same command inside a new, empty network namespace (only a loopback that is down), so
+    /// that a run of the real default profile cannot send a packet anywhere. Needs root and
+    /// `unshare`; `None` (skip) otherwise.
+    pub fn offline(&self, args: &[&str]) -> Option<Output> {
+        if !is_root() {
+            skip_note("needs root to create a network namespace");
+            return None;
+        }
+        let plain = self.cmd();
+        let mut c = Command::new("unshare");
+        c.arg("--net")
+            .arg(plain.get_program())
+            .args(args)
+            .arg("--plugin-dir")
+            .arg(&self.plugins);
+        for (k, v) in plain.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c.current_dir(self.dir.path());
+        match c.output() {
+            Ok(o)
+                if o.status.code() == Some(1)
+                    && String::from_utf8_lossy(&o.stderr).contains("unshare") =>
+            {
+                skip_note(&format!(
+                    "unshare failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                ));
+                None
+            }
+            Ok(o) => Some(o),
+            Err(e) => {
+                skip_note(&format!("cannot run unshare: {e}"));
+                None
+            }
+        }
+    }
+
     /// Runs `readycheck ARGS --plugin-dir <this env's plugins>`.
     pub fn run(&self, args: &[&str]) -> Output {
         let mut c = self.cmd();
         c.args(args).arg("--plugin-dir").arg(&self.plugins);
         c.output().expect("run readycheck")
+    }
+}
+
+/// Whether the tests run as root.
+pub fn is_root() -> bool {
+    #[cfg(unix)]
+    {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("Uid:"))
+                    .map(|l| l.split_whitespace().nth(1) == Some("0"))
+            })
+            .unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 

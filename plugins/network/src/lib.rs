@@ -1,9 +1,11 @@
 //! The `network` plugin: can this PC reach what the job needs, and if not, is it my DNS, my
-//! connection, or the service? Kinds: `dns` (resolve a name with the system resolver) and `tcp`
-//! (connect to host:port), each with a hard timeout and evidence of what was probed.
+//! connection, or the service? Kinds: `dns` (resolve a name with the system resolver), `tcp`
+//! (connect to host:port) and `sites` (one service at several sites or regions), each with a
+//! hard timeout and evidence of what was probed.
 
 mod dns;
 mod resolve;
+mod sites;
 mod tcp;
 
 use readycheck_sdk::{CheckRequest, CheckResult, Manifest, Plugin};
@@ -17,7 +19,7 @@ impl Plugin for Network {
             name: "network".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             os: vec![],
-            kinds: vec![dns::manifest(), tcp::manifest()],
+            kinds: vec![dns::manifest(), tcp::manifest(), sites::manifest()],
         }
     }
 
@@ -25,6 +27,7 @@ impl Plugin for Network {
         match request.kind.as_str() {
             "dns" => Ok(dns::run(&request.params()?, request.timeout())),
             "tcp" => Ok(tcp::run(&request.params()?, request.timeout())),
+            "sites" => Ok(sites::run(&request.params()?, request.timeout())),
             other => Err(format!("the network plugin has no kind `{other}`")),
         }
     }

@@ -34,40 +34,82 @@ pub fn manifest() -> KindManifest {
     )
 }
 
-pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
-    let (host, port) = match split_target(&p.target) {
+/// What one connection attempt found.
+#[derive(Debug)]
+pub struct Probe {
+    pub dns_ms: Option<f64>,
+    pub evidence: Vec<String>,
+    pub outcome: Result<f64, Failure>,
+}
+
+/// Why a connection attempt failed: a stable code suffix and a plain-words reason.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: &'static str,
+    pub reason: String,
+    pub connect_ms: Option<f64>,
+}
+
+/// Resolves and connects to `target` within `timeout`.
+pub fn probe(target: &str, timeout: Duration) -> Probe {
+    let mut probe = Probe {
+        dns_ms: None,
+        evidence: Vec::new(),
+        outcome: Ok(0.0),
+    };
+    let (host, port) = match split_target(target) {
         Ok(hp) => hp,
-        Err(e) => return CheckResult::error("network.tcp.bad_target", e),
+        Err(e) => {
+            probe.outcome = Err(Failure {
+                code: "bad_target",
+                reason: e,
+                connect_ms: None,
+            });
+            return probe;
+        }
     };
     let deadline = Instant::now() + timeout;
     let (resolved, dns_took) = resolve(&host, port, timeout);
-    let dns_ms = millis(dns_took);
+    let is_literal = host.parse::<std::net::IpAddr>().is_ok();
+    if !is_literal {
+        probe.dns_ms = Some(millis(dns_took));
+    }
     let addrs = match resolved {
         Ok(a) => a,
         Err(ResolveError::Failed(e)) => {
-            return CheckResult::fail(
-                "network.tcp.dns_failed",
-                format!("cannot resolve {host}: {e} — your DNS or internet connection is not working, or the name is wrong"),
-            )
-            .evidence(format!("asked the system resolver for {host}: {e}"))
-            .metric("dns_ms", dns_ms);
+            probe
+                .evidence
+                .push(format!("asked the system resolver for {host}: {e}"));
+            probe.outcome = Err(Failure {
+                code: "dns_failed",
+                reason: format!(
+                    "cannot resolve {host}: {e} — your DNS or internet connection is not working, or the name is wrong"
+                ),
+                connect_ms: None,
+            });
+            return probe;
         }
         Err(ResolveError::TimedOut(t)) => {
-            return CheckResult::fail(
-                "network.tcp.dns_timed_out",
-                format!(
+            probe.evidence.push(format!(
+                "asked the system resolver for {host}: no answer in {} ms",
+                t.as_millis()
+            ));
+            probe.outcome = Err(Failure {
+                code: "dns_timed_out",
+                reason: format!(
                     "no DNS answer for {host} within {} ms — check your internet connection",
                     t.as_millis()
                 ),
-            )
-            .evidence(format!("asked the system resolver for {host}: no answer"))
-            .metric("dns_ms", dns_ms);
+                connect_ms: None,
+            });
+            return probe;
         }
     };
-    let mut evidence = Vec::new();
-    if host.parse::<std::net::IpAddr>().is_err() {
+    if !is_literal {
         let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-        evidence.push(format!("resolved {host} → {}", list.join(", ")));
+        probe
+            .evidence
+            .push(format!("resolved {host} → {}", list.join(", ")));
     }
     let mut last_err = None;
     for addr in &addrs {
@@ -80,79 +122,95 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
             Ok(stream) => {
                 let connect_ms = millis(t0.elapsed());
                 drop(stream);
-                evidence.push(format!("connected to {addr} in {connect_ms:.1} ms"));
-                let mut r = if p.warn_connect_ms.is_some_and(|w| connect_ms > w as f64) {
-                    CheckResult::warn(
-                        "network.tcp.slow",
-                        format!(
-                            "{} answers, but slowly: {connect_ms:.0} ms to connect",
-                            p.target
-                        ),
-                    )
-                } else {
-                    CheckResult::pass(
-                        "network.tcp.ok",
-                        format!("{} accepts connections ({connect_ms:.0} ms)", p.target),
-                    )
-                };
-                r.evidence = evidence;
-                return r.metric("dns_ms", dns_ms).metric("connect_ms", connect_ms);
+                probe
+                    .evidence
+                    .push(format!("connected to {addr} in {connect_ms:.1} ms"));
+                probe.outcome = Ok(connect_ms);
+                return probe;
             }
             Err(e) => {
-                evidence.push(format!("connecting to {addr}: {e}"));
+                probe.evidence.push(format!("connecting to {addr}: {e}"));
                 last_err = Some((addr.to_string(), e, t0.elapsed()));
             }
         }
     }
-    let (addr, e, took) = match last_err {
-        Some(x) => x,
-        None => {
-            let mut r = CheckResult::fail(
-                "network.tcp.timed_out",
-                format!(
-                    "no answer from {} within {} ms",
-                    p.target,
-                    timeout.as_millis()
-                ),
-            );
-            r.evidence = evidence;
-            return r.metric("dns_ms", dns_ms);
-        }
+    let Some((addr, e, took)) = last_err else {
+        probe.outcome = Err(Failure {
+            code: "timed_out",
+            reason: format!("no answer from {target} within {} ms", timeout.as_millis()),
+            connect_ms: None,
+        });
+        return probe;
     };
-    let (code, summary) = match e.kind() {
+    // Name the address only when the target was a name.
+    let at = if is_literal {
+        String::new()
+    } else {
+        format!(" ({addr})")
+    };
+    let (code, reason) = match e.kind() {
         ErrorKind::ConnectionRefused => (
-            "network.tcp.refused",
+            "refused",
             format!(
-                "{} refused the connection ({addr}): the host is reachable but nothing accepts connections on port {port} — the service is down or blocked on its side",
-                p.target
+                "{target} refused the connection{at}: the host is reachable but nothing accepts connections on port {port} — the service is down or blocked on its side"
             ),
         ),
         ErrorKind::TimedOut | ErrorKind::WouldBlock => (
-            "network.tcp.timed_out",
+            "timed_out",
             format!(
-                "no answer from {} within {} ms: the host is down or a firewall drops the traffic",
-                p.target,
+                "no answer from {target} within {} ms: the host is down or a firewall drops the traffic",
                 timeout.as_millis()
             ),
         ),
         ErrorKind::NetworkUnreachable
         | ErrorKind::HostUnreachable
         | ErrorKind::AddrNotAvailable => (
-            "network.tcp.unreachable",
-            format!(
-                "this PC has no route to {} ({addr}): check your network connection or VPN",
-                p.target
-            ),
+            "unreachable",
+            format!("this PC has no route to {target}{at}: check your network connection or VPN"),
         ),
-        _ => (
-            "network.tcp.failed",
-            format!("cannot connect to {} ({addr}): {e}", p.target),
-        ),
+        _ => ("failed", format!("cannot connect to {target}{at}: {e}")),
     };
-    let mut r = CheckResult::fail(code, summary);
-    r.evidence = evidence;
-    r.metric("dns_ms", dns_ms)
-        .metric("connect_ms", millis(took))
+    probe.outcome = Err(Failure {
+        code,
+        reason,
+        connect_ms: Some(millis(took)),
+    });
+    probe
+}
+
+pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
+    let probe = probe(&p.target, timeout);
+    let mut r = match &probe.outcome {
+        Ok(connect_ms) if p.warn_connect_ms.is_some_and(|w| *connect_ms > w as f64) => {
+            CheckResult::warn(
+                "network.tcp.slow",
+                format!(
+                    "{} answers, but slowly: {connect_ms:.0} ms to connect",
+                    p.target
+                ),
+            )
+        }
+        Ok(connect_ms) => CheckResult::pass(
+            "network.tcp.ok",
+            format!("{} accepts connections ({connect_ms:.0} ms)", p.target),
+        ),
+        Err(f) if f.code == "bad_target" => {
+            CheckResult::error("network.tcp.bad_target", f.reason.clone())
+        }
+        Err(f) => CheckResult::fail(format!("network.tcp.{}", f.code), f.reason.clone()),
+    };
+    r.evidence = probe.evidence;
+    if let Some(d) = probe.dns_ms {
+        r = r.metric("dns_ms", d);
+    }
+    match probe.outcome {
+        Ok(ms) => r.metric("connect_ms", ms),
+        Err(Failure {
+            connect_ms: Some(ms),
+            ..
+        }) => r.metric("connect_ms", ms),
+        Err(_) => r,
+    }
 }
 
 #[cfg(test)]

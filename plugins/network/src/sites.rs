@@ -1,0 +1,300 @@
+//! `network/sites`: one service reachable at several sites or regions (market data, order
+//! routing, or the internet itself). Probes all of them at once, passes when at least `min_ok`
+//! answer, names the fastest, and says when a whole region is down while another works — the
+//! fault is then on the service's side, and switching site is the fix, not reinstalling.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::tcp::{Probe, probe};
+
+/// One site: "host:port", or a table naming it and its region.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Site {
+    /// "host:port"
+    Plain(String),
+    /// `{ target = "host:port", name = "Shenzhen A", region = "Guangdong" }`
+    Named {
+        /// "host:port" to connect to.
+        target: String,
+        /// What to call the site in messages.
+        #[serde(default)]
+        name: Option<String>,
+        /// Region the site belongs to; sites of one region are judged together.
+        #[serde(default)]
+        region: Option<String>,
+    },
+}
+
+impl Site {
+    fn target(&self) -> &str {
+        match self {
+            Site::Plain(t) | Site::Named { target: t, .. } => t,
+        }
+    }
+    fn name(&self) -> &str {
+        match self {
+            Site::Named { name: Some(n), .. } => n,
+            other => other.target(),
+        }
+    }
+    fn region(&self) -> Option<&str> {
+        match self {
+            Site::Named {
+                region: Some(r), ..
+            } => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Parameters of `network/sites`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SitesParams {
+    /// The sites to probe, all at once.
+    #[schemars(length(min = 1))]
+    pub targets: Vec<Site>,
+    /// How many must answer for the check to pass (default 1).
+    #[serde(default = "one")]
+    #[schemars(range(min = 1))]
+    pub min_ok: usize,
+    /// Warn when even the fastest site takes longer than this many milliseconds to connect.
+    #[serde(default)]
+    pub warn_ms: Option<u64>,
+}
+
+fn one() -> usize {
+    1
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<SitesParams>(
+        "sites",
+        "One service at several sites or regions",
+        "Connects to every site at once and passes when at least `min_ok` answer. Names the \
+         fastest site, and when every site of one region is down while another region works, says \
+         that the fault is on the service's side and which site to switch to.",
+        "[[check]]\nid = \"market-data\"\nplugin = \"network\"\nkind = \"sites\"\ntitle = \"Market-data servers\"\nneeds = [\"internet\"]\nmin_ok = 1\ntargets = [\n  { name = \"Shenzhen A\", region = \"Guangdong\", target = \"md-sz1.vendor.example:7709\" },\n  { name = \"Guangzhou\", region = \"Guangdong\", target = \"md-gz.vendor.example:7709\" },\n  { name = \"Shanghai\", region = \"Shanghai\", target = \"md-sh.vendor.example:7709\" },\n]\nfix = \"Switch the trading app to the fastest working site named above.\"\n",
+    )
+}
+
+pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
+    let probes: Vec<Probe> = std::thread::scope(|s| {
+        let handles: Vec<_> = p
+            .targets
+            .iter()
+            .map(|site| s.spawn(move || probe(site.target(), timeout)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("probe thread"))
+            .collect()
+    });
+    let total = probes.len();
+    let mut evidence = Vec::new();
+    let mut ok: Vec<(usize, f64)> = Vec::new();
+    for (i, (site, pr)) in p.targets.iter().zip(&probes).enumerate() {
+        let label = match site.region() {
+            Some(r) => format!("{} [{r}]", site.name()),
+            None => site.name().to_string(),
+        };
+        match &pr.outcome {
+            Ok(ms) => {
+                evidence.push(format!("{label}: {} answered in {ms:.1} ms", site.target()));
+                ok.push((i, *ms));
+            }
+            Err(f) => evidence.push(format!("{label}: {}", f.reason)),
+        }
+    }
+    ok.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let fastest = ok
+        .first()
+        .map(|&(i, ms)| (p.targets[i].name().to_string(), ms));
+
+    // Regions in which nothing answered, while some other region did.
+    let mut regions: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (site, pr) in p.targets.iter().zip(&probes) {
+        if let Some(r) = site.region() {
+            let e = regions.entry(r).or_default();
+            e.0 += 1;
+            if pr.outcome.is_ok() {
+                e.1 += 1;
+            }
+        }
+    }
+    let down: Vec<&str> = regions
+        .iter()
+        .filter(|(_, (_, up))| *up == 0)
+        .map(|(r, _)| *r)
+        .collect();
+    let region_note = match (&fastest, down.is_empty()) {
+        (Some((name, ms)), false) => Some(format!(
+            "all {} sites unreachable; {name} OK at {ms:.0} ms — the fault is on the service's side, not your network; switch to {name}",
+            down.join(" and ")
+        )),
+        _ => None,
+    };
+
+    let all_failed_same = |code: &str| {
+        probes
+            .iter()
+            .all(|pr| pr.outcome.as_ref().err().is_some_and(|f| f.code == code))
+    };
+    let mut r = if ok.len() >= p.min_ok {
+        let (name, ms) = fastest.clone().expect("at least one site answered");
+        if let Some(note) = &region_note {
+            CheckResult::warn("network.sites.region_down", note.clone())
+        } else if ok.len() < total {
+            CheckResult::warn(
+                "network.sites.some_down",
+                format!(
+                    "{} of {total} sites answer; fastest: {name} ({ms:.0} ms)",
+                    ok.len()
+                ),
+            )
+        } else if p.warn_ms.is_some_and(|w| ms > w as f64) {
+            CheckResult::warn(
+                "network.sites.slow",
+                format!("all {total} sites answer, but slowly: fastest {name} at {ms:.0} ms"),
+            )
+        } else {
+            CheckResult::pass(
+                "network.sites.ok",
+                format!("all {total} sites answer; fastest: {name} ({ms:.0} ms)"),
+            )
+        }
+    } else if ok.is_empty() && all_failed_same("dns_failed") {
+        CheckResult::fail(
+            "network.sites.dns_failed",
+            format!(
+                "none of the {total} sites' names resolve — your DNS or internet connection is not working"
+            ),
+        )
+    } else if ok.is_empty() && all_failed_same("unreachable") {
+        CheckResult::fail(
+            "network.sites.unreachable",
+            format!(
+                "this PC has no route to any of the {total} sites — it is not connected to a network"
+            ),
+        )
+    } else if ok.is_empty() {
+        CheckResult::fail(
+            "network.sites.none",
+            format!("none of the {total} sites answers"),
+        )
+    } else if let Some(note) = region_note {
+        CheckResult::fail(
+            "network.sites.region_down",
+            format!(
+                "only {} of {total} sites answer (need {}): {note}",
+                ok.len(),
+                p.min_ok
+            ),
+        )
+    } else {
+        CheckResult::fail(
+            "network.sites.too_few",
+            format!(
+                "only {} of {total} sites answer; {} needed",
+                ok.len(),
+                p.min_ok
+            ),
+        )
+    };
+    r.evidence = evidence;
+    r = r
+        .metric("sites_total", total as f64)
+        .metric("sites_ok", ok.len() as f64);
+    if let Some((_, ms)) = fastest {
+        r = r.metric("fastest_connect_ms", ms);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use readycheck_sdk::Status;
+    use std::net::TcpListener;
+
+    fn site(name: &str, region: &str, target: String) -> Site {
+        Site::Named {
+            target,
+            name: Some(name.into()),
+            region: Some(region.into()),
+        }
+    }
+
+    /// A port on 127.0.0.1 that refuses connections (bound, then closed).
+    fn closed_port() -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }
+
+    #[test]
+    fn one_region_down_names_the_region_and_the_site_to_use() {
+        let up = TcpListener::bind("127.0.0.1:0").unwrap();
+        let up_port = up.local_addr().unwrap().port();
+        let p = SitesParams {
+            targets: vec![
+                site(
+                    "Shenzhen A",
+                    "Guangdong",
+                    format!("127.0.0.1:{}", closed_port()),
+                ),
+                site(
+                    "Guangzhou",
+                    "Guangdong",
+                    format!("127.0.0.1:{}", closed_port()),
+                ),
+                site("Shanghai", "Shanghai", format!("127.0.0.1:{up_port}")),
+            ],
+            min_ok: 1,
+            warn_ms: None,
+        };
+        let r = run(&p, Duration::from_secs(2));
+        assert_eq!(r.status, Status::Warn, "{r:?}");
+        assert_eq!(r.code, "network.sites.region_down");
+        assert!(
+            r.summary
+                .contains("all Guangdong sites unreachable; Shanghai OK"),
+            "{}",
+            r.summary
+        );
+        assert!(r.summary.contains("the service's side"), "{}", r.summary);
+        assert_eq!(r.metrics["sites_ok"], 1.0);
+
+        let p2 = SitesParams { min_ok: 2, ..p };
+        let r2 = run(&p2, Duration::from_secs(2));
+        assert_eq!(r2.status, Status::Fail);
+        assert!(r2.summary.contains("need 2"), "{}", r2.summary);
+    }
+
+    #[test]
+    fn all_up_passes_with_the_fastest_named() {
+        let a = TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = SitesParams {
+            targets: vec![
+                Site::Plain(a.local_addr().unwrap().to_string()),
+                Site::Plain(b.local_addr().unwrap().to_string()),
+            ],
+            min_ok: 2,
+            warn_ms: None,
+        };
+        let r = run(&p, Duration::from_secs(2));
+        assert_eq!(r.status, Status::Pass, "{r:?}");
+        assert!(
+            r.summary
+                .starts_with("all 2 sites answer; fastest: 127.0.0.1:"),
+            "{}",
+            r.summary
+        );
+    }
+}
