@@ -227,7 +227,7 @@ pub fn counts(checks: &[CheckReport]) -> Counts {
     n
 }
 
-/// Failures and errors whose `needs` all passed: where to look first. Required before
+/// Failures and errors whose `needs` all passed (or only warned): where to look first. Required before
 /// recommended before info; profile order within each.
 pub fn root_causes(checks: &[CheckReport], needs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let status: BTreeMap<&str, Status> = checks.iter().map(|c| (c.id.as_str(), c.status)).collect();
@@ -236,8 +236,11 @@ pub fn root_causes(checks: &[CheckReport], needs: &BTreeMap<String, Vec<String>>
         .filter(|c| matches!(c.status, Status::Fail | Status::Error))
         .filter(|c| {
             needs.get(&c.id).is_none_or(|ns| {
-                ns.iter()
-                    .all(|n| status.get(n.as_str()) == Some(&Status::Pass))
+                ns.iter().all(|n| {
+                    status
+                        .get(n.as_str())
+                        .is_some_and(|s| matches!(s, Status::Pass | Status::Warn))
+                })
             })
         })
         .collect();

@@ -1,6 +1,6 @@
 //! Running a profile: checks run concurrently on a pool of worker threads (they wait on the
 //! network, so the default parallelism is well above the core count); a check starts when its
-//! `needs` have passed and is skipped when one did not; each call has its timeout and the run a
+//! `needs` have passed (a warning counts as passed) and is skipped when one did not; each call has its timeout and the run a
 //! deadline; Ctrl-C stops everything and the unfinished checks are reported as interrupted.
 //! Every check of the profile ends with exactly one result — the report is never short.
 
@@ -318,7 +318,7 @@ fn decide_without_running(
             profile
                 .check_index(n)
                 .and_then(|j| results[j].as_ref())
-                .is_some_and(|r| r.status != Status::Pass)
+                .is_some_and(|r| !satisfies_needs(r.status))
         })
         .cloned()
         .collect();
@@ -453,6 +453,12 @@ fn from_result(
     };
     r.duration_ms = took.as_millis() as u64;
     r
+}
+
+/// A need is met when it passed, or passed with a warning (slow, nearly full): only a failure,
+/// an error or a skip holds back the checks that need it.
+pub fn satisfies_needs(status: Status) -> bool {
+    matches!(status, Status::Pass | Status::Warn)
 }
 
 /// Whether a check's failure would make the run "not ready".

@@ -51,7 +51,7 @@ fn json_on_stdout_is_the_report_and_nothing_else() {
     let env = Env::new();
     let p = env.profile(
         "p.toml",
-        &head("[[check]]\nid = \"a\"\nplugin = \"misbehave\"\nkind = \"ok\"\n\n[[check]]\nid = \"b\"\nplugin = \"misbehave\"\nkind = \"ok\"\nstatus = \"warn\"\nseverity = \"recommended\"\nfix = \"Do the thing.\""),
+        &head("[[check]]\nid = \"a\"\nplugin = \"misbehave\"\nkind = \"ok\"\n\n[[check]]\nid = \"b\"\nplugin = \"misbehave\"\nkind = \"ok\"\nstatus = \"warn\"\nseverity = \"recommended\"\nfix = \"Do the thing.\"\n\n[[check]]\nid = \"c\"\nplugin = \"misbehave\"\nkind = \"ok\"\nneeds = [\"b\"]"),
     );
     let out = env.run(&["run", "-p", p.to_str().unwrap(), "-f", "json", "--no-save"]);
     assert_eq!(out.status.code(), Some(1), "degraded: {}", stderr(&out));
