@@ -175,4 +175,37 @@ fn main() {
         rss_iso as f64 / 1024.0
     );
     println!("  in-process run : {:.1} MB", rss_in as f64 / 1024.0);
+
+    // 3. The resources plugin: time to answer each kind (target ≤ 50 ms except cpu, which
+    //    samples for the time it is told).
+    let resources = dir.join(lib("resources"));
+    if resources.exists() {
+        println!("\nresources plugin, time to answer one check, median of 20 (in-process | isolated):");
+        let kinds: [(&str, serde_json::Value); 6] = [
+            ("memory", serde_json::json!({})),
+            ("disk", serde_json::json!({"path": "/"})),
+            ("os", serde_json::json!({})),
+            ("uptime", serde_json::json!({})),
+            ("power", serde_json::json!({})),
+            ("cpu", serde_json::json!({"sample_ms": 250})),
+        ];
+        for (kind, params) in kinds {
+            let req = serde_json::to_vec(&serde_json::json!({
+                "id": kind, "kind": kind, "params": params, "timeout_ms": 5000, "os": std::env::consts::OS
+            }))
+            .expect("request");
+            let call = Call::Run(req);
+            let time = |backend: &Backend| {
+                let mut v = Vec::new();
+                for _ in 0..20 {
+                    let t0 = Instant::now();
+                    let bytes = backend.call(&resources, &call, Duration::from_secs(5)).expect("call");
+                    let _: CheckResult = parse_output(&bytes, "result").expect("parse");
+                    v.push(t0.elapsed());
+                }
+                median(v)
+            };
+            println!("  {kind:<7} {:>10} | {:>10}", ms(time(&Backend::InProcess)), ms(time(&isolated)));
+        }
+    }
 }

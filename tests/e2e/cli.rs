@@ -38,7 +38,18 @@ fn the_embedded_default_on_a_machine_without_network_says_offline() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(saved).unwrap()).unwrap();
     assert_valid_report(&report);
     assert_eq!(report["profile"]["source"], "embedded");
-    assert_eq!(report["root_causes"], serde_json::json!(["network"]));
+    assert_eq!(
+        report["root_causes"][0], "network",
+        "offline comes first: {:#}",
+        report["root_causes"]
+    );
+    for id in ["memory", "disk", "cpu", "os", "uptime", "power"] {
+        assert!(
+            check(&report, id).get("cause").is_none(),
+            "{id} ran: {:#}",
+            check(&report, id)
+        );
+    }
     assert_eq!(
         check(&report, "network")["code"],
         "network.sites.unreachable"

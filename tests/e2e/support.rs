@@ -77,7 +77,7 @@ pub fn chmod(path: &Path, mode: u32) {
 }
 
 impl Env {
-    /// With the network and misbehave plugins.
+    /// With the network, resources and misbehave plugins.
     pub fn new() -> Env {
         build_once();
         let dir = tempfile::tempdir().expect("tempdir");
@@ -90,6 +90,7 @@ impl Env {
         let data = dir.path().join("data");
         let env = Env { dir, plugins, data };
         env.copy_plugin("network");
+        env.copy_plugin("resources");
         env.copy_plugin("misbehave");
         env
     }

@@ -1,0 +1,104 @@
+//! `resources/uptime`: days since the PC was started. Pending updates usually need a restart,
+//! and a PC that has run for weeks often has some waiting.
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Parameters of `resources/uptime`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UptimeParams {
+    /// Warn when the PC has run longer than this many days without a restart (default 14).
+    #[serde(default)]
+    pub warn_days: Option<f64>,
+    /// Fail when it has run longer than this many days.
+    #[serde(default)]
+    pub fail_days: Option<f64>,
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<UptimeParams>(
+        "uptime",
+        "Time since the last restart",
+        "Reads how long the PC has been running. Updates that fix security problems usually wait \
+         for a restart; a PC that has not restarted in weeks probably has some waiting.",
+        "[[check]]\nid = \"uptime\"\nplugin = \"resources\"\nkind = \"uptime\"\ntitle = \"Restarted recently\"\nseverity = \"recommended\"\nwarn_days = 14\n",
+    )
+}
+
+pub fn evaluate(p: &UptimeParams, uptime_seconds: u64) -> CheckResult {
+    let days = uptime_seconds as f64 / 86400.0;
+    let warn = p.warn_days.unwrap_or(14.0);
+    let shown = if days < 1.0 {
+        format!("{:.1} hours", days * 24.0)
+    } else {
+        format!("{days:.1} days")
+    };
+    let mut r = match p.fail_days {
+        Some(f) if days > f => CheckResult::fail(
+            "resources.uptime.restart_overdue",
+            format!(
+                "this PC has not been restarted for {shown} (limit {f} days): save your work and restart it now"
+            ),
+        ),
+        _ if days > warn => CheckResult::warn(
+            "resources.uptime.restart_due",
+            format!(
+                "this PC has not been restarted for {shown}: restart it today so pending updates can finish"
+            ),
+        ),
+        _ => CheckResult::pass("resources.uptime.ok", format!("restarted {shown} ago")),
+    };
+    r.evidence
+        .push(format!("uptime reported by the OS: {uptime_seconds} s"));
+    r.metric("uptime_seconds", uptime_seconds as f64)
+}
+
+pub fn run(p: &UptimeParams) -> CheckResult {
+    match sysinfo::System::uptime() {
+        Ok(secs) => evaluate(p, secs),
+        Err(e) => CheckResult::error(
+            "resources.uptime.unavailable",
+            format!("the OS did not report its uptime: {e}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use readycheck_sdk::Status;
+
+    #[test]
+    fn thresholds_table() {
+        let day = 86400;
+        let d = UptimeParams::default();
+        assert_eq!(evaluate(&d, 3 * day).status, Status::Pass);
+        assert_eq!(evaluate(&d, 20 * day).status, Status::Warn);
+        let strict = UptimeParams {
+            warn_days: Some(7.0),
+            fail_days: Some(30.0),
+        };
+        assert_eq!(evaluate(&strict, 8 * day).status, Status::Warn);
+        assert_eq!(
+            evaluate(&strict, 31 * day).code,
+            "resources.uptime.restart_overdue"
+        );
+        assert_eq!(evaluate(&d, 3600).summary, "restarted 1.0 hours ago");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn uptime_matches_proc_uptime() {
+        let proc: f64 = std::fs::read_to_string("/proc/uptime")
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let r = run(&UptimeParams::default());
+        assert!((r.metrics["uptime_seconds"] - proc).abs() < 5.0);
+    }
+}
