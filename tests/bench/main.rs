@@ -180,7 +180,9 @@ fn main() {
     //    samples for the time it is told).
     let resources = dir.join(lib("resources"));
     if resources.exists() {
-        println!("\nresources plugin, time to answer one check, median of 20 (in-process | isolated):");
+        println!(
+            "\nresources plugin, time to answer one check, median of 20 (in-process | isolated):"
+        );
         let kinds: [(&str, serde_json::Value); 6] = [
             ("memory", serde_json::json!({})),
             ("disk", serde_json::json!({"path": "/"})),
@@ -199,13 +201,19 @@ fn main() {
                 let mut v = Vec::new();
                 for _ in 0..20 {
                     let t0 = Instant::now();
-                    let bytes = backend.call(&resources, &call, Duration::from_secs(5)).expect("call");
+                    let bytes = backend
+                        .call(&resources, &call, Duration::from_secs(5))
+                        .expect("call");
                     let _: CheckResult = parse_output(&bytes, "result").expect("parse");
                     v.push(t0.elapsed());
                 }
                 median(v)
             };
-            println!("  {kind:<7} {:>10} | {:>10}", ms(time(&Backend::InProcess)), ms(time(&isolated)));
+            println!(
+                "  {kind:<7} {:>10} | {:>10}",
+                ms(time(&Backend::InProcess)),
+                ms(time(&isolated))
+            );
         }
     }
 }

@@ -3,5 +3,6 @@
 
 mod cli;
 mod corpus;
+mod permissions;
 mod resources;
 mod support;

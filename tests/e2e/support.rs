@@ -22,22 +22,16 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the host, the network plugin and the corpus plugin (a no-op when up to date).
+/// Builds the whole workspace once (a no-op when up to date).
 pub fn build_once() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(workspace()).args([
-            "build",
-            "--quiet",
-            "-p",
-            "readycheck",
-            "-p",
-            "readycheck-network",
-            "-p",
-            "readycheck-corpus",
-        ]);
+        // Everything the tests load: the host, the shipped plugins (default members) and the
+        // corpus plugin.
+        cmd.current_dir(workspace())
+            .args(["build", "--quiet", "--workspace"]);
         if target_dir().file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
