@@ -6,7 +6,11 @@
 mod dns;
 mod resolve;
 mod sites;
+#[cfg(test)]
+mod testpki;
 mod tcp;
+mod tls;
+mod trust;
 
 use readycheck_sdk::{CheckRequest, CheckResult, Manifest, Plugin};
 
@@ -19,7 +23,7 @@ impl Plugin for Network {
             name: "network".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             os: vec![],
-            kinds: vec![dns::manifest(), tcp::manifest(), sites::manifest()],
+            kinds: vec![dns::manifest(), tcp::manifest(), tls::manifest(), sites::manifest()],
         }
     }
 
@@ -28,6 +32,7 @@ impl Plugin for Network {
             "dns" => Ok(dns::run(&request.params()?, request.timeout())),
             "tcp" => Ok(tcp::run(&request.params()?, request.timeout())),
             "sites" => Ok(sites::run(&request.params()?, request.timeout())),
+            "tls" => Ok(tls::run(&request.params()?, request.timeout())),
             other => Err(format!("the network plugin has no kind `{other}`")),
         }
     }

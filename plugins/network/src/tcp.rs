@@ -52,6 +52,11 @@ pub struct Failure {
 
 /// Resolves and connects to `target` within `timeout`.
 pub fn probe(target: &str, timeout: Duration) -> Probe {
+    connect(target, timeout).0
+}
+
+/// Resolves and connects; on success also returns the open connection (for TLS and the like).
+pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
     let mut probe = Probe {
         dns_ms: None,
         evidence: Vec::new(),
@@ -65,7 +70,7 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
                 reason: e,
                 connect_ms: None,
             });
-            return probe;
+            return (probe, None);
         }
     };
     let deadline = Instant::now() + timeout;
@@ -87,7 +92,7 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
                 ),
                 connect_ms: None,
             });
-            return probe;
+            return (probe, None);
         }
         Err(ResolveError::TimedOut(t)) => {
             probe.evidence.push(format!(
@@ -102,7 +107,7 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
                 ),
                 connect_ms: None,
             });
-            return probe;
+            return (probe, None);
         }
     };
     if !is_literal {
@@ -121,12 +126,9 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
         match TcpStream::connect_timeout(addr, left) {
             Ok(stream) => {
                 let connect_ms = millis(t0.elapsed());
-                drop(stream);
-                probe
-                    .evidence
-                    .push(format!("connected to {addr} in {connect_ms:.1} ms"));
+                probe.evidence.push(format!("connected to {addr} in {connect_ms:.1} ms"));
                 probe.outcome = Ok(connect_ms);
-                return probe;
+                return (probe, Some(stream));
             }
             Err(e) => {
                 probe.evidence.push(format!("connecting to {addr}: {e}"));
@@ -140,7 +142,7 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
             reason: format!("no answer from {target} within {} ms", timeout.as_millis()),
             connect_ms: None,
         });
-        return probe;
+        return (probe, None);
     };
     // Name the address only when the target was a name.
     let at = if is_literal {
@@ -175,7 +177,7 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
         reason,
         connect_ms: Some(millis(took)),
     });
-    probe
+    (probe, None)
 }
 
 pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
