@@ -4,11 +4,12 @@
 //! hard timeout and evidence of what was probed.
 
 mod dns;
+mod http;
 mod resolve;
 mod sites;
+mod tcp;
 #[cfg(test)]
 mod testpki;
-mod tcp;
 mod tls;
 mod trust;
 
@@ -23,7 +24,13 @@ impl Plugin for Network {
             name: "network".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             os: vec![],
-            kinds: vec![dns::manifest(), tcp::manifest(), tls::manifest(), sites::manifest()],
+            kinds: vec![
+                dns::manifest(),
+                tcp::manifest(),
+                tls::manifest(),
+                http::manifest(),
+                sites::manifest(),
+            ],
         }
     }
 
@@ -33,6 +40,7 @@ impl Plugin for Network {
             "tcp" => Ok(tcp::run(&request.params()?, request.timeout())),
             "sites" => Ok(sites::run(&request.params()?, request.timeout())),
             "tls" => Ok(tls::run(&request.params()?, request.timeout())),
+            "http" => Ok(http::run(&request.params()?, request.timeout())),
             other => Err(format!("the network plugin has no kind `{other}`")),
         }
     }

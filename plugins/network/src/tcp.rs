@@ -126,7 +126,9 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
         match TcpStream::connect_timeout(addr, left) {
             Ok(stream) => {
                 let connect_ms = millis(t0.elapsed());
-                probe.evidence.push(format!("connected to {addr} in {connect_ms:.1} ms"));
+                probe
+                    .evidence
+                    .push(format!("connected to {addr} in {connect_ms:.1} ms"));
                 probe.outcome = Ok(connect_ms);
                 return (probe, Some(stream));
             }

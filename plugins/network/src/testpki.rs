@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ::time::{Duration as Days, OffsetDateTime};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use ::time::{Duration as Days, OffsetDateTime};
 
 /// A test CA.
 pub struct Ca {
@@ -24,7 +24,10 @@ pub fn ca(name: &str) -> Ca {
     p.distinguished_name.push(DnType::CommonName, name);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let cert = p.self_signed(&key).unwrap();
-    Ca { pem: cert.pem(), issuer: Issuer::new(p, key) }
+    Ca {
+        pem: cert.pem(),
+        issuer: Issuer::new(p, key),
+    }
 }
 
 impl Ca {
@@ -44,13 +47,17 @@ pub struct Leaf {
 
 pub fn leaf(ca: &Ca, names: &[&str], from: i64, to: i64) -> Leaf {
     let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let mut p =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     p.distinguished_name.push(DnType::CommonName, names[0]);
     let now = OffsetDateTime::now_utc();
     p.not_before = now + Days::days(from);
     p.not_after = now + Days::days(to);
     let cert = p.signed_by(&key, &ca.issuer).unwrap();
-    Leaf { chain: vec![cert.der().clone()], key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())) }
+    Leaf {
+        chain: vec![cert.der().clone()],
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    }
 }
 
 /// A TLS server on 127.0.0.1 that completes handshakes and answers each connection with
@@ -72,7 +79,9 @@ pub fn tls_server(leaf: Leaf, response: Option<&'static [u8]>) -> u16 {
             std::thread::spawn(move || {
                 let mut tcp = stream;
                 let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
-                let Ok(mut conn) = rustls::ServerConnection::new(config) else { return };
+                let Ok(mut conn) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
                 let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
                 let mut buf = [0u8; 4096];
                 if let Some(resp) = response {

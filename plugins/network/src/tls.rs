@@ -60,7 +60,12 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let sni = p.server_name.clone().unwrap_or(host);
     let server_name = match ServerName::try_from(sni.clone()) {
         Ok(n) => n,
-        Err(e) => return CheckResult::error("network.tls.bad_target", format!("`{sni}` is not a valid server name: {e}")),
+        Err(e) => {
+            return CheckResult::error(
+                "network.tls.bad_target",
+                format!("`{sni}` is not a valid server name: {e}"),
+            );
+        }
     };
     let (config, seen, mut trust_evidence) = match client_config(p.ca_file.as_deref()) {
         Ok(c) => c,
@@ -84,15 +89,35 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
             metrics.push(("connect_ms", ms));
             s
         }
-        (Err(f), _) => return finish(CheckResult::fail(format!("network.tls.{}", f.code), f.reason), evidence, metrics),
-        (Ok(_), None) => return finish(CheckResult::error("network.tls.failed", "connected but lost the connection"), evidence, metrics),
+        (Err(f), _) => {
+            return finish(
+                CheckResult::fail(format!("network.tls.{}", f.code), f.reason),
+                evidence,
+                metrics,
+            );
+        }
+        (Ok(_), None) => {
+            return finish(
+                CheckResult::error("network.tls.failed", "connected but lost the connection"),
+                evidence,
+                metrics,
+            );
+        }
     };
-    let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
     let _ = tcp.set_read_timeout(Some(left));
     let _ = tcp.set_write_timeout(Some(left));
     let mut conn = match ClientConnection::new(Arc::new(config), server_name) {
         Ok(c) => c,
-        Err(e) => return finish(CheckResult::error("network.tls.failed", format!("TLS setup failed: {e}")), evidence, metrics),
+        Err(e) => {
+            return finish(
+                CheckResult::error("network.tls.failed", format!("TLS setup failed: {e}")),
+                evidence,
+                metrics,
+            );
+        }
     };
     let t0 = Instant::now();
     let mut handshake: Result<(), std::io::Error> = Ok(());
@@ -106,7 +131,10 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     metrics.push(("tls_ms", tls_ms));
     evidence.append(&mut trust_evidence);
 
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     let (cert_der, verify_error) = match seen.lock() {
         Ok(s) => (s.end_entity.clone(), s.error.clone()),
         Err(_) => (None, None),
@@ -117,15 +145,29 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
         let d = (f.not_after - now).div_euclid(86400);
         days_left = Some(d);
         metrics.push(("cert_days_left", d as f64));
-        evidence.push(format!("certificate: subject {}; issuer {}", f.subject, f.issuer));
+        evidence.push(format!(
+            "certificate: subject {}; issuer {}",
+            f.subject, f.issuer
+        ));
         if !f.names.is_empty() {
             evidence.push(format!("certificate names: {}", f.names.join(", ")));
         }
-        evidence.push(format!("valid {} to {} ({d} days left)", date(f.not_before), date(f.not_after)));
+        evidence.push(format!(
+            "valid {} to {} ({d} days left)",
+            date(f.not_before),
+            date(f.not_after)
+        ));
     }
     let expiry_note = match (&facts, days_left) {
-        (Some(f), Some(d)) if d >= 0 => format!(" (the certificate expires on {}, in {d} days)", date(f.not_after)),
-        (Some(f), Some(d)) => format!(" (the certificate expired on {}, {} days ago)", date(f.not_after), -d),
+        (Some(f), Some(d)) if d >= 0 => format!(
+            " (the certificate expires on {}, in {d} days)",
+            date(f.not_after)
+        ),
+        (Some(f), Some(d)) => format!(
+            " (the certificate expired on {}, {} days ago)",
+            date(f.not_after),
+            -d
+        ),
         _ => String::new(),
     };
     let t = &p.target;
@@ -134,45 +176,78 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
             rustls::Error::InvalidCertificate(ce) => match ce {
                 CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
                     "expired",
-                    format!("the certificate of {t} has expired{expiry_note} — the service's operator must renew it; tell the helpdesk"),
+                    format!(
+                        "the certificate of {t} has expired{expiry_note} — the service's operator must renew it; tell the helpdesk"
+                    ),
                 ),
                 CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
                     "not_yet_valid",
-                    format!("the certificate of {t} is not valid yet — check that this PC's date and time are right"),
+                    format!(
+                        "the certificate of {t} is not valid yet — check that this PC's date and time are right"
+                    ),
                 ),
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => (
                     "hostname_mismatch",
                     format!(
                         "the certificate of {t} is not issued for {sni}{} — a wrong address, or something in between (a captive portal or proxy)",
-                        facts.as_ref().filter(|f| !f.names.is_empty()).map(|f| format!(" but for {}", f.names.join(", "))).unwrap_or_default()
+                        facts
+                            .as_ref()
+                            .filter(|f| !f.names.is_empty())
+                            .map(|f| format!(" but for {}", f.names.join(", ")))
+                            .unwrap_or_default()
                     ),
                 ),
                 CertificateError::UnknownIssuer => (
                     "untrusted_issuer",
                     format!(
                         "the certificate of {t} is issued by a CA this PC does not trust ({}){expiry_note} — install the company CA, or a proxy/hotel network is intercepting the connection",
-                        facts.as_ref().map(|f| f.issuer.as_str()).unwrap_or("unknown issuer")
+                        facts
+                            .as_ref()
+                            .map(|f| f.issuer.as_str())
+                            .unwrap_or("unknown issuer")
                     ),
                 ),
-                other => ("invalid_certificate", format!("the certificate of {t} was rejected: {other:?}{expiry_note}")),
+                other => (
+                    "invalid_certificate",
+                    format!("the certificate of {t} was rejected: {other:?}{expiry_note}"),
+                ),
             },
-            other => ("handshake_failed", format!("TLS handshake with {t} failed: {other}")),
+            other => (
+                "handshake_failed",
+                format!("TLS handshake with {t} failed: {other}"),
+            ),
         };
-        return finish(CheckResult::fail(format!("network.tls.{code}"), summary), evidence, metrics);
+        return finish(
+            CheckResult::fail(format!("network.tls.{code}"), summary),
+            evidence,
+            metrics,
+        );
     }
     if let Err(e) = handshake {
         let (code, summary) = match e.kind() {
             ErrorKind::WouldBlock | ErrorKind::TimedOut => (
                 "handshake_timed_out",
-                format!("{t} accepted the connection but did not complete a TLS handshake in time — the service is overloaded or not speaking TLS"),
+                format!(
+                    "{t} accepted the connection but did not complete a TLS handshake in time — the service is overloaded or not speaking TLS"
+                ),
             ),
             ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset => (
                 "handshake_failed",
-                format!("{t} closed the connection during the TLS handshake — the service refused this client or does not speak TLS here"),
+                format!(
+                    "{t} closed the connection during the TLS handshake — the service refused this client or does not speak TLS here"
+                ),
             ),
-            _ => ("handshake_failed", format!("TLS handshake with {t} failed: {e}")),
+            _ => (
+                "handshake_failed",
+                format!("TLS handshake with {t} failed: {e}"),
+            ),
         };
-        return finish(CheckResult::fail(format!("network.tls.{code}"), summary), evidence, metrics);
+        return finish(
+            CheckResult::fail(format!("network.tls.{code}"), summary),
+            evidence,
+            metrics,
+        );
     }
     if let (Some(v), Some(cs)) = (conn.protocol_version(), conn.negotiated_cipher_suite()) {
         evidence.push(format!("negotiated {v:?} with {:?}", cs.suite()));
@@ -182,14 +257,24 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let r = match days_left {
         Some(d) if d < fail_days => CheckResult::fail(
             "network.tls.expiring",
-            format!("the certificate of {t} expires in {d} days — the service's operator must renew it now; tell the helpdesk"),
+            format!(
+                "the certificate of {t} expires in {d} days — the service's operator must renew it now; tell the helpdesk"
+            ),
         ),
         Some(d) if d < warn_days => CheckResult::warn(
             "network.tls.expiring_soon",
             format!("{t}: TLS works, but the certificate expires in {d} days"),
         ),
-        Some(d) => CheckResult::pass("network.tls.ok", format!("{t}: TLS works, certificate valid for {d} more days ({tls_ms:.0} ms handshake)")),
-        None => CheckResult::pass("network.tls.ok", format!("{t}: TLS works ({tls_ms:.0} ms handshake)")),
+        Some(d) => CheckResult::pass(
+            "network.tls.ok",
+            format!(
+                "{t}: TLS works, certificate valid for {d} more days ({tls_ms:.0} ms handshake)"
+            ),
+        ),
+        None => CheckResult::pass(
+            "network.tls.ok",
+            format!("{t}: TLS works ({tls_ms:.0} ms handshake)"),
+        ),
     };
     finish(r, evidence, metrics)
 }
@@ -218,16 +303,28 @@ mod tests {
         let port = tls_server(leaf(&corp, &["localhost"], -1, 365), None);
         let r = run(&params(port, Some(&ca_file)), Duration::from_secs(5));
         assert_eq!(r.status, Status::Pass, "{r:#?}");
-        assert!((363.0..=365.0).contains(&r.metrics["cert_days_left"]), "{:?}", r.metrics);
+        assert!(
+            (363.0..=365.0).contains(&r.metrics["cert_days_left"]),
+            "{:?}",
+            r.metrics
+        );
         for m in ["connect_ms", "tls_ms", "dns_ms"] {
             assert!(r.metrics.contains_key(m), "{m} in {:?}", r.metrics);
         }
-        assert!(r.evidence.iter().any(|e| e.contains("extra CA file")), "{:?}", r.evidence);
+        assert!(
+            r.evidence.iter().any(|e| e.contains("extra CA file")),
+            "{:?}",
+            r.evidence
+        );
 
         // The same server without the company CA: untrusted issuer, and the expiry still shown.
         let r = run(&params(port, None), Duration::from_secs(5));
         assert_eq!(r.code, "network.tls.untrusted_issuer", "{r:#?}");
-        assert!(r.summary.contains("Corp Root CA") && r.summary.contains("expires on"), "{}", r.summary);
+        assert!(
+            r.summary.contains("Corp Root CA") && r.summary.contains("expires on"),
+            "{}",
+            r.summary
+        );
         assert!(r.metrics.contains_key("cert_days_left"));
     }
 
@@ -243,7 +340,10 @@ mod tests {
         assert!(r.metrics["cert_days_left"] < 0.0);
 
         let future = tls_server(leaf(&corp, &["localhost"], 2, 300), None);
-        assert_eq!(run(&params(future, Some(&ca_file)), Duration::from_secs(5)).code, "network.tls.not_yet_valid");
+        assert_eq!(
+            run(&params(future, Some(&ca_file)), Duration::from_secs(5)).code,
+            "network.tls.not_yet_valid"
+        );
 
         let other = tls_server(leaf(&corp, &["md.vendor.example"], -1, 300), None);
         let r = run(&params(other, Some(&ca_file)), Duration::from_secs(5));
@@ -257,10 +357,16 @@ mod tests {
         let corp = ca("Corp Root CA");
         let ca_file = corp.write(d.path());
         let soon = tls_server(leaf(&corp, &["localhost"], -100, 3), None);
-        assert_eq!(run(&params(soon, Some(&ca_file)), Duration::from_secs(5)).code, "network.tls.expiring");
+        assert_eq!(
+            run(&params(soon, Some(&ca_file)), Duration::from_secs(5)).code,
+            "network.tls.expiring"
+        );
         let month = tls_server(leaf(&corp, &["localhost"], -100, 20), None);
         let r = run(&params(month, Some(&ca_file)), Duration::from_secs(5));
-        assert_eq!((r.status, r.code.as_str()), (Status::Warn, "network.tls.expiring_soon"));
+        assert_eq!(
+            (r.status, r.code.as_str()),
+            (Status::Warn, "network.tls.expiring_soon")
+        );
     }
 
     #[test]
@@ -269,10 +375,16 @@ mod tests {
         let r = run(&params(silent_server(), None), Duration::from_millis(800));
         assert_eq!(r.code, "network.tls.handshake_timed_out", "{r:#?}");
         assert!(t0.elapsed() < Duration::from_secs(3));
-        assert_eq!(run(&params(refusing_port(), None), Duration::from_secs(2)).code, "network.tls.refused");
+        assert_eq!(
+            run(&params(refusing_port(), None), Duration::from_secs(2)).code,
+            "network.tls.refused"
+        );
         let d = tempfile::tempdir().unwrap();
         let bad = d.path().join("ca.pem");
         std::fs::write(&bad, "nothing").unwrap();
-        assert_eq!(run(&params(1, Some(&bad)), Duration::from_secs(1)).code, "network.tls.bad_ca_file");
+        assert_eq!(
+            run(&params(1, Some(&bad)), Duration::from_secs(1)).code,
+            "network.tls.bad_ca_file"
+        );
     }
 }

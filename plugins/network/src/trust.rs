@@ -5,8 +5,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -34,7 +34,13 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let result = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
         if let Ok(mut seen) = self.seen.lock() {
             seen.end_entity = Some(end_entity.to_vec());
             seen.error = result.as_ref().err().cloned();
@@ -78,7 +84,8 @@ pub fn roots(ca_file: Option<&str>) -> Result<(RootCertStore, Vec<String>), Stri
     let (added, _) = store.add_parsable_certificates(native.certs);
     evidence.push(format!("OS trust store: {added} certificates"));
     if let Some(path) = ca_file {
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {path}: {e}"))?;
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read the CA file {path}: {e}"))?;
         let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
             .collect::<Result<_, _>>()
             .map_err(|e| format!("the CA file {path} is not PEM: {e}"))?;
@@ -87,7 +94,9 @@ pub fn roots(ca_file: Option<&str>) -> Result<(RootCertStore, Vec<String>), Stri
         }
         let (ok, bad) = store.add_parsable_certificates(certs);
         if ok == 0 {
-            return Err(format!("none of the {bad} certificates in {path} could be used as a CA"));
+            return Err(format!(
+                "none of the {bad} certificates in {path} could be used as a CA"
+            ));
         }
         evidence.push(format!("extra CA file {path}: {ok} certificates"));
     }
@@ -95,14 +104,19 @@ pub fn roots(ca_file: Option<&str>) -> Result<(RootCertStore, Vec<String>), Stri
 }
 
 /// A client configuration with the recording verifier.
-pub fn client_config(ca_file: Option<&str>) -> Result<(ClientConfig, Arc<Mutex<Seen>>, Vec<String>), String> {
+pub fn client_config(
+    ca_file: Option<&str>,
+) -> Result<(ClientConfig, Arc<Mutex<Seen>>, Vec<String>), String> {
     let (store, evidence) = roots(ca_file)?;
     let provider = provider();
     let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
         .build()
         .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let verifier = Arc::new(RecordingVerifier { inner, seen: seen.clone() });
+    let verifier = Arc::new(RecordingVerifier {
+        inner,
+        seen: seen.clone(),
+    });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup: {e}"))?

@@ -1,0 +1,644 @@
+//! `network/http`: GET or HEAD a URL with reqwest (rustls with the ring provider), like
+//! Prometheus' blackbox_exporter: expected status(es) and body text, per-phase timings (DNS,
+//! connection setup, first byte, total), proxy settings honoured, and captive-portal detection —
+//! a 204 that comes back as a login page means "your network needs a sign-in page".
+
+use std::future::Future;
+use std::io::Read;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::millis;
+use crate::resolve::{ResolveError, resolve};
+use crate::trust::{cert_facts, client_config, date};
+
+/// Parameters of `network/http`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpParams {
+    /// The URL, e.g. "http://www.msftconnecttest.com/connecttest.txt". Credentials in it are
+    /// used but never shown.
+    pub url: String,
+    /// "GET" (default) or "HEAD".
+    #[serde(default)]
+    pub method: Method,
+    /// Accepted status codes (default: any 2xx or 3xx).
+    #[serde(default)]
+    pub expect_status: Option<Vec<u16>>,
+    /// Text the body must contain.
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    /// Extra trusted CA certificates (PEM), e.g. the company CA.
+    #[serde(default)]
+    pub ca_file: Option<String>,
+    /// Proxy: "none" to connect directly, or a proxy URL; default: the system's settings
+    /// (HTTP_PROXY / HTTPS_PROXY / NO_PROXY).
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Follow redirects (default true, at most 5).
+    #[serde(default = "yes")]
+    pub follow_redirects: bool,
+    /// Warn when the whole request takes longer than this many milliseconds.
+    #[serde(default)]
+    pub warn_ms: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The request method.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Method {
+    #[default]
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "HEAD")]
+    Head,
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<HttpParams>(
+        "http",
+        "Fetch a URL",
+        "Requests a URL and checks the status (and optionally the body), with timings per phase: \
+         DNS, connection setup (TCP, plus TLS for https), first byte and total. Honours the \
+         system's proxy settings. When a connectivity URL that should answer 204 returns a web \
+         page instead, the network wants a sign-in (hotel, café or guest Wi-Fi).",
+        "[[check]]\nid = \"internet-http\"\nplugin = \"network\"\nkind = \"http\"\ntitle = \"Internet (HTTP)\"\nurl = \"http://www.msftconnecttest.com/connecttest.txt\"\nexpect_status = [200]\nbody_contains = \"Microsoft Connect Test\"\n",
+    )
+}
+
+/// `https://user:pw@host/x` → `https://***@host/x`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s + 3 && !url[s + 3..at].contains('/') => {
+            format!("{}***@{}", &url[..s + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+type Slot = Arc<Mutex<Option<Duration>>>;
+
+/// Times name resolution through the system resolver, with the check's timeout.
+struct TimedResolver {
+    took: Slot,
+    timeout: Duration,
+}
+
+impl reqwest::dns::Resolve for TimedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (took, timeout, host) = (self.took.clone(), self.timeout, name.as_str().to_string());
+        Box::pin(async move {
+            let (r, d) = resolve(&host, 0, timeout);
+            if let Ok(mut t) = took.lock() {
+                *t = Some(d);
+            }
+            match r {
+                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
+                Err(ResolveError::Failed(e)) => Err(format!("cannot resolve {host}: {e}").into()),
+                Err(ResolveError::TimedOut(t)) => {
+                    Err(format!("no DNS answer for {host} within {} ms", t.as_millis()).into())
+                }
+            }
+        })
+    }
+}
+
+/// A tower layer timing connection setup (TCP, plus TLS for https).
+#[derive(Clone)]
+struct TimingLayer(Slot);
+
+#[derive(Clone)]
+struct Timing<S> {
+    inner: S,
+    slot: Slot,
+}
+
+impl<S> tower_layer::Layer<S> for TimingLayer {
+    type Service = Timing<S>;
+    fn layer(&self, inner: S) -> Timing<S> {
+        Timing {
+            inner,
+            slot: self.0.clone(),
+        }
+    }
+}
+
+impl<S, R> tower_service::Service<R> for Timing<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let slot = self.slot.clone();
+        let fut = self.inner.call(req);
+        Box::pin(async move {
+            let t0 = Instant::now();
+            let r = fut.await;
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(t0.elapsed());
+            }
+            r
+        })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> (String, Option<std::io::ErrorKind>) {
+    let mut text = e.to_string();
+    let mut kind = None;
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            kind = Some(io.kind());
+        }
+        let t = s.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cur = s.source();
+    }
+    (text, kind)
+}
+
+fn looks_like_login_page(content_type: &str, body: &str) -> bool {
+    let lower = body.to_lowercase();
+    content_type.contains("html")
+        && [
+            "login", "log in", "sign in", "sign-in", "password", "portal", "accept", "登录",
+            "认证", "上网",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
+    let shown = redact_url(&p.url);
+    let url = match reqwest::Url::parse(&p.url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => u,
+        Ok(u) => {
+            return CheckResult::error(
+                "network.http.bad_url",
+                format!(
+                    "`{shown}` is a {} URL; only http and https are supported",
+                    u.scheme()
+                ),
+            );
+        }
+        Err(e) => {
+            return CheckResult::error(
+                "network.http.bad_url",
+                format!("`{shown}` is not a URL: {e}"),
+            );
+        }
+    };
+    let (tls, seen, mut evidence) = match client_config(p.ca_file.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return CheckResult::error("network.http.bad_ca_file", e),
+    };
+    if url.scheme() == "http" {
+        evidence.clear();
+    }
+    let dns_slot: Slot = Arc::new(Mutex::new(None));
+    let connect_slot: Slot = Arc::new(Mutex::new(None));
+    let mut builder = reqwest::blocking::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .dns_resolver(Arc::new(TimedResolver {
+            took: dns_slot.clone(),
+            timeout,
+        }))
+        .connector_layer(TimingLayer(connect_slot.clone()))
+        .user_agent(concat!("readycheck/", env!("CARGO_PKG_VERSION")))
+        .redirect(if p.follow_redirects {
+            reqwest::redirect::Policy::limited(5)
+        } else {
+            reqwest::redirect::Policy::none()
+        });
+    match p.proxy.as_deref() {
+        Some("none") => {
+            builder = builder.no_proxy();
+            evidence.push("proxy: none (direct connection)".into());
+        }
+        Some(proxy) => match reqwest::Proxy::all(proxy) {
+            Ok(px) => {
+                builder = builder.proxy(px);
+                evidence.push(format!("proxy: {}", redact_url(proxy)));
+            }
+            Err(e) => {
+                return CheckResult::error(
+                    "network.http.bad_proxy",
+                    format!("`{}` is not a proxy URL: {e}", redact_url(proxy)),
+                );
+            }
+        },
+        None => {
+            for var in [
+                "HTTPS_PROXY",
+                "https_proxy",
+                "HTTP_PROXY",
+                "http_proxy",
+                "ALL_PROXY",
+                "NO_PROXY",
+                "no_proxy",
+            ] {
+                if let Ok(v) = std::env::var(var) {
+                    evidence.push(format!("proxy setting {var}={}", redact_url(&v)));
+                }
+            }
+        }
+    }
+    let client = match builder.build() {
+        Ok(c) => c,
+        Err(e) => {
+            return CheckResult::error(
+                "network.http.setup_failed",
+                format!("cannot set up the HTTP client: {e}"),
+            );
+        }
+    };
+    let method = match p.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Head => reqwest::Method::HEAD,
+    };
+    let t0 = Instant::now();
+    let sent = client.request(method.clone(), url.clone()).send();
+    let first_byte = t0.elapsed();
+    let slot = |s: &Slot| s.lock().ok().and_then(|g| *g).map(millis);
+    let mut metrics: Vec<(&str, f64)> = Vec::new();
+    let push_phases = |metrics: &mut Vec<(&str, f64)>| {
+        if let Some(d) = slot(&dns_slot) {
+            metrics.push(("dns_ms", d));
+        }
+        if let Some(c) = slot(&connect_slot) {
+            metrics.push(("connect_ms", c));
+        }
+    };
+    let (cert_der, cert_err) = seen
+        .lock()
+        .map(|s| (s.end_entity.clone(), s.error.clone()))
+        .unwrap_or((None, None));
+    if let Some(f) = cert_der.as_deref().and_then(cert_facts) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let days = (f.not_after - now).div_euclid(86400);
+        metrics.push(("cert_days_left", days as f64));
+        evidence.push(format!(
+            "certificate: subject {}; issuer {}; valid until {} ({days} days left)",
+            f.subject,
+            f.issuer,
+            date(f.not_after)
+        ));
+    }
+    let finish = |mut r: CheckResult, evidence: Vec<String>, metrics: Vec<(&str, f64)>| {
+        r.evidence = evidence;
+        for (k, v) in metrics {
+            r = r.metric(k, v);
+        }
+        r
+    };
+    let resp = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            push_phases(&mut metrics);
+            let (text, io_kind) = error_chain(&e);
+            evidence.push(format!("{method} {shown}: {text}"));
+            let (code, summary) = if let Some(ce) = cert_err {
+                (
+                    "tls_rejected",
+                    format!(
+                        "{shown}: the server's certificate was rejected ({ce}) — see the tls check for details, or a proxy is intercepting"
+                    ),
+                )
+            } else if text.contains("cannot resolve") || text.contains("no DNS answer") {
+                (
+                    "dns_failed",
+                    format!(
+                        "{shown}: {} — your DNS or internet connection is not working",
+                        text.split(": ")
+                            .find(|s| s.starts_with("cannot resolve") || s.starts_with("no DNS"))
+                            .unwrap_or(&text)
+                    ),
+                )
+            } else if e.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+                (
+                    "timed_out",
+                    format!(
+                        "{shown} did not answer within {} ms: the service is slow or down, or a firewall drops the traffic",
+                        timeout.as_millis()
+                    ),
+                )
+            } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
+                (
+                    "refused",
+                    format!(
+                        "{shown}: the connection was refused — the service is down or blocked on its side"
+                    ),
+                )
+            } else if matches!(
+                io_kind,
+                Some(std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable)
+            ) {
+                (
+                    "unreachable",
+                    format!(
+                        "{shown}: this PC has no route to the server — check your network connection or VPN"
+                    ),
+                )
+            } else if e.is_redirect() {
+                (
+                    "too_many_redirects",
+                    format!("{shown} redirects in a loop or more than 5 times"),
+                )
+            } else {
+                ("failed", format!("{shown}: {text}"))
+            };
+            return finish(
+                CheckResult::fail(format!("network.http.{code}"), summary),
+                evidence,
+                metrics,
+            );
+        }
+    };
+    let status = resp.status();
+    let final_url = resp.url().clone();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(redact_url);
+    let mut body = Vec::new();
+    let _ = resp.take(256 * 1024).read_to_end(&mut body);
+    let total = t0.elapsed();
+    push_phases(&mut metrics);
+    metrics.push(("first_byte_ms", millis(first_byte)));
+    metrics.push(("total_ms", millis(total)));
+    metrics.push(("http_status", f64::from(status.as_u16())));
+    metrics.push(("body_bytes", body.len() as f64));
+    let body_text = String::from_utf8_lossy(&body);
+    evidence.push(format!(
+        "{method} {shown} → {status} in {:.1} ms ({} bytes{})",
+        millis(total),
+        body.len(),
+        if content_type.is_empty() {
+            String::new()
+        } else {
+            format!(", {content_type}")
+        }
+    ));
+    if final_url.as_str() != url.as_str() {
+        evidence.push(format!("redirected to {}", redact_url(final_url.as_str())));
+    }
+    if let Some(l) = &location {
+        evidence.push(format!("Location: {l}"));
+    }
+
+    let expected_ok = |code: u16| match &p.expect_status {
+        Some(list) => list.contains(&code),
+        None => (200..400).contains(&code),
+    };
+    let wants_204 = p.expect_status.as_ref().is_some_and(|l| l.contains(&204));
+    let moved_host = final_url.host_str() != url.host_str();
+    let captive = (wants_204
+        && status.as_u16() != 204
+        && (status.is_redirection()
+            || moved_host
+            || looks_like_login_page(&content_type, &body_text)))
+        || (moved_host && looks_like_login_page(&content_type, &body_text))
+        || (p.body_contains.is_some()
+            && !expected_ok(status.as_u16())
+            && looks_like_login_page(&content_type, &body_text));
+    let code = status.as_u16();
+    let r = if captive {
+        CheckResult::fail(
+            "network.http.captive_portal",
+            format!(
+                "your network needs a sign-in page: {shown} returned {}{} instead of the expected answer — open a browser, sign in to the Wi-Fi (hotel, café, guest network), then run this again",
+                status,
+                location
+                    .as_ref()
+                    .or(moved_host.then_some(&final_url.to_string()))
+                    .map(|l| format!(" (sent to {l})"))
+                    .unwrap_or_default()
+            ),
+        )
+    } else if !expected_ok(code) {
+        let why = match code {
+            407 => " — the proxy wants a login: check the proxy settings with IT".to_string(),
+            500..=599 => " — the service is having problems; this is not your network".to_string(),
+            401 | 403 => " — access denied: your account or network is not allowed".to_string(),
+            404 => " — the address is wrong or the service moved".to_string(),
+            _ => String::new(),
+        };
+        let expected = match &p.expect_status {
+            Some(l) => l
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            None => "2xx or 3xx".into(),
+        };
+        CheckResult::fail(
+            "network.http.unexpected_status",
+            format!("{shown} answered {status}, expected {expected}{why}"),
+        )
+    } else if let Some(needle) = p
+        .body_contains
+        .as_ref()
+        .filter(|n| !body_text.contains(n.as_str()))
+    {
+        CheckResult::fail(
+            "network.http.unexpected_body",
+            format!(
+                "{shown} answered {status} but the page does not contain \"{needle}\" — something in between (a proxy or sign-in page) changed it"
+            ),
+        )
+    } else if p.warn_ms.is_some_and(|w| millis(total) > w as f64) {
+        CheckResult::warn(
+            "network.http.slow",
+            format!(
+                "{shown} answered {status}, but slowly ({:.0} ms)",
+                millis(total)
+            ),
+        )
+    } else {
+        CheckResult::pass(
+            "network.http.ok",
+            format!("{shown} answered {status} in {:.0} ms", millis(total)),
+        )
+    };
+    finish(r, evidence, metrics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testpki::*;
+    use readycheck_sdk::Status;
+
+    fn params(url: String) -> HttpParams {
+        HttpParams {
+            url,
+            method: Method::Get,
+            expect_status: None,
+            body_contains: None,
+            ca_file: None,
+            proxy: Some("none".into()),
+            follow_redirects: true,
+            warn_ms: None,
+        }
+    }
+
+    const T: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn a_204_passes_with_phase_timings() {
+        let port = http_server(
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+            Duration::ZERO,
+        );
+        let mut p = params(format!("http://localhost:{port}/generate_204"));
+        p.expect_status = Some(vec![204]);
+        let r = run(&p, T);
+        assert_eq!(r.status, Status::Pass, "{r:#?}");
+        for m in [
+            "dns_ms",
+            "connect_ms",
+            "first_byte_ms",
+            "total_ms",
+            "http_status",
+        ] {
+            assert!(r.metrics.contains_key(m), "{m}: {:?}", r.metrics);
+        }
+        assert_eq!(r.metrics["http_status"], 204.0);
+    }
+
+    #[test]
+    fn a_login_page_instead_of_204_is_a_captive_portal() {
+        let page: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 62\r\n\r\n<html><body>Hotel Wi-Fi: please sign in <form></form></body></html>";
+        let port = http_server(page, Duration::ZERO);
+        let mut p = params(format!("http://127.0.0.1:{port}/generate_204"));
+        p.expect_status = Some(vec![204]);
+        let r = run(&p, T);
+        assert_eq!(r.code, "network.http.captive_portal", "{r:#?}");
+        assert!(r.summary.contains("needs a sign-in page"), "{}", r.summary);
+
+        let redirect: &[u8] = b"HTTP/1.1 302 Found\r\nLocation: http://login.hotel.example/portal\r\nContent-Length: 0\r\n\r\n";
+        let port = http_server(redirect, Duration::ZERO);
+        let mut p = params(format!("http://127.0.0.1:{port}/generate_204"));
+        p.expect_status = Some(vec![204]);
+        p.follow_redirects = false;
+        let r = run(&p, T);
+        assert_eq!(r.code, "network.http.captive_portal", "{r:#?}");
+        assert!(r.summary.contains("login.hotel.example"), "{}", r.summary);
+    }
+
+    #[test]
+    fn service_errors_and_bodies() {
+        let port = http_server(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+            Duration::ZERO,
+        );
+        let r = run(&params(format!("http://127.0.0.1:{port}/")), T);
+        assert_eq!(r.code, "network.http.unexpected_status");
+        assert!(r.summary.contains("not your network"), "{}", r.summary);
+
+        let port = http_server(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\nMicrosoft Connect Test", Duration::ZERO);
+        let mut p = params(format!("http://127.0.0.1:{port}/connecttest.txt"));
+        p.body_contains = Some("Microsoft Connect Test".into());
+        assert_eq!(run(&p, T).status, Status::Pass);
+        p.body_contains = Some("something else".into());
+        assert_eq!(run(&p, T).code, "network.http.unexpected_body");
+    }
+
+    #[test]
+    fn refused_slow_and_silent_servers() {
+        let r = run(&params(format!("http://127.0.0.1:{}/", refusing_port())), T);
+        assert_eq!(r.code, "network.http.refused", "{r:#?}");
+        let t0 = Instant::now();
+        let r = run(
+            &params(format!("http://127.0.0.1:{}/", silent_server())),
+            Duration::from_millis(700),
+        );
+        assert_eq!(r.code, "network.http.timed_out", "{r:#?}");
+        assert!(t0.elapsed() < Duration::from_secs(3));
+        let port = http_server(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            Duration::from_millis(300),
+        );
+        let mut p = params(format!("http://127.0.0.1:{port}/"));
+        p.warn_ms = Some(100);
+        let r = run(&p, T);
+        assert_eq!(r.code, "network.http.slow", "{r:#?}");
+        assert!(r.metrics["first_byte_ms"] >= 300.0);
+    }
+
+    #[test]
+    fn https_with_the_company_ca_and_credentials_never_shown() {
+        let d = tempfile::tempdir().unwrap();
+        let corp = ca("Corp Root CA");
+        let ca_file = corp.write(d.path());
+        let port = tls_server(
+            leaf(&corp, &["localhost"], -1, 90),
+            Some(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+        );
+        let mut p = params(format!("https://alice:s3cret@localhost:{port}/status"));
+        p.ca_file = Some(ca_file.display().to_string());
+        let r = run(&p, T);
+        assert_eq!(r.status, Status::Pass, "{r:#?}");
+        assert!(r.metrics.contains_key("cert_days_left"));
+        let all = format!("{r:?}");
+        assert!(!all.contains("s3cret") && !all.contains("alice"), "{all}");
+        assert!(r.summary.contains("https://***@localhost"), "{}", r.summary);
+
+        p.ca_file = None;
+        let r = run(&p, T);
+        assert_eq!(r.code, "network.http.tls_rejected", "{r:#?}");
+    }
+
+    #[test]
+    fn an_explicit_proxy_is_used() {
+        // A tiny HTTP proxy: answers every request itself, proving the request went through it.
+        let proxy = http_server(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nvia-proxy!",
+            Duration::ZERO,
+        );
+        let mut p = params("http://intranet.corp.example/".into());
+        p.proxy = Some(format!("http://127.0.0.1:{proxy}"));
+        p.body_contains = Some("via-proxy!".into());
+        let r = run(&p, T);
+        assert_eq!(r.status, Status::Pass, "{r:#?}");
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.contains("proxy: http://127.0.0.1")),
+            "{:?}",
+            r.evidence
+        );
+    }
+}
