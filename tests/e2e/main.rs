@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpus;
+mod network;
 mod permissions;
 mod resources;
 mod support;

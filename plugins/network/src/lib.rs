@@ -1,10 +1,11 @@
 //! The `network` plugin: can this PC reach what the job needs, and if not, is it my DNS, my
-//! connection, or the service? Kinds: `dns` (resolve a name with the system resolver), `tcp`
-//! (connect to host:port) and `sites` (one service at several sites or regions), each with a
-//! hard timeout and evidence of what was probed.
+//! connection, or the service? Kinds: `dns`, `tcp`, `tls`, `http`, `quality` (round trip,
+//! jitter, loss), `sites` (one service at several sites or regions) and `tunnel` (is the VPN
+//! carrying the corporate traffic), each with a hard timeout and evidence of what was probed.
 
 mod dns;
 mod http;
+mod quality;
 mod resolve;
 mod sites;
 mod tcp;
@@ -12,6 +13,7 @@ mod tcp;
 mod testpki;
 mod tls;
 mod trust;
+mod tunnel;
 
 use readycheck_sdk::{CheckRequest, CheckResult, Manifest, Plugin};
 
@@ -29,7 +31,9 @@ impl Plugin for Network {
                 tcp::manifest(),
                 tls::manifest(),
                 http::manifest(),
+                quality::manifest(),
                 sites::manifest(),
+                tunnel::manifest(),
             ],
         }
     }
@@ -41,6 +45,8 @@ impl Plugin for Network {
             "sites" => Ok(sites::run(&request.params()?, request.timeout())),
             "tls" => Ok(tls::run(&request.params()?, request.timeout())),
             "http" => Ok(http::run(&request.params()?, request.timeout())),
+            "quality" => Ok(quality::run(&request.params()?, request.timeout())),
+            "tunnel" => Ok(tunnel::run(&request.params()?, request.timeout())),
             other => Err(format!("the network plugin has no kind `{other}`")),
         }
     }

@@ -103,10 +103,11 @@ pub fn roots(ca_file: Option<&str>) -> Result<(RootCertStore, Vec<String>), Stri
     Ok((store, evidence))
 }
 
+/// A client configuration, what its verifier saw, and evidence about the trust store.
+pub type TlsSetup = (ClientConfig, Arc<Mutex<Seen>>, Vec<String>);
+
 /// A client configuration with the recording verifier.
-pub fn client_config(
-    ca_file: Option<&str>,
-) -> Result<(ClientConfig, Arc<Mutex<Seen>>, Vec<String>), String> {
+pub fn client_config(ca_file: Option<&str>) -> Result<TlsSetup, String> {
     let (store, evidence) = roots(ca_file)?;
     let provider = provider();
     let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())

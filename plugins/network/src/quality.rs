@@ -1,0 +1,292 @@
+//! `network/quality`: is the connection good enough for calls and trading? A series of probes —
+//! TCP connects, or HTTP requests on fresh connections — gives the median round trip, the jitter
+//! (mean change between consecutive round trips) and the loss. Defaults are Microsoft Teams'
+//! published network targets: round trip under 100 ms, jitter under 30 ms, loss under 1 %.
+
+use std::time::{Duration, Instant};
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::millis;
+use crate::tcp::probe;
+
+/// Parameters of `network/quality`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualityParams {
+    /// "host:port" to connect to (TCP connect time is the round trip).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Instead of `target`: an http(s) URL; each probe is a request on a fresh connection and
+    /// the time to the response is the round trip.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Number of probes (default 10).
+    #[serde(default)]
+    #[schemars(range(min = 2, max = 200))]
+    pub count: Option<u32>,
+    /// Pause between probes in milliseconds (default 100).
+    #[serde(default)]
+    pub interval_ms: Option<u64>,
+    /// A probe slower than this many milliseconds counts as lost (default 1000).
+    #[serde(default)]
+    pub probe_timeout_ms: Option<u64>,
+    /// Warn above this median round trip in ms (default 100).
+    #[serde(default)]
+    pub warn_rtt_ms: Option<f64>,
+    /// Warn above this jitter in ms (default 30).
+    #[serde(default)]
+    pub warn_jitter_ms: Option<f64>,
+    /// Warn above this loss in percent (default 1).
+    #[serde(default)]
+    pub warn_loss_percent: Option<f64>,
+    /// Fail above this loss in percent (default 20).
+    #[serde(default)]
+    pub fail_loss_percent: Option<f64>,
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<QualityParams>(
+        "quality",
+        "Round trip, jitter and loss",
+        "Sends a series of probes to one endpoint and measures the median round trip, the jitter \
+         and the share of probes lost. The default limits are Microsoft Teams' targets for calls \
+         (round trip < 100 ms, jitter < 30 ms, loss < 1 %). Probes are spread over the check's \
+         timeout; fewer are sent if they would not fit.",
+        "[[check]]\nid = \"call-quality\"\nplugin = \"network\"\nkind = \"quality\"\ntitle = \"Good enough for video calls\"\nurl = \"https://teams.microsoft.com/\"\ncount = 10\nseverity = \"recommended\"\ntimeout = \"8s\"\n",
+    )
+}
+
+/// Summary statistics of a probe series (round trips in ms; `None` = lost).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    pub sent: usize,
+    pub received: usize,
+    pub median_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
+    pub loss_percent: f64,
+}
+
+pub fn stats(rtts: &[Option<f64>]) -> Stats {
+    let ok: Vec<f64> = rtts.iter().flatten().copied().collect();
+    let mut sorted = ok.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[n / 2]),
+        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    };
+    let jitter = (ok.len() >= 2)
+        .then(|| ok.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (ok.len() - 1) as f64);
+    Stats {
+        sent: rtts.len(),
+        received: ok.len(),
+        median_ms: median,
+        jitter_ms: jitter,
+        loss_percent: if rtts.is_empty() {
+            0.0
+        } else {
+            (rtts.len() - ok.len()) as f64 * 100.0 / rtts.len() as f64
+        },
+    }
+}
+
+fn http_probe(client: &reqwest::blocking::Client, url: &str) -> Option<f64> {
+    let t0 = Instant::now();
+    let resp = client.get(url).send().ok()?;
+    let rtt = millis(t0.elapsed());
+    drop(resp);
+    Some(rtt)
+}
+
+pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
+    let (what, http_client) = match (&p.target, &p.url) {
+        (Some(t), None) => (t.clone(), None),
+        (None, Some(u)) => {
+            let client = reqwest::blocking::Client::builder()
+                .use_preconfigured_tls(match crate::trust::client_config(None) {
+                    Ok((c, _, _)) => c,
+                    Err(e) => return CheckResult::error("network.quality.setup_failed", e),
+                })
+                .timeout(Duration::from_millis(p.probe_timeout_ms.unwrap_or(1000)))
+                .pool_max_idle_per_host(0)
+                .build();
+            match client {
+                Ok(c) => (crate::http::redact_url(u), Some(c)),
+                Err(e) => {
+                    return CheckResult::error(
+                        "network.quality.setup_failed",
+                        format!("cannot set up HTTP: {e}"),
+                    );
+                }
+            }
+        }
+        _ => {
+            return CheckResult::error(
+                "network.quality.bad_params",
+                "give exactly one of `target` (host:port) or `url`",
+            );
+        }
+    };
+    let interval = Duration::from_millis(p.interval_ms.unwrap_or(100));
+    let probe_timeout = Duration::from_millis(p.probe_timeout_ms.unwrap_or(1000));
+    let wanted = p.count.unwrap_or(10).max(2) as usize;
+    // Fit the series into the time the check has, keeping a margin to answer.
+    let budget = timeout.saturating_sub(Duration::from_millis(300));
+    let per = interval + probe_timeout.min(Duration::from_millis(300));
+    let fits = ((budget.as_millis() / per.as_millis().max(1)) as usize).max(2);
+    let count = wanted.min(fits);
+    let deadline = Instant::now() + budget;
+    let mut rtts = Vec::with_capacity(count);
+    for i in 0..count {
+        if i > 0 {
+            std::thread::sleep(interval);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let rtt = match &http_client {
+            Some(c) => http_probe(c, p.url.as_deref().unwrap_or_default()),
+            None => probe(&what, probe_timeout.min(left)).outcome.ok(),
+        };
+        rtts.push(rtt.filter(|r| *r <= probe_timeout.as_millis() as f64));
+    }
+    let s = stats(&rtts);
+    let mut evidence = vec![format!(
+        "{} probes to {what} ({}), {} ms apart: {} answered",
+        s.sent,
+        if http_client.is_some() {
+            "HTTP request on a fresh connection"
+        } else {
+            "TCP connect"
+        },
+        interval.as_millis(),
+        s.received
+    )];
+    if count < wanted {
+        evidence.push(format!(
+            "{wanted} probes asked, {count} fit in the {} ms timeout",
+            timeout.as_millis()
+        ));
+    }
+    let list: Vec<String> = rtts
+        .iter()
+        .map(|r| {
+            r.map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "lost".into())
+        })
+        .collect();
+    evidence.push(format!("round trips (ms): {}", list.join(", ")));
+    let (warn_rtt, warn_jit, warn_loss, fail_loss) = (
+        p.warn_rtt_ms.unwrap_or(100.0),
+        p.warn_jitter_ms.unwrap_or(30.0),
+        p.warn_loss_percent.unwrap_or(1.0),
+        p.fail_loss_percent.unwrap_or(20.0),
+    );
+    let figures = format!(
+        "round trip {}, jitter {}, loss {:.0}%",
+        s.median_ms
+            .map(|v| format!("{v:.0} ms"))
+            .unwrap_or_else(|| "—".into()),
+        s.jitter_ms
+            .map(|v| format!("{v:.0} ms"))
+            .unwrap_or_else(|| "—".into()),
+        s.loss_percent
+    );
+    let mut problems = Vec::new();
+    if s.median_ms.is_some_and(|m| m > warn_rtt) {
+        problems.push(format!("round trip over {warn_rtt:.0} ms"));
+    }
+    if s.jitter_ms.is_some_and(|j| j > warn_jit) {
+        problems.push(format!("jitter over {warn_jit:.0} ms"));
+    }
+    if s.loss_percent > warn_loss {
+        problems.push(format!("loss over {warn_loss}%"));
+    }
+    let mut r = if s.received == 0 {
+        CheckResult::fail(
+            "network.quality.no_answer",
+            format!("{what} did not answer any of {} probes", s.sent),
+        )
+    } else if s.loss_percent > fail_loss {
+        CheckResult::fail(
+            "network.quality.lossy",
+            format!(
+                "{what}: {figures} — the connection loses too much for calls; move closer to the Wi-Fi router or use a cable"
+            ),
+        )
+    } else if !problems.is_empty() {
+        CheckResult::warn(
+            "network.quality.poor",
+            format!(
+                "{what}: {figures} ({}) — calls may stutter; a cable or a less busy network helps",
+                problems.join(", ")
+            ),
+        )
+    } else {
+        CheckResult::pass(
+            "network.quality.ok",
+            format!("{what}: {figures} — good enough for calls"),
+        )
+    };
+    r.evidence = evidence;
+    r = r
+        .metric("probes_sent", s.sent as f64)
+        .metric("probes_received", s.received as f64)
+        .metric("loss_percent", s.loss_percent);
+    if let Some(m) = s.median_ms {
+        r = r.metric("rtt_median_ms", m);
+    }
+    if let Some(j) = s.jitter_ms {
+        r = r.metric("jitter_ms", j);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use readycheck_sdk::Status;
+
+    #[test]
+    fn statistics() {
+        let s = stats(&[Some(10.0), Some(30.0), None, Some(20.0)]);
+        assert_eq!(s.median_ms, Some(20.0));
+        assert_eq!(s.jitter_ms, Some(15.0)); // |30-10| and |20-30| averaged
+        assert_eq!(s.loss_percent, 25.0);
+        assert_eq!(stats(&[None, None]).median_ms, None);
+    }
+
+    #[test]
+    fn a_local_listener_is_good_and_a_closed_port_answers_nothing() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let target = l.local_addr().unwrap().to_string();
+        let p = |t: String| QualityParams {
+            target: Some(t),
+            url: None,
+            count: Some(5),
+            interval_ms: Some(10),
+            probe_timeout_ms: None,
+            warn_rtt_ms: None,
+            warn_jitter_ms: None,
+            warn_loss_percent: None,
+            fail_loss_percent: None,
+        };
+        let r = run(&p(target), Duration::from_secs(5));
+        assert_eq!(r.status, Status::Pass, "{r:#?}");
+        assert_eq!(r.metrics["probes_received"], 5.0);
+        drop(l);
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            run(&p(closed), Duration::from_secs(5)).code,
+            "network.quality.no_answer"
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! `network/tunnel`: is the VPN tunnel up? Asks the OS which source address (and so which
+//! interface) it would use for an address inside the corporate network — a connected UDP socket,
+//! no packet sent — and whether that interface is a VPN adapter (tun/wg/ppp/utun, Windows
+//! adapters such as Wintun, TAP, PANGP, Fortinet). Layered: real reachability beats interface
+//! names, because an adapter can exist while the tunnel is down.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::resolve::{ResolveError, resolve};
+use crate::tcp::probe;
+
+/// Parameters of `network/tunnel`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TunnelParams {
+    /// An address inside the corporate network, e.g. "10.20.0.1". Nothing is sent to it unless
+    /// `reach_target` is given.
+    pub probe_address: String,
+    /// "host:port" inside the corporate network that must accept a connection through the tunnel.
+    #[serde(default)]
+    pub reach_target: Option<String>,
+    /// An internal-only name that must resolve (the VPN's DNS), e.g. "intranet.corp.example".
+    #[serde(default)]
+    pub internal_name: Option<String>,
+    /// More name fragments that mark VPN adapters here (case-insensitive), e.g. ["corpvpn"].
+    #[serde(default)]
+    pub interface_patterns: Vec<String>,
+    /// Accept any interface (e.g. in the office, where no VPN is needed).
+    #[serde(default)]
+    pub allow_any_interface: bool,
+}
+
+/// Fragments of interface names and adapter descriptions that mean "VPN".
+pub const VPN_PATTERNS: &[&str] = &[
+    "tun",
+    "tap",
+    "wg",
+    "ppp",
+    "utun",
+    "ipsec",
+    "gpd",
+    "vpn",
+    "wintun",
+    "wireguard",
+    "pangp",
+    "globalprotect",
+    "fortinet",
+    "forticlient",
+    "anyconnect",
+    "cisco",
+    "juniper",
+    "pulse",
+    "sangfor",
+    "openvpn",
+    "zerotier",
+];
+
+/// A network interface and its addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interface {
+    pub name: String,
+    /// Adapter description (Windows), or empty.
+    pub description: String,
+    pub addrs: Vec<IpAddr>,
+    pub up: bool,
+}
+
+impl Interface {
+    pub fn label(&self) -> String {
+        if self.description.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.description)
+        }
+    }
+}
+
+pub fn is_vpn(i: &Interface, extra: &[String]) -> bool {
+    let hay = format!("{} {}", i.name, i.description).to_lowercase();
+    VPN_PATTERNS.iter().any(|p| hay.contains(p))
+        || extra.iter().any(|p| hay.contains(&p.to_lowercase()))
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<TunnelParams>(
+        "tunnel",
+        "VPN tunnel up",
+        "Asks the operating system which interface would carry traffic to an address inside the \
+         corporate network (no packet is sent) and whether that is a VPN adapter. Optionally an \
+         internal name must resolve and an internal service must answer through it — a VPN \
+         adapter can exist while the tunnel is down, and reachability is what counts.",
+        "[[check]]\nid = \"tunnel\"\nplugin = \"network\"\nkind = \"tunnel\"\ntitle = \"VPN tunnel is up\"\nneeds = [\"vpn-gateway\"]\nprobe_address = \"10.20.0.1\"\ninternal_name = \"intranet.corp.example\"\nreach_target = \"intranet.corp.example:443\"\nfix = \"Connect the VPN client (or reconnect it), then run the check again.\"\n",
+    )
+}
+
+/// The source address the OS would use for `dest` (a connected UDP socket sends nothing).
+pub fn route_source(dest: IpAddr) -> std::io::Result<IpAddr> {
+    let bind: SocketAddr = if dest.is_ipv4() {
+        "0.0.0.0:0".parse().expect("addr")
+    } else {
+        "[::]:0".parse().expect("addr")
+    };
+    let s = UdpSocket::bind(bind)?;
+    s.connect(SocketAddr::new(dest, 9))?;
+    Ok(s.local_addr()?.ip())
+}
+
+#[cfg(unix)]
+pub fn interfaces() -> Vec<Interface> {
+    let mut out: Vec<Interface> = Vec::new();
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs allocates a list we walk read-only and free once with freeifaddrs.
+    unsafe {
+        if libc::getifaddrs(&mut head) != 0 {
+            return out;
+        }
+        let mut cur = head;
+        while !cur.is_null() {
+            let ifa = &*cur;
+            let name = std::ffi::CStr::from_ptr(ifa.ifa_name)
+                .to_string_lossy()
+                .into_owned();
+            let up = ifa.ifa_flags & (libc::IFF_UP as libc::c_uint) != 0
+                && ifa.ifa_flags & (libc::IFF_RUNNING as libc::c_uint) != 0;
+            let addr = if ifa.ifa_addr.is_null() {
+                None
+            } else {
+                match i32::from((*ifa.ifa_addr).sa_family) {
+                    libc::AF_INET => {
+                        let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
+                        Some(IpAddr::from(
+                            u32::from_be(sin.sin_addr.s_addr).to_be_bytes(),
+                        ))
+                    }
+                    libc::AF_INET6 => {
+                        let sin6 = &*(ifa.ifa_addr as *const libc::sockaddr_in6);
+                        Some(IpAddr::from(sin6.sin6_addr.s6_addr))
+                    }
+                    _ => None,
+                }
+            };
+            match out.iter_mut().find(|i| i.name == name) {
+                Some(i) => {
+                    i.up |= up;
+                    i.addrs.extend(addr);
+                }
+                None => out.push(Interface {
+                    name,
+                    description: String::new(),
+                    addrs: addr.into_iter().collect(),
+                    up,
+                }),
+            }
+            cur = ifa.ifa_next;
+        }
+        libc::freeifaddrs(head);
+    }
+    out
+}
+
+#[cfg(windows)]
+pub fn interfaces() -> Vec<Interface> {
+    use windows_sys::Win32::NetworkManagement::IpHelper::{
+        GAA_FLAG_INCLUDE_PREFIX, GetAdaptersAddresses, IP_ADAPTER_ADDRESSES_LH,
+    };
+    use windows_sys::Win32::Networking::WinSock::{
+        AF_INET, AF_INET6, AF_UNSPEC, SOCKADDR_IN, SOCKADDR_IN6,
+    };
+    let mut out = Vec::new();
+    let mut len: u32 = 16 * 1024;
+    let mut buf: Vec<u64> = vec![0; (len as usize) / 8];
+    // SAFETY: GetAdaptersAddresses fills our buffer (retried once with the size it asks for);
+    // the linked list it builds lives inside that buffer and is only read while it is alive.
+    unsafe {
+        let mut rc = GetAdaptersAddresses(
+            AF_UNSPEC as u32,
+            GAA_FLAG_INCLUDE_PREFIX,
+            std::ptr::null(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+        );
+        if rc == 111 {
+            buf = vec![0; (len as usize).div_ceil(8)];
+            rc = GetAdaptersAddresses(
+                AF_UNSPEC as u32,
+                GAA_FLAG_INCLUDE_PREFIX,
+                std::ptr::null(),
+                buf.as_mut_ptr().cast(),
+                &mut len,
+            );
+        }
+        if rc != 0 {
+            return out;
+        }
+        let wide = |p: *const u16| {
+            if p.is_null() {
+                return String::new();
+            }
+            let mut n = 0;
+            while *p.add(n) != 0 {
+                n += 1;
+            }
+            String::from_utf16_lossy(std::slice::from_raw_parts(p, n))
+        };
+        let mut cur = buf.as_ptr() as *const IP_ADAPTER_ADDRESSES_LH;
+        while !cur.is_null() {
+            let a = &*cur;
+            let mut addrs = Vec::new();
+            let mut u = a.FirstUnicastAddress;
+            while !u.is_null() {
+                let sa = (*u).Address.lpSockaddr;
+                if !sa.is_null() {
+                    match (*sa).sa_family {
+                        AF_INET => {
+                            let s = &*(sa as *const SOCKADDR_IN);
+                            addrs.push(IpAddr::from(s.sin_addr.S_un.S_addr.to_ne_bytes()));
+                        }
+                        AF_INET6 => {
+                            let s = &*(sa as *const SOCKADDR_IN6);
+                            addrs.push(IpAddr::from(s.sin6_addr.u.Byte));
+                        }
+                        _ => {}
+                    }
+                }
+                u = (*u).Next;
+            }
+            out.push(Interface {
+                name: wide(a.FriendlyName),
+                description: wide(a.Description),
+                addrs,
+                up: a.OperStatus == 1,
+            });
+            cur = a.Next;
+        }
+    }
+    out
+}
+
+pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
+    let dest: IpAddr = match p.probe_address.parse() {
+        Ok(ip) => ip,
+        Err(_) => {
+            return CheckResult::error(
+                "network.tunnel.bad_params",
+                format!(
+                    "`{}` is not an IP address; give an address inside the corporate network, e.g. \"10.20.0.1\"",
+                    p.probe_address
+                ),
+            );
+        }
+    };
+    let ifaces = interfaces();
+    let vpn_adapters: Vec<&Interface> = ifaces
+        .iter()
+        .filter(|i| is_vpn(i, &p.interface_patterns))
+        .collect();
+    let mut evidence = vec![format!(
+        "interfaces: {}",
+        ifaces
+            .iter()
+            .map(|i| format!("{}{}", i.label(), if i.up { "" } else { " [down]" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    let adapter_note = match vpn_adapters.first() {
+        Some(a) => format!(
+            " The VPN adapter {} is present{}, but the tunnel is not carrying this traffic.",
+            a.label(),
+            if a.up { "" } else { " and down" }
+        ),
+        None => " No VPN adapter was found on this PC.".to_string(),
+    };
+    let src = match route_source(dest) {
+        Ok(s) => s,
+        Err(e) => {
+            evidence.push(format!("route lookup for {dest}: {e}"));
+            let mut r = CheckResult::fail(
+                "network.tunnel.no_route",
+                format!(
+                    "there is no route to the corporate network ({dest}): the VPN is not connected.{adapter_note} Connect the VPN client."
+                ),
+            );
+            r.evidence = evidence;
+            return r;
+        }
+    };
+    let via = ifaces.iter().find(|i| i.addrs.contains(&src));
+    let via_label = via
+        .map(Interface::label)
+        .unwrap_or_else(|| format!("the interface with address {src}"));
+    evidence.push(format!(
+        "route to {dest}: source address {src} on {via_label}"
+    ));
+    let via_vpn = via.is_some_and(|i| is_vpn(i, &p.interface_patterns));
+
+    // Reachability through the tunnel, when asked: it beats interface names.
+    let reach = p.reach_target.as_ref().map(|t| {
+        let pr = probe(t, timeout.mul_f64(0.6));
+        evidence.extend(pr.evidence.iter().cloned());
+        (t.clone(), pr.outcome)
+    });
+    let name_ok = p.internal_name.as_ref().map(|n| {
+        let (r, _) = resolve(n, 0, timeout.mul_f64(0.3));
+        match r {
+            Ok(a) => {
+                evidence.push(format!(
+                    "resolved {n} → {}",
+                    a.iter()
+                        .map(|s| s.ip().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                Ok(())
+            }
+            Err(ResolveError::Failed(e)) => {
+                evidence.push(format!("resolving {n}: {e}"));
+                Err(format!("the internal name {n} does not resolve ({e})"))
+            }
+            Err(ResolveError::TimedOut(t)) => Err(format!(
+                "the internal name {n} got no DNS answer in {} ms",
+                t.as_millis()
+            )),
+        }
+    });
+
+    let mut r = match (&reach, via_vpn || p.allow_any_interface) {
+        (Some((t, Err(f))), true) => CheckResult::fail(
+            "network.tunnel.unreachable",
+            format!(
+                "the VPN tunnel is up ({via_label}) but {t} does not answer through it ({}) — the corporate side is not reachable; call the helpdesk",
+                f.reason
+            ),
+        ),
+        (Some((t, Err(_))), false) => CheckResult::fail(
+            "network.tunnel.not_via_vpn",
+            format!(
+                "traffic to the corporate network ({dest}) would leave through {via_label}, your own network, not the VPN, and {t} does not answer.{adapter_note} Connect the VPN client."
+            ),
+        ),
+        (None, false) => CheckResult::fail(
+            "network.tunnel.not_via_vpn",
+            format!(
+                "traffic to the corporate network ({dest}) would leave through {via_label}, your own network, not the VPN.{adapter_note} Connect the VPN client."
+            ),
+        ),
+        (Some((t, Ok(ms))), vpn) => CheckResult::pass(
+            "network.tunnel.ok",
+            if vpn {
+                format!("the VPN tunnel is up: {t} answers through {via_label} in {ms:.0} ms")
+            } else {
+                format!(
+                    "{t} answers ({ms:.0} ms) through {via_label}, which is not recognised as a VPN adapter — reachability is what counts"
+                )
+            },
+        ),
+        (None, true) => CheckResult::pass(
+            "network.tunnel.ok",
+            format!(
+                "the VPN tunnel is up: traffic to {dest} goes through {via_label} (source {src})"
+            ),
+        ),
+    };
+    if r.status == readycheck_sdk::Status::Pass
+        && let Some(Err(e)) = name_ok
+    {
+        r = CheckResult::fail(
+            "network.tunnel.dns",
+            format!(
+                "the VPN tunnel is up ({via_label}) but {e} — the VPN's DNS is not in use; reconnect the VPN or call the helpdesk"
+            ),
+        );
+    }
+    r.evidence = evidence;
+    r.metric("via_vpn_adapter", if via_vpn { 1.0 } else { 0.0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iface(name: &str, desc: &str) -> Interface {
+        Interface {
+            name: name.into(),
+            description: desc.into(),
+            addrs: vec![],
+            up: true,
+        }
+    }
+
+    #[test]
+    fn vpn_adapters_are_recognised_by_name_and_description() {
+        for (n, d) in [
+            ("tun0", ""),
+            ("wg0", ""),
+            ("utun3", ""),
+            ("ppp0", ""),
+            ("Ethernet 3", "Wintun Userspace Tunnel"),
+            ("Ethernet 2", "PANGP Virtual Ethernet Adapter"),
+            (
+                "Local Area Connection",
+                "Fortinet Virtual Ethernet Adapter (NDIS 6.30)",
+            ),
+            ("Ethernet 4", "TAP-Windows Adapter V9"),
+        ] {
+            assert!(is_vpn(&iface(n, d), &[]), "{n} {d}");
+        }
+        for (n, d) in [
+            ("eth0", ""),
+            ("wlan0", ""),
+            ("Wi-Fi", "Intel(R) Wi-Fi 6 AX201 160MHz"),
+            ("lo", ""),
+        ] {
+            assert!(!is_vpn(&iface(n, d), &[]), "{n} {d}");
+        }
+        assert!(is_vpn(&iface("corp0", ""), &["CORP".into()]));
+    }
+
+    #[test]
+    fn loopback_route_is_found_without_sending_anything() {
+        let src = route_source("127.0.0.1".parse().unwrap()).unwrap();
+        assert!(src.is_loopback());
+        let lo = interfaces().into_iter().find(|i| i.addrs.contains(&src));
+        assert!(lo.is_some(), "the interface owning {src} is listed");
+    }
+}
