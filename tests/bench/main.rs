@@ -176,7 +176,14 @@ fn main() {
     );
     println!("  in-process run : {:.1} MB", rss_in as f64 / 1024.0);
 
-    // 3. The resources plugin: time to answer each kind (target ≤ 50 ms except cpu, which
+    // 3. The network plugin: 20 endpoints each 200 ms away (through the delaying proxy), probed
+    //    by one profile, against the slowest single probe and a sequential curl loop; and a
+    //    black-holed gateway with a 3 s timeout.
+    if dir.join(lib("network")).exists() {
+        network_bench(&exe, tmp.path());
+    }
+
+    // 4. The resources plugin: time to answer each kind (target ≤ 50 ms except cpu, which
     //    samples for the time it is told).
     let resources = dir.join(lib("resources"));
     if resources.exists() {
@@ -215,5 +222,101 @@ fn main() {
                 ms(time(&isolated))
             );
         }
+    }
+}
+
+fn wall(cmd: &mut Command) -> Duration {
+    let t0 = Instant::now();
+    let _ = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    t0.elapsed()
+}
+
+fn network_bench(exe: &std::path::Path, tmp: &std::path::Path) {
+    use readycheck_e2e::{delay_proxy, http_server};
+    let upstream = http_server(
+        b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+        Duration::ZERO,
+    );
+    let ports: Vec<u16> = (0..20)
+        .map(|_| delay_proxy(upstream, Duration::from_millis(200), None))
+        .collect();
+    let check = |i: usize, port: u16| {
+        format!(
+            "\n[[check]]\nid = \"ep{i}\"\nplugin = \"network\"\nkind = \"http\"\nurl = \"http://127.0.0.1:{port}/\"\nexpect_status = [204]\nproxy = \"none\"\n"
+        )
+    };
+    let head = "[profile]\nname = \"bench-net\"\ntimeout = \"5s\"\n";
+    let run = |text: String, name: &str| {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).expect("profile");
+        let mut cmd = Command::new(exe);
+        cmd.args(["run", "--no-save", "-f", "json", "-p"])
+            .arg(&p)
+            .env("READYCHECK_DATA_DIR", tmp);
+        wall(&mut cmd)
+    };
+    let singles: Vec<Duration> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| run(format!("{head}{}", check(i, p)), &format!("single{i}.toml")))
+        .collect();
+    let slowest = singles.iter().max().copied().unwrap_or_default();
+    let all = format!(
+        "{head}{}",
+        ports
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| check(i, p))
+            .collect::<String>()
+    );
+    let mut walls: Vec<Duration> = (0..5)
+        .map(|k| run(all.clone(), &format!("all{k}.toml")))
+        .collect();
+    walls.sort();
+    let together = walls[walls.len() / 2];
+    println!("\nnetwork plugin, 20 HTTP endpoints each 200 ms away (delaying proxy on 127.0.0.1):");
+    println!(
+        "  slowest single probe (whole readycheck run): {}",
+        ms(slowest)
+    );
+    println!(
+        "  all 20 in one profile, median of 5         : {}   ({:.2}x the slowest single; target ≤ 1.3x)",
+        ms(together),
+        together.as_secs_f64() / slowest.as_secs_f64()
+    );
+    let has_curl = Command::new("curl")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if has_curl {
+        let script = ports
+            .iter()
+            .map(|p| format!("curl -s -o /dev/null --max-time 5 http://127.0.0.1:{p}/"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let curl = wall(Command::new("sh").args(["-c", &script]));
+        println!(
+            "  sequential curl script, same 20 probes     : {}   (readycheck is {:.1}x faster)",
+            ms(curl),
+            curl.as_secs_f64() / together.as_secs_f64()
+        );
+    } else {
+        println!("  sequential curl script: curl is not installed here");
+    }
+    #[cfg(unix)]
+    {
+        let (port, _fillers, _listener) = readycheck_e2e::black_hole();
+        let text = format!(
+            "{head}\n[[check]]\nid = \"gateway\"\nplugin = \"network\"\nkind = \"tcp\"\ntarget = \"127.0.0.1:{port}\"\ntimeout = \"3s\"\n"
+        );
+        let t = run(text, "blackhole.toml");
+        println!(
+            "  black-holed gateway, 3 s timeout            : {}   (target ≤ 3.5 s)",
+            ms(t)
+        );
     }
 }

@@ -137,9 +137,37 @@ pub fn examine(name: &str, path: &Path, pins: &BTreeMap<String, String>) -> Plug
     }
 }
 
+/// Lower-case hex sha256 of a file, read in chunks (plugins can be several megabytes).
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streamed_hash_equals_whole_file_hash() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("x");
+        std::fs::write(&f, vec![7u8; 200_000]).unwrap();
+        assert_eq!(
+            file_sha256(&f).unwrap(),
+            crate::profile::hex_sha256(&vec![7u8; 200_000])
+        );
+    }
 
     #[test]
     fn file_names_round_trip() {

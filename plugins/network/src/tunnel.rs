@@ -297,6 +297,7 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
         "route to {dest}: source address {src} on {via_label}"
     ));
     let via_vpn = via.is_some_and(|i| is_vpn(i, &p.interface_patterns));
+    let via_running = via.is_none_or(|i| i.up);
 
     // Reachability through the tunnel, when asked: it beats interface names.
     let reach = p.reach_target.as_ref().map(|t| {
@@ -329,6 +330,12 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
     });
 
     let mut r = match (&reach, via_vpn || p.allow_any_interface) {
+        (Some((_, Err(_))) | None, true) if via_vpn && !via_running => CheckResult::fail(
+            "network.tunnel.adapter_down",
+            format!(
+                "the VPN adapter {via_label} is configured but not connected (no carrier): the VPN client is not running or lost its connection — reconnect it"
+            ),
+        ),
         (Some((t, Err(f))), true) => CheckResult::fail(
             "network.tunnel.unreachable",
             format!(
