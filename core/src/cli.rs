@@ -246,7 +246,7 @@ fn discover_plugins(
         None => (Vec::new(), &empty),
     };
     let search = discovery::search_path(&common.plugin_dirs, &dirs, exe_dir().as_deref());
-    let files = discovery::scan(&search, pins);
+    let files = discovery::scan(&search, pins, wanted);
     let timeout = profile
         .map(|p| p.timeout)
         .unwrap_or(profile::DEFAULT_TIMEOUT);

@@ -384,6 +384,37 @@ fn explain_shows_parameters_and_an_example() {
     let text = stdout(&out);
     assert!(text.contains("target (string, required)"), "{text}");
     assert!(text.contains("kind = \"tcp\""), "{text}");
+    for kind in ["dns", "tcp", "tls", "http", "quality", "sites", "tunnel"] {
+        let out = env.run(&["explain", &format!("network/{kind}")]);
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains(&format!("kind = \"{kind}\"")),
+            "{kind} has an example:\n{text}"
+        );
+        // The example itself is a valid profile.
+        // The example, without its `needs` (they name checks of a larger profile).
+        let example: String = text
+            .split("Example:")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .map(|l| l.trim_start())
+            .filter(|l| !l.starts_with("needs"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let p = env.profile(
+            &format!("ex-{kind}.toml"),
+            &format!("[profile]\nname = \"example\"\n{example}\n"),
+        );
+        let v = env.run(&["validate", p.to_str().unwrap()]);
+        assert_eq!(
+            v.status.code(),
+            Some(0),
+            "the example of {kind} is valid: {}",
+            stderr(&v)
+        );
+    }
     let out = env.run(&["explain", "network/tpc"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("did you mean `tcp`?"));

@@ -89,8 +89,13 @@ pub struct PluginFile {
     pub trust: Result<(), String>,
 }
 
-/// Scans `dirs` for plugin files; `pins` are the profile's sha256 pins.
-pub fn scan(dirs: &[PathBuf], pins: &BTreeMap<String, String>) -> BTreeMap<String, PluginFile> {
+/// Scans `dirs` for plugin files and judges those in `wanted` (all when `None`): only the
+/// plugins a run uses are hashed and checked. `pins` are the profile's sha256 pins.
+pub fn scan(
+    dirs: &[PathBuf],
+    pins: &BTreeMap<String, String>,
+    wanted: Option<&[String]>,
+) -> BTreeMap<String, PluginFile> {
     let mut found: BTreeMap<String, PluginFile> = BTreeMap::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -105,7 +110,7 @@ pub fn scan(dirs: &[PathBuf], pins: &BTreeMap<String, String>) -> BTreeMap<Strin
             .collect();
         names.sort();
         for (name, path) in names {
-            if found.contains_key(&name) {
+            if found.contains_key(&name) || wanted.is_some_and(|w| !w.contains(&name)) {
                 continue;
             }
             found.insert(name.clone(), examine(&name, &path, pins));
