@@ -2,6 +2,7 @@
 //! processes, real files. One test binary with a module per area, as ripgrep does.
 
 mod cli;
+mod apps;
 mod corpus;
 mod network;
 mod permissions;

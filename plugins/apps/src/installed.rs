@@ -1,0 +1,255 @@
+//! `apps/installed` and `apps/any_of`: an application is present at an acceptable version —
+//! `min_version` (fail below), `nudge_version` (warn below), `max_version`, `blocked` builds —
+//! found by the sources the profile names or those that fit the OS; and "at least N of these"
+//! for backup order channels, naming what is present and what is missing.
+
+use std::time::{Duration, Instant};
+
+use readycheck_sdk::{CheckResult, KindManifest, Status};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::sources::{Found, Source, defaults};
+use crate::version::{compare, compare_debian};
+
+/// One application and what is acceptable.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// The application's name; with no `sources`, also the package / command / app name looked for.
+    pub name: String,
+    /// Where to look (default: what fits the OS — packages and `<name> --version` on Linux,
+    /// /Applications/<name>.app on macOS, the Uninstall registry on Windows).
+    #[serde(default)]
+    pub sources: Option<Vec<Source>>,
+    /// Fail below this version.
+    #[serde(default)]
+    pub min_version: Option<String>,
+    /// Warn below this version (update soon).
+    #[serde(default)]
+    pub nudge_version: Option<String>,
+    /// Fail above this version (not yet supported by IT).
+    #[serde(default)]
+    pub max_version: Option<String>,
+    /// Known-bad versions that fail.
+    #[serde(default)]
+    pub blocked: Vec<String>,
+}
+
+/// Parameters of `apps/installed`: one [`App`].
+pub type InstalledParams = App;
+
+/// Parameters of `apps/any_of`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnyOfParams {
+    /// The alternatives, e.g. two trading apps and a web terminal.
+    #[schemars(length(min = 1))]
+    pub apps: Vec<App>,
+    /// How many must be present at acceptable versions (default 1).
+    #[serde(default = "one")]
+    pub min_present: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<InstalledParams>(
+        "installed",
+        "An application is installed at a supported version",
+        "Looks for an application by the sources given (a command's --version output, dpkg, rpm, \
+         flatpak, snap, a macOS app bundle, the Windows Uninstall registry, an .exe's version) or \
+         by those that fit the OS, and checks its version: fail below `min_version` or above \
+         `max_version`, warn below `nudge_version`, fail on a `blocked` build.",
+        "[[check]]\nid = \"vpn-client\"\nplugin = \"apps\"\nkind = \"installed\"\ntitle = \"FortiClient VPN 7.0 or newer\"\nname = \"FortiClient\"\nsources = [{ registry = \"FortiClient\" }, { bundle = \"/Applications/FortiClient.app\" }, { dpkg = \"forticlient\" }]\nmin_version = \"7.0\"\nnudge_version = \"7.2\"\nblocked = [\"7.0.3\"]\nfix = \"Install FortiClient 7.2 from the company software portal.\"\n",
+    )
+}
+
+pub fn any_of_manifest() -> KindManifest {
+    KindManifest::new::<AnyOfParams>(
+        "any_of",
+        "At least N of several applications",
+        "For backup channels (two trading apps and a web terminal, say): passes when at least \
+         `min_present` of the applications are installed at acceptable versions, and names which \
+         are present and which are missing.",
+        "[[check]]\nid = \"order-channels\"\nplugin = \"apps\"\nkind = \"any_of\"\ntitle = \"A backup order channel\"\nmin_present = 2\napps = [\n  { name = \"Trading Terminal A\", sources = [{ registry = \"Terminal A\" }], min_version = \"5.1\" },\n  { name = \"Trading Terminal B\", sources = [{ registry = \"Terminal B\" }] },\n  { name = \"Chrome (web terminal)\", sources = [{ registry = \"Google Chrome\" }, { command = [\"google-chrome\", \"--version\"] }] },\n]\n",
+    )
+}
+
+/// What was found for one application.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub found: bool,
+    pub version: Option<String>,
+    pub debian: bool,
+    pub evidence: Vec<String>,
+}
+
+/// Probes all sources of `app` in parallel, each with `timeout`; the first that finds the
+/// application (in the order given) wins.
+pub fn find(app: &App, timeout: Duration) -> Finding {
+    let sources = app.sources.clone().unwrap_or_else(|| defaults(&app.name));
+    let results: Vec<(String, Found)> = std::thread::scope(|s| {
+        let hs: Vec<_> = sources.iter().map(|src| s.spawn(move || (src.describe(), src.probe(timeout)))).collect();
+        hs.into_iter().map(|h| h.join().expect("probe thread")).collect()
+    });
+    let mut evidence = Vec::new();
+    let mut hit = None;
+    for (desc, f) in results {
+        match f {
+            Found::Yes { version, debian, evidence: e } => {
+                evidence.push(e);
+                if hit.is_none() {
+                    hit = Some((version, debian));
+                }
+            }
+            Found::No { evidence: e } => evidence.push(e),
+            Found::Unavailable { evidence: e } => evidence.push(format!("{desc}: {e}")),
+        }
+    }
+    match hit {
+        Some((version, debian)) => Finding { found: true, version, debian, evidence },
+        None => Finding { found: false, version: None, debian: false, evidence },
+    }
+}
+
+/// Compares a found version with a constraint. For dpkg/rpm versions, a constraint written in
+/// Debian form (with an epoch `1:` or a revision `-2`) uses dpkg's rules; otherwise the
+/// package's upstream version is compared with the general rules.
+fn cmp(found: &str, debian: bool, constraint: &str) -> std::cmp::Ordering {
+    if debian {
+        if constraint.contains(':') || constraint.contains('-') {
+            return compare_debian(found, constraint);
+        }
+        let upstream = found.split_once(':').map(|(_, r)| r).unwrap_or(found);
+        let upstream = upstream.rsplit_once('-').map(|(u, _)| u).unwrap_or(upstream);
+        return compare(upstream, constraint);
+    }
+    compare(found, constraint)
+}
+
+/// Judges a finding against the app's constraints: (status, code suffix, message).
+pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
+    let n = &app.name;
+    if !f.found {
+        return (Status::Fail, "missing", format!("{n} is not installed — install it from the company software portal or ask IT"));
+    }
+    let constrained = app.min_version.is_some() || app.max_version.is_some() || app.nudge_version.is_some() || !app.blocked.is_empty();
+    let Some(v) = &f.version else {
+        return if constrained {
+            (Status::Warn, "version_unknown", format!("{n} is installed but its version could not be read; IT requires a specific version"))
+        } else {
+            (Status::Pass, "ok", format!("{n} is installed"))
+        };
+    };
+    use std::cmp::Ordering::*;
+    if let Some(b) = app.blocked.iter().find(|b| cmp(v, f.debian, b) == Equal) {
+        return (Status::Fail, "blocked", format!("{n} {v} is a known-bad version ({b}) — update it now"));
+    }
+    if let Some(min) = app.min_version.as_ref().filter(|m| cmp(v, f.debian, m) == Less) {
+        return (Status::Fail, "too_old", format!("{n} {v} is too old: version {min} or newer is needed — update it"));
+    }
+    if let Some(max) = app.max_version.as_ref().filter(|m| cmp(v, f.debian, m) == Greater) {
+        return (Status::Fail, "too_new", format!("{n} {v} is newer than IT supports ({max} at most) — ask IT before using it"));
+    }
+    if let Some(nudge) = app.nudge_version.as_ref().filter(|m| cmp(v, f.debian, m) == Less) {
+        return (Status::Warn, "update_due", format!("{n} {v} works, but please update to {nudge} or newer soon"));
+    }
+    (Status::Pass, "ok", format!("{n} {v} is installed"))
+}
+
+pub fn run(p: &InstalledParams, timeout: Duration) -> CheckResult {
+    let t0 = Instant::now();
+    let f = find(p, timeout);
+    let (status, code, summary) = judge(p, &f);
+    let mut r = CheckResult::new(status, format!("apps.installed.{code}"), summary);
+    r.evidence = f.evidence;
+    r = r.metric("probe_ms", t0.elapsed().as_secs_f64() * 1000.0);
+    if let Some(v) = &f.version {
+        r.detail = Some(format!("version: {v}"));
+    }
+    r
+}
+
+pub fn run_any_of(p: &AnyOfParams, timeout: Duration) -> CheckResult {
+    let findings: Vec<(&App, Finding)> = std::thread::scope(|s| {
+        let hs: Vec<_> = p.apps.iter().map(|a| s.spawn(move || (a, find(a, timeout)))).collect();
+        hs.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let mut ok = Vec::new();
+    let mut not_ok = Vec::new();
+    let mut evidence = Vec::new();
+    for (app, f) in &findings {
+        let (status, _, msg) = judge(app, f);
+        evidence.push(format!("{}: {msg}", app.name));
+        evidence.extend(f.evidence.iter().map(|e| format!("  {}: {e}", app.name)));
+        if matches!(status, Status::Pass | Status::Warn) {
+            ok.push(match &f.version {
+                Some(v) => format!("{} {v}", app.name),
+                None => app.name.clone(),
+            });
+        } else {
+            not_ok.push(app.name.clone());
+        }
+    }
+    let present = if ok.is_empty() { "none".to_string() } else { ok.join(", ") };
+    let missing = if not_ok.is_empty() { "none".to_string() } else { not_ok.join(", ") };
+    let mut r = if ok.len() >= p.min_present {
+        CheckResult::pass("apps.any_of.ok", format!("{} of {} available ({present}); missing or unusable: {missing}", ok.len(), p.apps.len()))
+    } else {
+        CheckResult::fail(
+            "apps.any_of.too_few",
+            format!("only {} of the {} needed channels are usable (available: {present}; missing or unusable: {missing}) — install a backup before the market opens", ok.len(), p.min_present),
+        )
+    };
+    r.evidence = evidence;
+    r.metric("apps_usable", ok.len() as f64).metric("apps_total", p.apps.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(min: Option<&str>, nudge: Option<&str>, max: Option<&str>, blocked: &[&str]) -> App {
+        App {
+            name: "VPN".into(),
+            sources: None,
+            min_version: min.map(Into::into),
+            nudge_version: nudge.map(Into::into),
+            max_version: max.map(Into::into),
+            blocked: blocked.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn found(v: &str, debian: bool) -> Finding {
+        Finding { found: true, version: Some(v.into()), debian, evidence: vec![] }
+    }
+
+    #[test]
+    fn constraints_table() {
+        let a = app(Some("7.0"), Some("7.2"), Some("8"), &["7.0.3"]);
+        let cases = [
+            ("7.2.1.0345", false, Status::Pass, "ok"),
+            ("7.1", false, Status::Warn, "update_due"),
+            ("6.4.10", false, Status::Fail, "too_old"),
+            ("7.0.3", false, Status::Fail, "blocked"),
+            ("8.0.1", false, Status::Fail, "too_new"),
+            ("1:7.2.0-1", true, Status::Pass, "ok"),
+            ("1:6.9-3", true, Status::Fail, "too_old"),
+        ];
+        for (v, deb, status, code) in cases {
+            let (s, c, msg) = judge(&a, &found(v, deb));
+            assert_eq!((s, c), (status, code), "{v}: {msg}");
+        }
+        let missing = Finding { found: false, version: None, debian: false, evidence: vec![] };
+        assert_eq!(judge(&a, &missing).1, "missing");
+        let unknown = Finding { found: true, version: None, debian: false, evidence: vec![] };
+        assert_eq!(judge(&a, &unknown).1, "version_unknown");
+        // A Debian-form constraint uses dpkg's rules, epoch included.
+        let deb = app(Some("1:2.30-1"), None, None, &[]);
+        assert_eq!(judge(&deb, &found("2.99-1", true)).1, "too_old");
+        assert_eq!(judge(&deb, &found("1:2.39.5-0+deb12u2", true)).1, "ok");
+    }
+}
