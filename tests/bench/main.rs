@@ -183,7 +183,40 @@ fn main() {
         network_bench(&exe, tmp.path());
     }
 
-    // 4. The resources plugin: time to answer each kind (target ≤ 50 ms except cpu, which
+    // 4. The apps plugin: default-source detection of 10 applications in one check (target
+    //    ≤ 300 ms; sources run in parallel, each with a timeout).
+    let apps = dir.join(lib("apps"));
+    if apps.exists() {
+        let names = [
+            "git", "curl", "bash", "tar", "make", "gzip", "grep", "sed", "perl", "openssl",
+        ];
+        let list: Vec<serde_json::Value> = names
+            .iter()
+            .map(|n| serde_json::json!({"name": n}))
+            .collect();
+        let req = serde_json::to_vec(&serde_json::json!({
+            "id": "ten", "kind": "any_of", "params": {"apps": list, "min_present": 10}, "timeout_ms": 5000, "os": std::env::consts::OS
+        }))
+        .expect("request");
+        let call = Call::Run(req);
+        let mut v = Vec::new();
+        let mut summary = String::new();
+        for _ in 0..7 {
+            let t0 = Instant::now();
+            let bytes = isolated
+                .call(&apps, &call, Duration::from_secs(10))
+                .expect("call");
+            let r: CheckResult = parse_output(&bytes, "result").expect("parse");
+            v.push(t0.elapsed());
+            summary = r.summary;
+        }
+        println!(
+            "\napps plugin, default-source detection of 10 applications in one isolated call, median of 7:"
+        );
+        println!("  {}   (target ≤ 300 ms) — {summary}", ms(median(v)));
+    }
+
+    // 5. The resources plugin: time to answer each kind (target ≤ 50 ms except cpu, which
     //    samples for the time it is told).
     let resources = dir.join(lib("resources"));
     if resources.exists() {

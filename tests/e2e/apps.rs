@@ -26,7 +26,9 @@ const TOOLS: &[(&str, &[&str])] = &[
 
 fn sh(args: &[&str]) -> Option<String> {
     let out = Command::new(args[0]).args(&args[1..]).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// The dpkg package owning a file (following symlinks), and its version.
@@ -58,21 +60,34 @@ fn versions_from_real_commands_match_dpkg() {
     let mut profile = String::from("[profile]\nname = \"apps\"\ntimeout = \"10s\"\n");
     let mut expected = Vec::new();
     for (i, (bin, args)) in TOOLS.iter().enumerate() {
-        let Some((pkg, version)) = dpkg_package(bin) else { continue };
-        let argv: Vec<String> = std::iter::once(bin.to_string()).chain(args.iter().map(|a| a.to_string())).collect();
+        let Some((pkg, version)) = dpkg_package(bin) else {
+            continue;
+        };
+        let argv: Vec<String> = std::iter::once(bin.to_string())
+            .chain(args.iter().map(|a| a.to_string()))
+            .collect();
         profile.push_str(&format!(
             "\n[[check]]\nid = \"cmd{i}\"\nplugin = \"apps\"\nkind = \"installed\"\nname = \"{bin}\"\nsources = [{{ command = {argv:?} }}]\nmin_version = \"0.1\"\n\n[[check]]\nid = \"pkg{i}\"\nplugin = \"apps\"\nkind = \"installed\"\nname = \"{pkg}\"\nsources = [{{ dpkg = \"{pkg}\" }}]\n"
         ));
         expected.push((i, bin.to_string(), pkg, version));
     }
-    assert!(expected.len() >= 10, "only {} of the tools are dpkg-installed here: {expected:?}", expected.len());
+    assert!(
+        expected.len() >= 10,
+        "only {} of the tools are dpkg-installed here: {expected:?}",
+        expected.len()
+    );
     let p = env.profile("apps.toml", &profile);
     let out = env.run(&["run", "-p", p.to_str().unwrap(), "-f", "json", "--no-save"]);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let r: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     assert_valid_report(&r);
     let version_of = |id: &str| -> String {
         let c = check(&r, id);
-        c["detail"].as_str().and_then(|d| d.strip_prefix("version: ")).unwrap_or_else(|| panic!("{id} has no version: {c:#}")).to_string()
+        c["detail"]
+            .as_str()
+            .and_then(|d| d.strip_prefix("version: "))
+            .unwrap_or_else(|| panic!("{id} has no version: {c:#}"))
+            .to_string()
     };
     for (i, bin, pkg, dpkg_version) in &expected {
         let from_cmd = version_of(&format!("cmd{i}"));
@@ -82,7 +97,11 @@ fn versions_from_real_commands_match_dpkg() {
             "{bin} says {from_cmd}, dpkg says {pkg} {dpkg_version}"
         );
         assert_eq!(check(&r, &format!("cmd{i}"))["status"], "pass");
-        assert_eq!(version_of(&format!("pkg{i}")), *dpkg_version, "dpkg source for {pkg}");
+        assert_eq!(
+            version_of(&format!("pkg{i}")),
+            *dpkg_version,
+            "dpkg source for {pkg}"
+        );
     }
 }
 
@@ -108,9 +127,15 @@ apps = [
 "#,
     );
     let out = env.run(&["run", "-p", p.to_str().unwrap(), "-f", "json", "--no-save"]);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let r: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     let c = check(&r, "channels");
     assert_eq!(c["code"], "apps.any_of.too_few", "{c:#}");
     let s = c["summary"].as_str().unwrap();
-    assert!(s.contains("available: sh 5.2.1") && s.contains("Terminal B") && s.contains("Old Web Terminal"), "{s}");
+    assert!(
+        s.contains("available: sh 5.2.1")
+            && s.contains("Terminal B")
+            && s.contains("Old Web Terminal"),
+        "{s}"
+    );
 }

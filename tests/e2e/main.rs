@@ -1,10 +1,11 @@
 //! End-to-end tests: the real `readycheck` binary, real plugins (Rust and C), real child
 //! processes, real files. One test binary with a module per area, as ripgrep does.
 
-mod cli;
 mod apps;
+mod cli;
 mod corpus;
 mod network;
 mod permissions;
 mod resources;
 mod support;
+mod wine;

@@ -423,6 +423,7 @@ mod platform {
             0xC000_0142 => "STATUS_DLL_INIT_FAILED",
             0x8000_0003 => "STATUS_BREAKPOINT",
             0xC000_0374 => "STATUS_HEAP_CORRUPTION",
+            0xC000_0354 => "STATUS_DEBUGGER_INACTIVE (crashed; the crash handler could not attach)",
             _ => return None,
         })
     }

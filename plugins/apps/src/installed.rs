@@ -82,6 +82,8 @@ pub fn any_of_manifest() -> KindManifest {
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub found: bool,
+    /// No source could answer at all (tools missing, wrong OS, bad pattern).
+    pub undetermined: bool,
     pub version: Option<String>,
     pub debian: bool,
     pub evidence: Vec<String>,
@@ -92,14 +94,26 @@ pub struct Finding {
 pub fn find(app: &App, timeout: Duration) -> Finding {
     let sources = app.sources.clone().unwrap_or_else(|| defaults(&app.name));
     let results: Vec<(String, Found)> = std::thread::scope(|s| {
-        let hs: Vec<_> = sources.iter().map(|src| s.spawn(move || (src.describe(), src.probe(timeout)))).collect();
-        hs.into_iter().map(|h| h.join().expect("probe thread")).collect()
+        let hs: Vec<_> = sources
+            .iter()
+            .map(|src| s.spawn(move || (src.describe(), src.probe(timeout))))
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("probe thread"))
+            .collect()
     });
     let mut evidence = Vec::new();
     let mut hit = None;
+    let answered = results
+        .iter()
+        .any(|(_, f)| !matches!(f, Found::Unavailable { .. }));
     for (desc, f) in results {
         match f {
-            Found::Yes { version, debian, evidence: e } => {
+            Found::Yes {
+                version,
+                debian,
+                evidence: e,
+            } => {
                 evidence.push(e);
                 if hit.is_none() {
                     hit = Some((version, debian));
@@ -110,8 +124,20 @@ pub fn find(app: &App, timeout: Duration) -> Finding {
         }
     }
     match hit {
-        Some((version, debian)) => Finding { found: true, version, debian, evidence },
-        None => Finding { found: false, version: None, debian: false, evidence },
+        Some((version, debian)) => Finding {
+            found: true,
+            undetermined: false,
+            version,
+            debian,
+            evidence,
+        },
+        None => Finding {
+            found: false,
+            undetermined: !answered,
+            version: None,
+            debian: false,
+            evidence,
+        },
     }
 }
 
@@ -124,7 +150,10 @@ fn cmp(found: &str, debian: bool, constraint: &str) -> std::cmp::Ordering {
             return compare_debian(found, constraint);
         }
         let upstream = found.split_once(':').map(|(_, r)| r).unwrap_or(found);
-        let upstream = upstream.rsplit_once('-').map(|(u, _)| u).unwrap_or(upstream);
+        let upstream = upstream
+            .rsplit_once('-')
+            .map(|(u, _)| u)
+            .unwrap_or(upstream);
         return compare(upstream, constraint);
     }
     compare(found, constraint)
@@ -133,29 +162,79 @@ fn cmp(found: &str, debian: bool, constraint: &str) -> std::cmp::Ordering {
 /// Judges a finding against the app's constraints: (status, code suffix, message).
 pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
     let n = &app.name;
-    if !f.found {
-        return (Status::Fail, "missing", format!("{n} is not installed — install it from the company software portal or ask IT"));
+    if f.undetermined {
+        return (
+            Status::Error,
+            "undetermined",
+            format!(
+                "cannot tell whether {n} is installed: none of its sources can be read here (see the evidence)"
+            ),
+        );
     }
-    let constrained = app.min_version.is_some() || app.max_version.is_some() || app.nudge_version.is_some() || !app.blocked.is_empty();
+    if !f.found {
+        return (
+            Status::Fail,
+            "missing",
+            format!("{n} is not installed — install it from the company software portal or ask IT"),
+        );
+    }
+    let constrained = app.min_version.is_some()
+        || app.max_version.is_some()
+        || app.nudge_version.is_some()
+        || !app.blocked.is_empty();
     let Some(v) = &f.version else {
         return if constrained {
-            (Status::Warn, "version_unknown", format!("{n} is installed but its version could not be read; IT requires a specific version"))
+            (
+                Status::Warn,
+                "version_unknown",
+                format!(
+                    "{n} is installed but its version could not be read; IT requires a specific version"
+                ),
+            )
         } else {
             (Status::Pass, "ok", format!("{n} is installed"))
         };
     };
     use std::cmp::Ordering::*;
     if let Some(b) = app.blocked.iter().find(|b| cmp(v, f.debian, b) == Equal) {
-        return (Status::Fail, "blocked", format!("{n} {v} is a known-bad version ({b}) — update it now"));
+        return (
+            Status::Fail,
+            "blocked",
+            format!("{n} {v} is a known-bad version ({b}) — update it now"),
+        );
     }
-    if let Some(min) = app.min_version.as_ref().filter(|m| cmp(v, f.debian, m) == Less) {
-        return (Status::Fail, "too_old", format!("{n} {v} is too old: version {min} or newer is needed — update it"));
+    if let Some(min) = app
+        .min_version
+        .as_ref()
+        .filter(|m| cmp(v, f.debian, m) == Less)
+    {
+        return (
+            Status::Fail,
+            "too_old",
+            format!("{n} {v} is too old: version {min} or newer is needed — update it"),
+        );
     }
-    if let Some(max) = app.max_version.as_ref().filter(|m| cmp(v, f.debian, m) == Greater) {
-        return (Status::Fail, "too_new", format!("{n} {v} is newer than IT supports ({max} at most) — ask IT before using it"));
+    if let Some(max) = app
+        .max_version
+        .as_ref()
+        .filter(|m| cmp(v, f.debian, m) == Greater)
+    {
+        return (
+            Status::Fail,
+            "too_new",
+            format!("{n} {v} is newer than IT supports ({max} at most) — ask IT before using it"),
+        );
     }
-    if let Some(nudge) = app.nudge_version.as_ref().filter(|m| cmp(v, f.debian, m) == Less) {
-        return (Status::Warn, "update_due", format!("{n} {v} works, but please update to {nudge} or newer soon"));
+    if let Some(nudge) = app
+        .nudge_version
+        .as_ref()
+        .filter(|m| cmp(v, f.debian, m) == Less)
+    {
+        return (
+            Status::Warn,
+            "update_due",
+            format!("{n} {v} works, but please update to {nudge} or newer soon"),
+        );
     }
     (Status::Pass, "ok", format!("{n} {v} is installed"))
 }
@@ -165,6 +244,16 @@ pub fn run(p: &InstalledParams, timeout: Duration) -> CheckResult {
     let f = find(p, timeout);
     let (status, code, summary) = judge(p, &f);
     let mut r = CheckResult::new(status, format!("apps.installed.{code}"), summary);
+    if code == "missing"
+        && f.evidence.iter().all(|e| {
+            e.contains("not found")
+                || e.contains("not installed")
+                || e.contains("does not exist")
+                || e.contains("no DisplayName")
+        })
+    {
+        r.detail = Some("looked everywhere this OS keeps installed software".to_string());
+    }
     r.evidence = f.evidence;
     r = r.metric("probe_ms", t0.elapsed().as_secs_f64() * 1000.0);
     if let Some(v) = &f.version {
@@ -175,7 +264,11 @@ pub fn run(p: &InstalledParams, timeout: Duration) -> CheckResult {
 
 pub fn run_any_of(p: &AnyOfParams, timeout: Duration) -> CheckResult {
     let findings: Vec<(&App, Finding)> = std::thread::scope(|s| {
-        let hs: Vec<_> = p.apps.iter().map(|a| s.spawn(move || (a, find(a, timeout)))).collect();
+        let hs: Vec<_> = p
+            .apps
+            .iter()
+            .map(|a| s.spawn(move || (a, find(a, timeout))))
+            .collect();
         hs.into_iter().map(|h| h.join().expect("thread")).collect()
     });
     let mut ok = Vec::new();
@@ -194,18 +287,38 @@ pub fn run_any_of(p: &AnyOfParams, timeout: Duration) -> CheckResult {
             not_ok.push(app.name.clone());
         }
     }
-    let present = if ok.is_empty() { "none".to_string() } else { ok.join(", ") };
-    let missing = if not_ok.is_empty() { "none".to_string() } else { not_ok.join(", ") };
+    let present = if ok.is_empty() {
+        "none".to_string()
+    } else {
+        ok.join(", ")
+    };
+    let missing = if not_ok.is_empty() {
+        "none".to_string()
+    } else {
+        not_ok.join(", ")
+    };
     let mut r = if ok.len() >= p.min_present {
-        CheckResult::pass("apps.any_of.ok", format!("{} of {} available ({present}); missing or unusable: {missing}", ok.len(), p.apps.len()))
+        CheckResult::pass(
+            "apps.any_of.ok",
+            format!(
+                "{} of {} available ({present}); missing or unusable: {missing}",
+                ok.len(),
+                p.apps.len()
+            ),
+        )
     } else {
         CheckResult::fail(
             "apps.any_of.too_few",
-            format!("only {} of the {} needed channels are usable (available: {present}; missing or unusable: {missing}) — install a backup before the market opens", ok.len(), p.min_present),
+            format!(
+                "only {} of the {} needed channels are usable (available: {present}; missing or unusable: {missing}) — install a backup before the market opens",
+                ok.len(),
+                p.min_present
+            ),
         )
     };
     r.evidence = evidence;
-    r.metric("apps_usable", ok.len() as f64).metric("apps_total", p.apps.len() as f64)
+    r.metric("apps_usable", ok.len() as f64)
+        .metric("apps_total", p.apps.len() as f64)
 }
 
 #[cfg(test)]
@@ -224,7 +337,13 @@ mod tests {
     }
 
     fn found(v: &str, debian: bool) -> Finding {
-        Finding { found: true, version: Some(v.into()), debian, evidence: vec![] }
+        Finding {
+            found: true,
+            undetermined: false,
+            version: Some(v.into()),
+            debian,
+            evidence: vec![],
+        }
     }
 
     #[test]
@@ -243,9 +362,26 @@ mod tests {
             let (s, c, msg) = judge(&a, &found(v, deb));
             assert_eq!((s, c), (status, code), "{v}: {msg}");
         }
-        let missing = Finding { found: false, version: None, debian: false, evidence: vec![] };
+        let missing = Finding {
+            found: false,
+            undetermined: false,
+            version: None,
+            debian: false,
+            evidence: vec![],
+        };
         assert_eq!(judge(&a, &missing).1, "missing");
-        let unknown = Finding { found: true, version: None, debian: false, evidence: vec![] };
+        let cannot = Finding {
+            undetermined: true,
+            ..missing.clone()
+        };
+        assert_eq!(judge(&a, &cannot).0, Status::Error);
+        let unknown = Finding {
+            found: true,
+            undetermined: false,
+            version: None,
+            debian: false,
+            evidence: vec![],
+        };
         assert_eq!(judge(&a, &unknown).1, "version_unknown");
         // A Debian-form constraint uses dpkg's rules, epoch included.
         let deb = app(Some("1:2.30-1"), None, None, &[]);

@@ -20,7 +20,11 @@ impl Plugin for Apps {
             name: "apps".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             os: vec![],
-            kinds: vec![installed::manifest(), installed::any_of_manifest(), running::manifest()],
+            kinds: vec![
+                installed::manifest(),
+                installed::any_of_manifest(),
+                running::manifest(),
+            ],
         }
     }
 

@@ -42,11 +42,21 @@ pub fn run(p: &RunningParams) -> CheckResult {
     let (what, by_name) = match (&p.process, &p.path) {
         (Some(n), None) => (n.clone(), true),
         (None, Some(path)) => (path.clone(), false),
-        _ => return CheckResult::error("apps.running.bad_params", "give exactly one of `process` or `path`"),
+        _ => {
+            return CheckResult::error(
+                "apps.running.bad_params",
+                "give exactly one of `process` or `path`",
+            );
+        }
     };
     let mut sys = match sysinfo::System::new() {
         Ok(s) => s,
-        Err(e) => return CheckResult::error("apps.running.unavailable", format!("the OS did not list processes: {e}")),
+        Err(e) => {
+            return CheckResult::error(
+                "apps.running.unavailable",
+                format!("the OS did not list processes: {e}"),
+            );
+        }
     };
     sys.refresh_processes(sysinfo::ProcessesToUpdate::All, true);
     let want = base(&what);
@@ -56,9 +66,14 @@ pub fn run(p: &RunningParams) -> CheckResult {
         .filter(|proc_| {
             if by_name {
                 base(&proc_.name().to_string_lossy()) == want
-                    || proc_.exe().and_then(|e| e.file_name()).is_some_and(|f| base(&f.to_string_lossy()) == want)
+                    || proc_
+                        .exe()
+                        .and_then(|e| e.file_name())
+                        .is_some_and(|f| base(&f.to_string_lossy()) == want)
             } else {
-                proc_.exe().is_some_and(|e| e == std::path::Path::new(&what))
+                proc_
+                    .exe()
+                    .is_some_and(|e| e == std::path::Path::new(&what))
             }
         })
         .map(|proc_| proc_.pid().as_u32())
@@ -67,15 +82,32 @@ pub fn run(p: &RunningParams) -> CheckResult {
     let evidence = format!(
         "{} processes listed; matching {what}: {}",
         sys.processes().len(),
-        if pids.is_empty() { "none".to_string() } else { pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") }
+        if pids.is_empty() {
+            "none".to_string()
+        } else {
+            pids.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
     );
     let r = match (p.running, pids.is_empty()) {
         (true, false) => CheckResult::pass("apps.running.ok", format!("{what} is running")),
-        (true, true) => CheckResult::fail("apps.running.not_running", format!("{what} is not running — start it (or restart the PC)")),
-        (false, true) => CheckResult::pass("apps.running.absent", format!("{what} is not running, as required")),
-        (false, false) => CheckResult::fail("apps.running.unexpected", format!("{what} is running but must not — close it")),
+        (true, true) => CheckResult::fail(
+            "apps.running.not_running",
+            format!("{what} is not running — start it (or restart the PC)"),
+        ),
+        (false, true) => CheckResult::pass(
+            "apps.running.absent",
+            format!("{what} is not running, as required"),
+        ),
+        (false, false) => CheckResult::fail(
+            "apps.running.unexpected",
+            format!("{what} is running but must not — close it"),
+        ),
     };
-    r.evidence(evidence).metric("processes_matching", pids.len() as f64)
+    r.evidence(evidence)
+        .metric("processes_matching", pids.len() as f64)
 }
 
 #[cfg(test)]
@@ -85,16 +117,31 @@ mod tests {
 
     #[test]
     fn a_real_child_process_is_seen_by_name_and_path() {
-        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
-        let r = run(&RunningParams { process: Some("sleep".into()), path: None, running: true });
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let r = run(&RunningParams {
+            process: Some("sleep".into()),
+            path: None,
+            running: true,
+        });
         assert_eq!(r.status, Status::Pass, "{r:?}");
         assert!(r.evidence[0].contains(&child.id().to_string()));
         let exe = std::fs::read_link(format!("/proc/{}/exe", child.id())).unwrap();
-        let r = run(&RunningParams { process: None, path: Some(exe.display().to_string()), running: true });
+        let r = run(&RunningParams {
+            process: None,
+            path: Some(exe.display().to_string()),
+            running: true,
+        });
         assert_eq!(r.status, Status::Pass, "{r:?}");
         child.kill().unwrap();
         child.wait().unwrap();
-        let r = run(&RunningParams { process: Some("readycheck-no-such-daemon".into()), path: None, running: true });
+        let r = run(&RunningParams {
+            process: Some("readycheck-no-such-daemon".into()),
+            path: None,
+            running: true,
+        });
         assert_eq!(r.code, "apps.running.not_running");
     }
 }

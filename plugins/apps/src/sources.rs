@@ -48,7 +48,11 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
     /// Installed; the version if the source tells it.
-    Yes { version: Option<String>, debian: bool, evidence: String },
+    Yes {
+        version: Option<String>,
+        debian: bool,
+        evidence: String,
+    },
     /// Not installed according to this source.
     No { evidence: String },
     /// This source cannot answer here (tool missing, wrong OS).
@@ -57,7 +61,9 @@ pub enum Found {
 
 /// Output of a command run with a timeout: (exit ok, stdout + stderr) or why it did not run.
 pub fn run_command(argv: &[String], timeout: Duration) -> Result<(bool, String), String> {
-    let Some((prog, args)) = argv.split_first() else { return Err("empty command".into()) };
+    let Some((prog, args)) = argv.split_first() else {
+        return Err("empty command".into());
+    };
     let mut child = Command::new(prog)
         .args(args)
         .stdin(Stdio::null())
@@ -84,7 +90,11 @@ pub fn run_command(argv: &[String], timeout: Duration) -> Result<(bool, String),
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{} did not finish within {} ms", argv.join(" "), timeout.as_millis()));
+                return Err(format!(
+                    "{} did not finish within {} ms",
+                    argv.join(" "),
+                    timeout.as_millis()
+                ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             Err(e) => return Err(e.to_string()),
@@ -96,7 +106,10 @@ pub fn run_command(argv: &[String], timeout: Duration) -> Result<(bool, String),
 }
 
 fn first_line(s: &str) -> &str {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 impl Source {
@@ -125,13 +138,22 @@ impl Source {
     pub fn probe(&self, timeout: Duration) -> Found {
         if let Some(argv) = &self.command {
             return match run_command(argv, timeout) {
-                Err(e) if e.contains("No such file") || e.contains("not found") || e.contains("cannot find") => {
-                    Found::No { evidence: format!("{}: not found", argv[0]) }
+                Err(e)
+                    if e.contains("No such file")
+                        || e.contains("not found")
+                        || e.contains("cannot find") =>
+                {
+                    Found::No {
+                        evidence: format!("{}: not found", argv[0]),
+                    }
                 }
                 Err(e) => Found::Unavailable { evidence: e },
                 Ok((_, text)) => {
                     let version = match &self.regex {
-                        Some(r) => regex::Regex::new(r).ok().and_then(|re| re.captures(&text)).and_then(|c| c.get(1).map(|m| m.as_str().to_string())),
+                        Some(r) => regex::Regex::new(r)
+                            .ok()
+                            .and_then(|re| re.captures(&text))
+                            .and_then(|c| c.get(1).map(|m| m.as_str().to_string())),
                         None => crate::version::extract(&text),
                     };
                     Found::Yes {
@@ -143,50 +165,98 @@ impl Source {
             };
         }
         if let Some(pkg) = &self.dpkg {
-            let argv = ["dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Version}", pkg.as_str()].map(String::from);
+            let argv = [
+                "dpkg-query",
+                "-W",
+                "-f=${db:Status-Abbrev}\t${Version}",
+                pkg.as_str(),
+            ]
+            .map(String::from);
             return match run_command(&argv, timeout) {
-                Err(e) => Found::Unavailable { evidence: format!("dpkg-query: {e}") },
+                Err(e) => Found::Unavailable {
+                    evidence: format!("dpkg-query: {e}"),
+                },
                 Ok((ok, text)) => match text.split_once('\t') {
                     Some((status, version)) if ok && status.trim() == "ii" => Found::Yes {
                         version: Some(version.trim().to_string()),
                         debian: true,
                         evidence: format!("dpkg-query: {pkg} {} installed", version.trim()),
                     },
-                    _ => Found::No { evidence: format!("dpkg-query: {pkg} is not installed") },
+                    _ => Found::No {
+                        evidence: format!("dpkg-query: {pkg} is not installed"),
+                    },
                 },
             };
         }
         if let Some(pkg) = &self.rpm {
-            let argv = ["rpm", "-q", "--qf", "%{EPOCH}:%{VERSION}-%{RELEASE}", pkg.as_str()].map(String::from);
+            let argv = [
+                "rpm",
+                "-q",
+                "--qf",
+                "%{EPOCH}:%{VERSION}-%{RELEASE}",
+                pkg.as_str(),
+            ]
+            .map(String::from);
             return match run_command(&argv, timeout) {
-                Err(e) => Found::Unavailable { evidence: format!("rpm: {e}") },
+                Err(e) => Found::Unavailable {
+                    evidence: format!("rpm: {e}"),
+                },
                 Ok((true, text)) => {
                     let v = text.trim().trim_start_matches("(none):").to_string();
-                    Found::Yes { evidence: format!("rpm: {pkg} {v}"), version: Some(v), debian: true }
+                    Found::Yes {
+                        evidence: format!("rpm: {pkg} {v}"),
+                        version: Some(v),
+                        debian: true,
+                    }
                 }
-                Ok((false, _)) => Found::No { evidence: format!("rpm: {pkg} is not installed") },
+                Ok((false, _)) => Found::No {
+                    evidence: format!("rpm: {pkg} is not installed"),
+                },
             };
         }
         if let Some(app) = &self.flatpak {
             let argv = ["flatpak", "info", app.as_str()].map(String::from);
             return match run_command(&argv, timeout) {
-                Err(e) => Found::Unavailable { evidence: format!("flatpak: {e}") },
+                Err(e) => Found::Unavailable {
+                    evidence: format!("flatpak: {e}"),
+                },
                 Ok((true, text)) => {
-                    let v = text.lines().find_map(|l| l.trim().strip_prefix("Version:")).map(|v| v.trim().to_string());
-                    Found::Yes { evidence: format!("flatpak info {app}"), version: v, debian: false }
+                    let v = text
+                        .lines()
+                        .find_map(|l| l.trim().strip_prefix("Version:"))
+                        .map(|v| v.trim().to_string());
+                    Found::Yes {
+                        evidence: format!("flatpak info {app}"),
+                        version: v,
+                        debian: false,
+                    }
                 }
-                Ok((false, _)) => Found::No { evidence: format!("flatpak: {app} is not installed") },
+                Ok((false, _)) => Found::No {
+                    evidence: format!("flatpak: {app} is not installed"),
+                },
             };
         }
         if let Some(name) = &self.snap {
             let argv = ["snap", "list", name.as_str()].map(String::from);
             return match run_command(&argv, timeout) {
-                Err(e) => Found::Unavailable { evidence: format!("snap: {e}") },
+                Err(e) => Found::Unavailable {
+                    evidence: format!("snap: {e}"),
+                },
                 Ok((true, text)) => {
-                    let v = text.lines().nth(1).and_then(|l| l.split_whitespace().nth(1)).map(str::to_string);
-                    Found::Yes { evidence: format!("snap list {name}"), version: v, debian: false }
+                    let v = text
+                        .lines()
+                        .nth(1)
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .map(str::to_string);
+                    Found::Yes {
+                        evidence: format!("snap list {name}"),
+                        version: v,
+                        debian: false,
+                    }
                 }
-                Ok((false, _)) => Found::No { evidence: format!("snap: {name} is not installed") },
+                Ok((false, _)) => Found::No {
+                    evidence: format!("snap: {name} is not installed"),
+                },
             };
         }
         if let Some(path) = &self.bundle {
@@ -198,7 +268,11 @@ impl Source {
         if let Some(path) = &self.exe {
             return crate::windows::exe_version(path);
         }
-        Found::Unavailable { evidence: "a source needs one of: command, dpkg, rpm, flatpak, snap, bundle, registry, exe".into() }
+        Found::Unavailable {
+            evidence:
+                "a source needs one of: command, dpkg, rpm, flatpak, snap, bundle, registry, exe"
+                    .into(),
+        }
     }
 }
 
@@ -206,12 +280,18 @@ impl Source {
 pub fn bundle(app: &std::path::Path) -> Found {
     let info = app.join("Contents").join("Info.plist");
     if !app.exists() {
-        return Found::No { evidence: format!("{} does not exist", app.display()) };
+        return Found::No {
+            evidence: format!("{} does not exist", app.display()),
+        };
     }
     match plist::Value::from_file(&info) {
         Ok(v) => {
             let dict = v.as_dictionary();
-            let get = |k: &str| dict.and_then(|d| d.get(k)).and_then(|x| x.as_string()).map(str::to_string);
+            let get = |k: &str| {
+                dict.and_then(|d| d.get(k))
+                    .and_then(|x| x.as_string())
+                    .map(str::to_string)
+            };
             let version = get("CFBundleShortVersionString").or_else(|| get("CFBundleVersion"));
             Found::Yes {
                 evidence: format!(
@@ -223,23 +303,49 @@ pub fn bundle(app: &std::path::Path) -> Found {
                 debian: false,
             }
         }
-        Err(e) => Found::Unavailable { evidence: format!("cannot read {}: {e}", info.display()) },
+        Err(e) => Found::Unavailable {
+            evidence: format!("cannot read {}: {e}", info.display()),
+        },
     }
 }
 
 /// The sources that fit this OS when a profile names none.
 pub fn defaults(name: &str) -> Vec<Source> {
-    let cmd = Source { command: Some(vec![name.to_string(), "--version".into()]), ..Default::default() };
+    let cmd = Source {
+        command: Some(vec![name.to_string(), "--version".into()]),
+        ..Default::default()
+    };
     if cfg!(windows) {
-        vec![Source { registry: Some(format!("(?i){}", regex::escape(name))), ..Default::default() }]
+        vec![Source {
+            registry: Some(format!("(?i){}", regex::escape(name))),
+            ..Default::default()
+        }]
     } else if cfg!(target_os = "macos") {
-        vec![Source { bundle: Some(format!("/Applications/{name}.app")), ..Default::default() }, cmd]
+        vec![
+            Source {
+                bundle: Some(format!("/Applications/{name}.app")),
+                ..Default::default()
+            },
+            cmd,
+        ]
     } else {
         vec![
-            Source { dpkg: Some(name.to_string()), ..Default::default() },
-            Source { rpm: Some(name.to_string()), ..Default::default() },
-            Source { flatpak: Some(name.to_string()), ..Default::default() },
-            Source { snap: Some(name.to_string()), ..Default::default() },
+            Source {
+                dpkg: Some(name.to_string()),
+                ..Default::default()
+            },
+            Source {
+                rpm: Some(name.to_string()),
+                ..Default::default()
+            },
+            Source {
+                flatpak: Some(name.to_string()),
+                ..Default::default()
+            },
+            Source {
+                snap: Some(name.to_string()),
+                ..Default::default()
+            },
             cmd,
         ]
     }
@@ -253,8 +359,14 @@ mod tests {
         let app = dir.join(if binary { "Bin.app" } else { "Xml.app" });
         std::fs::create_dir_all(app.join("Contents")).unwrap();
         let mut d = plist::Dictionary::new();
-        d.insert("CFBundleShortVersionString".into(), plist::Value::String("6.2.11".into()));
-        d.insert("CFBundleVersion".into(), plist::Value::String("6.2.11.45678".into()));
+        d.insert(
+            "CFBundleShortVersionString".into(),
+            plist::Value::String("6.2.11".into()),
+        );
+        d.insert(
+            "CFBundleVersion".into(),
+            plist::Value::String("6.2.11.45678".into()),
+        );
         let v = plist::Value::Dictionary(d);
         let path = app.join("Contents/Info.plist");
         if binary {
@@ -279,19 +391,26 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert!(matches!(bundle(&d.path().join("None.app")), Found::No { .. }));
+        assert!(matches!(
+            bundle(&d.path().join("None.app")),
+            Found::No { .. }
+        ));
     }
 
     #[test]
     fn commands_read_stderr_and_time_out() {
         let sh = |s: &str| vec!["sh".to_string(), "-c".to_string(), s.to_string()];
-        let (_, text) = run_command(&sh("echo 'OpenSSH_9.9p1' >&2"), Duration::from_secs(5)).unwrap();
+        let (_, text) =
+            run_command(&sh("echo 'OpenSSH_9.9p1' >&2"), Duration::from_secs(5)).unwrap();
         assert!(text.contains("OpenSSH_9.9p1"));
         let t0 = Instant::now();
         let e = run_command(&sh("sleep 10"), Duration::from_millis(200)).unwrap_err();
         assert!(e.contains("did not finish"), "{e}");
         assert!(t0.elapsed() < Duration::from_secs(3));
-        let s = Source { command: Some(vec!["readycheck-no-such-tool".into(), "--version".into()]), ..Default::default() };
+        let s = Source {
+            command: Some(vec!["readycheck-no-such-tool".into(), "--version".into()]),
+            ..Default::default()
+        };
         assert!(matches!(s.probe(Duration::from_secs(1)), Found::No { .. }));
     }
 }

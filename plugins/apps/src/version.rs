@@ -21,7 +21,10 @@ use versions::Versioning;
 
 /// The version-looking part of a tool's output, or `None`.
 pub fn extract(text: &str) -> Option<String> {
-    let re = regex::Regex::new(r"(?:^|[^0-9A-Za-z.])[vV]?(\d+(?:\.\d+)+(?:p\d+)?(?:-(?:alpha|beta|rc|pre|dev)[.0-9]*)?)").ok()?;
+    let re = regex::Regex::new(
+        r"(?:^|[^0-9A-Za-z.])[vV]?(\d+(?:\.\d+)+(?:p\d+)?(?:-(?:alpha|beta|rc|pre|dev)[.0-9]*)?)",
+    )
+    .ok()?;
     if let Some(c) = re.captures(text) {
         return Some(c[1].to_string());
     }
@@ -33,8 +36,10 @@ pub fn extract(text: &str) -> Option<String> {
 pub fn normalize(v: &str) -> String {
     let v = v.trim().trim_start_matches(['v', 'V']);
     // Drop a Debian/RPM package revision when it is clearly one ("-0+deb12u2", "-1ubuntu3").
-    let rev = regex::Regex::new(r"^(\d+(?:\.\d+)*(?:p\d+)?(?:\+(?:dfsg|ds|repack)[0-9A-Za-z.]*)?)-\d[0-9A-Za-z.+~]*$")
-        .expect("regex");
+    let rev = regex::Regex::new(
+        r"^(\d+(?:\.\d+)*(?:p\d+)?(?:\+(?:dfsg|ds|repack)[0-9A-Za-z.]*)?)-\d[0-9A-Za-z.+~]*$",
+    )
+    .expect("regex");
     let v = match rev.captures(v) {
         Some(c) => c[1].to_string(),
         None => v.to_string(),
@@ -61,7 +66,11 @@ pub fn normalize(v: &str) -> String {
         .map(|part| {
             if part.chars().all(|c| c.is_ascii_digit()) {
                 let t = part.trim_start_matches('0');
-                if t.is_empty() { "0".to_string() } else { t.to_string() }
+                if t.is_empty() {
+                    "0".to_string()
+                } else {
+                    t.to_string()
+                }
             } else {
                 part.to_string()
             }
@@ -118,7 +127,10 @@ pub fn compare_debian(a: &str, b: &str) -> Ordering {
         let (mut a, mut b) = (a, b);
         while !a.is_empty() || !b.is_empty() {
             // Non-digit prefix, compared with dpkg's character order.
-            let (an, bn) = (a.find(|c: char| c.is_ascii_digit()).unwrap_or(a.len()), b.find(|c: char| c.is_ascii_digit()).unwrap_or(b.len()));
+            let (an, bn) = (
+                a.find(|c: char| c.is_ascii_digit()).unwrap_or(a.len()),
+                b.find(|c: char| c.is_ascii_digit()).unwrap_or(b.len()),
+            );
             let (mut ca, mut cb) = (a[..an].chars(), b[..bn].chars());
             loop {
                 let (x, y) = (ca.next(), cb.next());
@@ -132,7 +144,10 @@ pub fn compare_debian(a: &str, b: &str) -> Ordering {
             }
             a = &a[an..];
             b = &b[bn..];
-            let (ad, bd) = (a.find(|c: char| !c.is_ascii_digit()).unwrap_or(a.len()), b.find(|c: char| !c.is_ascii_digit()).unwrap_or(b.len()));
+            let (ad, bd) = (
+                a.find(|c: char| !c.is_ascii_digit()).unwrap_or(a.len()),
+                b.find(|c: char| !c.is_ascii_digit()).unwrap_or(b.len()),
+            );
             let (x, y): (u64, u64) = (a[..ad].parse().unwrap_or(0), b[..bd].parse().unwrap_or(0));
             match x.cmp(&y) {
                 Ordering::Equal => {}
@@ -145,7 +160,9 @@ pub fn compare_debian(a: &str, b: &str) -> Ordering {
     }
     let (ea, ua, ra) = split(a.trim());
     let (eb, ub, rb) = split(b.trim());
-    ea.cmp(&eb).then_with(|| part(ua, ub)).then_with(|| part(ra, rb))
+    ea.cmp(&eb)
+        .then_with(|| part(ua, ub))
+        .then_with(|| part(ra, rb))
 }
 
 #[cfg(test)]
@@ -156,15 +173,27 @@ mod tests {
     #[test]
     fn extraction_from_tool_output() {
         let cases = [
-            ("OpenSSH_9.2p1 Debian-2+deb12u7, OpenSSL 3.0.17 1 Jul 2025", "9.2p1"),
+            (
+                "OpenSSH_9.2p1 Debian-2+deb12u7, OpenSSL 3.0.17 1 Jul 2025",
+                "9.2p1",
+            ),
             ("git version 2.39.5", "2.39.5"),
             ("gcc (Debian 12.2.0-14+deb12u1) 12.2.0", "12.2.0"),
-            ("GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)", "5.2.15"),
-            ("This is perl 5, version 36, subversion 0 (v5.36.0) built for x86_64", "5.36.0"),
+            (
+                "GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)",
+                "5.2.15",
+            ),
+            (
+                "This is perl 5, version 36, subversion 0 (v5.36.0) built for x86_64",
+                "5.36.0",
+            ),
             ("v20.20.2", "20.20.2"),
             ("FortiClient 7.0.12.0345", "7.0.12.0345"),
             ("tool 1.2.3-beta.1 (build x)", "1.2.3-beta.1"),
-            ("Microsoft Windows [Version 10.0.19045.3803]", "10.0.19045.3803"),
+            (
+                "Microsoft Windows [Version 10.0.19045.3803]",
+                "10.0.19045.3803",
+            ),
             ("zoom 6", "6"),
         ];
         for (text, want) in cases {

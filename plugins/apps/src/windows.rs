@@ -6,12 +6,16 @@ use crate::sources::Found;
 
 #[cfg(not(windows))]
 pub fn registry(_pattern: &str) -> Found {
-    Found::Unavailable { evidence: "registry sources are read on Windows only".into() }
+    Found::Unavailable {
+        evidence: "registry sources are read on Windows only".into(),
+    }
 }
 
 #[cfg(not(windows))]
 pub fn exe_version(_path: &str) -> Found {
-    Found::Unavailable { evidence: "exe version resources are read on Windows only".into() }
+    Found::Unavailable {
+        evidence: "exe version resources are read on Windows only".into(),
+    }
 }
 
 #[cfg(windows)]
@@ -23,12 +27,16 @@ fn wide(s: &str) -> Vec<u16> {
 pub fn registry(pattern: &str) -> Found {
     use windows_sys::Win32::Foundation::ERROR_SUCCESS;
     use windows_sys::Win32::System::Registry::{
-        HKEY, HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_32KEY, KEY_WOW64_64KEY, RRF_RT_REG_SZ,
-        RegCloseKey, RegEnumKeyExW, RegGetValueW, RegOpenKeyExW,
+        HKEY, HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_32KEY, KEY_WOW64_64KEY,
+        RRF_RT_REG_SZ, RegCloseKey, RegEnumKeyExW, RegGetValueW, RegOpenKeyExW,
     };
     let re = match regex::Regex::new(&format!("(?i){pattern}")) {
         Ok(r) => r,
-        Err(e) => return Found::Unavailable { evidence: format!("`{pattern}` is not a valid regex: {e}") },
+        Err(e) => {
+            return Found::Unavailable {
+                evidence: format!("`{pattern}` is not a valid regex: {e}"),
+            };
+        }
     };
     const UNINSTALL: &str = "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
     let read = |key: HKEY, sub: &[u16], name: &str| -> Option<String> {
@@ -36,11 +44,29 @@ pub fn registry(pattern: &str) -> Found {
         let mut len = 0u32;
         // SAFETY: sized registry reads into a buffer we own.
         unsafe {
-            if RegGetValueW(key, sub.as_ptr(), n.as_ptr(), RRF_RT_REG_SZ, std::ptr::null_mut(), std::ptr::null_mut(), &mut len) != ERROR_SUCCESS {
+            if RegGetValueW(
+                key,
+                sub.as_ptr(),
+                n.as_ptr(),
+                RRF_RT_REG_SZ,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut len,
+            ) != ERROR_SUCCESS
+            {
                 return None;
             }
             let mut buf = vec![0u16; (len as usize).div_ceil(2)];
-            if RegGetValueW(key, sub.as_ptr(), n.as_ptr(), RRF_RT_REG_SZ, std::ptr::null_mut(), buf.as_mut_ptr().cast(), &mut len) != ERROR_SUCCESS {
+            if RegGetValueW(
+                key,
+                sub.as_ptr(),
+                n.as_ptr(),
+                RRF_RT_REG_SZ,
+                std::ptr::null_mut(),
+                buf.as_mut_ptr().cast(),
+                &mut len,
+            ) != ERROR_SUCCESS
+            {
                 return None;
             }
             let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
@@ -53,7 +79,9 @@ pub fn registry(pattern: &str) -> Found {
             let path = wide(UNINSTALL);
             let mut key: HKEY = std::ptr::null_mut();
             // SAFETY: opening a key for reading; closed below.
-            if unsafe { RegOpenKeyExW(root, path.as_ptr(), 0, KEY_READ | view, &mut key) } != ERROR_SUCCESS {
+            if unsafe { RegOpenKeyExW(root, path.as_ptr(), 0, KEY_READ | view, &mut key) }
+                != ERROR_SUCCESS
+            {
                 continue;
             }
             looked.push(format!("{root_name}\\{UNINSTALL} ({view_name})"));
@@ -63,7 +91,16 @@ pub fn registry(pattern: &str) -> Found {
                 let mut len = name.len() as u32;
                 // SAFETY: enumerating subkeys into a fixed buffer with its length.
                 let rc = unsafe {
-                    RegEnumKeyExW(key, i, name.as_mut_ptr(), &mut len, std::ptr::null(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut())
+                    RegEnumKeyExW(
+                        key,
+                        i,
+                        name.as_mut_ptr(),
+                        &mut len,
+                        std::ptr::null(),
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    )
                 };
                 if rc != ERROR_SUCCESS {
                     break;
@@ -91,14 +128,23 @@ pub fn registry(pattern: &str) -> Found {
             unsafe { RegCloseKey(key) };
         }
     }
-    Found::No { evidence: format!("no DisplayName matching /{pattern}/ in {}", looked.join(", ")) }
+    Found::No {
+        evidence: format!(
+            "no DisplayName matching /{pattern}/ in {}",
+            looked.join(", ")
+        ),
+    }
 }
 
 #[cfg(windows)]
 pub fn exe_version(path: &str) -> Found {
-    use windows_sys::Win32::Storage::FileSystem::{GetFileVersionInfoSizeW, GetFileVersionInfoW, VS_FIXEDFILEINFO, VerQueryValueW};
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetFileVersionInfoSizeW, GetFileVersionInfoW, VS_FIXEDFILEINFO, VerQueryValueW,
+    };
     if !std::path::Path::new(path).exists() {
-        return Found::No { evidence: format!("{path} does not exist") };
+        return Found::No {
+            evidence: format!("{path} does not exist"),
+        };
     }
     let p = wide(path);
     // SAFETY: sized version-info reads into a buffer we own; the fixed info pointer points into it.
@@ -106,20 +152,47 @@ pub fn exe_version(path: &str) -> Found {
         let mut handle = 0u32;
         let size = GetFileVersionInfoSizeW(p.as_ptr(), &mut handle);
         if size == 0 {
-            return Found::Yes { evidence: format!("{path} has no version resource"), version: None, debian: false };
+            return Found::Yes {
+                evidence: format!("{path} has no version resource"),
+                version: None,
+                debian: false,
+            };
         }
         let mut buf = vec![0u8; size as usize];
         if GetFileVersionInfoW(p.as_ptr(), 0, size, buf.as_mut_ptr().cast()) == 0 {
-            return Found::Unavailable { evidence: format!("cannot read the version resource of {path}") };
+            return Found::Unavailable {
+                evidence: format!("cannot read the version resource of {path}"),
+            };
         }
         let mut info: *mut VS_FIXEDFILEINFO = std::ptr::null_mut();
         let mut len = 0u32;
         let root = wide("\\");
-        if VerQueryValueW(buf.as_ptr().cast(), root.as_ptr(), (&mut info as *mut *mut VS_FIXEDFILEINFO).cast(), &mut len) == 0 || info.is_null() {
-            return Found::Yes { evidence: format!("{path} has no fixed version info"), version: None, debian: false };
+        if VerQueryValueW(
+            buf.as_ptr().cast(),
+            root.as_ptr(),
+            (&mut info as *mut *mut VS_FIXEDFILEINFO).cast(),
+            &mut len,
+        ) == 0
+            || info.is_null()
+        {
+            return Found::Yes {
+                evidence: format!("{path} has no fixed version info"),
+                version: None,
+                debian: false,
+            };
         }
         let f = &*info;
-        let v = format!("{}.{}.{}.{}", f.dwFileVersionMS >> 16, f.dwFileVersionMS & 0xffff, f.dwFileVersionLS >> 16, f.dwFileVersionLS & 0xffff);
-        Found::Yes { evidence: format!("version resource of {path}: {v}"), version: Some(v), debian: false }
+        let v = format!(
+            "{}.{}.{}.{}",
+            f.dwFileVersionMS >> 16,
+            f.dwFileVersionMS & 0xffff,
+            f.dwFileVersionLS >> 16,
+            f.dwFileVersionLS & 0xffff
+        );
+        Found::Yes {
+            evidence: format!("version resource of {path}: {v}"),
+            version: Some(v),
+            debian: false,
+        }
     }
 }
