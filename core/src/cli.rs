@@ -60,6 +60,10 @@ enum Command {
     Validate(ValidateArgs),
     /// Re-render a saved report.
     Report(ReportArgs),
+    /// The helpdesk view over many reports (files and directories, recursively).
+    Summarize(SummarizeArgs),
+    /// Send reports waiting in the outbox (kept when the network was down).
+    Submit(SubmitArgs),
     #[command(name = "__plugin-host", hide = true)]
     PluginHost { mode: String, path: PathBuf },
 }
@@ -117,15 +121,71 @@ struct RunArgs {
     /// Do not save the JSON report in the reports directory.
     #[arg(long)]
     no_save: bool,
+    /// POST the JSON report to URL (overrides the profile's [report] submit); kept in the outbox
+    /// and sent later when that fails.
+    #[arg(long, value_name = "URL")]
+    submit: Option<String>,
+    /// Open the HTML report in the default browser afterwards.
+    #[arg(long)]
+    open: bool,
     #[command(flatten)]
     common: Common,
+}
+
+/// Formats of `readycheck summarize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SummaryFormat {
+    Text,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Debug, Args)]
+struct SummarizeArgs {
+    /// Report files or directories (searched recursively).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Reports older than this count as stale (e.g. 24h, 7d).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    since: Option<std::time::Duration>,
+    /// Output format on stdout.
+    #[arg(short, long, value_enum, default_value = "text")]
+    format: SummaryFormat,
+    /// Also write to FILE (format from the extension: .txt, .json, .csv, .html); may repeat.
+    #[arg(short, long = "output", value_name = "FILE")]
+    outputs: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct SubmitArgs {
+    /// Send everything waiting in the outbox.
+    #[arg(long, required = true)]
+    pending: bool,
+    /// Send to this URL instead of the one stored with each report.
+    #[arg(long, value_name = "URL")]
+    submit: Option<String>,
+    /// Environment variable holding the Authorization header value (with --submit).
+    #[arg(long, value_name = "VAR")]
+    auth_header_env: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Formats of `readycheck plugins`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
 struct PluginsArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "text")]
-    format: Format,
+    format: ListFormat,
     /// Use this profile's [plugins] dirs and sha256 pins.
     #[arg(short, long, value_name = "PROFILE")]
     profile: Option<PathBuf>,
@@ -196,6 +256,8 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => cmd_explain(args),
         Some(Command::Validate(args)) => cmd_validate(args),
         Some(Command::Report(args)) => cmd_report(args),
+        Some(Command::Summarize(args)) => cmd_summarize(args),
+        Some(Command::Submit(args)) => cmd_submit(args),
         Some(Command::PluginHost { mode, path }) => crate::plugin::child::main(&mode, &path),
     }
     .into()
@@ -391,15 +453,120 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     {
         saved_to = Some(first.0.display().to_string());
     }
+    let dest = args
+        .submit
+        .clone()
+        .or_else(|| profile.report.submit.clone())
+        .map(|url| crate::submit::Destination {
+            url,
+            auth_header_env: profile.report.auth_header_env.clone(),
+        });
+    let delivery = deliver_after_run(&report, dest.as_ref(), &printer);
+    if args.open {
+        open_html(&report, &printer);
+    }
     let style = render::Style {
         color: printer.color,
         verbose: printer.verbose,
         saved_to,
+        delivery,
     };
     if !(printer.quiet && args.format == Format::Text) {
         printer.out(&render::render(&report, args.format, &style));
     }
     status
+}
+
+/// Spools this run's report when it has a destination, then sends everything waiting.
+/// Returns a line for the text output.
+fn deliver_after_run(
+    report: &Report,
+    dest: Option<&crate::submit::Destination>,
+    printer: &Printer,
+) -> Option<String> {
+    use crate::submit::Outcome;
+    let dir = crate::submit::outbox()?;
+    if let Some(d) = dest {
+        let json = serde_json::to_vec_pretty(report).expect("reports serialise");
+        if let Err(e) = crate::submit::spool(&dir, &report.id, &json, d) {
+            printer.warn(&format!(
+                "could not keep the report for sending in {}: {e}",
+                dir.display()
+            ));
+            return None;
+        }
+    }
+    if crate::submit::pending(&dir).is_empty() {
+        return None;
+    }
+    let outcomes = crate::submit::deliver(&dir, None);
+    let mine = outcomes.iter().find(|o| match o {
+        Outcome::Sent { id, .. } | Outcome::Kept { id, .. } => id == &report.id,
+    });
+    let others_sent = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Sent { id, .. } if id != &report.id))
+        .count();
+    let mut line = match (mine, dest) {
+        (Some(Outcome::Sent { .. }), Some(d)) => format!("Report sent to {}", d.url),
+        (Some(Outcome::Kept { reason, .. }), _) => {
+            format!(
+                "Report not sent yet ({reason}); it is kept and will be sent by the next run or `readycheck submit --pending`"
+            )
+        }
+        _ => String::new(),
+    };
+    if others_sent > 0 {
+        if !line.is_empty() {
+            line.push_str("; ");
+        }
+        line.push_str(&format!(
+            "{others_sent} earlier report(s) sent from the outbox"
+        ));
+    }
+    (!line.is_empty()).then_some(line)
+}
+
+/// Writes the HTML report next to the saved JSON (or in the temp dir) and opens it.
+fn open_html(report: &Report, printer: &Printer) {
+    let dir = crate::paths::data_dir()
+        .map(|d| d.join("reports"))
+        .unwrap_or_else(std::env::temp_dir);
+    let path = dir.join(format!("{}.html", report.id));
+    if let Err(e) = crate::store::write_atomic(&path, render::html::render(report).as_bytes()) {
+        printer.warn(&format!(
+            "could not write the HTML report to {}: {e}",
+            path.display()
+        ));
+        return;
+    }
+    let (program, args): (&str, Vec<std::ffi::OsString>) = if cfg!(windows) {
+        (
+            "cmd",
+            vec![
+                "/C".into(),
+                "start".into(),
+                "".into(),
+                path.clone().into_os_string(),
+            ],
+        )
+    } else if cfg!(target_os = "macos") {
+        ("open", vec![path.clone().into_os_string()])
+    } else {
+        ("xdg-open", vec![path.clone().into_os_string()])
+    };
+    let spawned = std::process::Command::new(program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        printer.warn(&format!(
+            "could not open a browser ({program}: {e}); the report is at {}",
+            path.display()
+        ));
+    }
 }
 
 fn exit_for(report: &Report) -> ExitStatus {
@@ -421,6 +588,7 @@ fn write_outputs(
             color: false,
             verbose: true,
             saved_to: None,
+            delivery: None,
         };
         let text = render::render(report, *format, &style);
         if let Err(e) = crate::store::write_atomic(path, text.as_bytes()) {
@@ -535,7 +703,7 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
         args.common.verbose,
         args.common.no_color,
         true,
-        args.format.is_machine(),
+        args.format == ListFormat::Json,
     );
     let profile = match &args.profile {
         Some(p) => match load_profile(Some(p), &printer) {
@@ -573,7 +741,7 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
         })
         .collect();
     match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             let doc = serde_json::json!({
                 "search_path": plugins.search_path.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                 "plugins": rows,
@@ -583,7 +751,7 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
                 serde_json::to_string_pretty(&doc).expect("json")
             ));
         }
-        Format::Text => {
+        ListFormat::Text => {
             let mut out = String::new();
             if rows.is_empty() {
                 out.push_str("No plugins found.\n");
@@ -833,7 +1001,106 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
         color: printer.color,
         verbose: printer.verbose,
         saved_to: None,
+        delivery: None,
     };
     printer.out(&render::render(&report, args.format, &style));
     ExitStatus::Ready
+}
+
+fn cmd_summarize(args: SummarizeArgs) -> ExitStatus {
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        args.format != SummaryFormat::Text,
+    );
+    let mut outputs = Vec::new();
+    for o in &args.outputs {
+        let f = match o
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("txt" | "text") => SummaryFormat::Text,
+            Some("json") => SummaryFormat::Json,
+            Some("csv") => SummaryFormat::Csv,
+            Some("html" | "htm") => SummaryFormat::Html,
+            _ => {
+                printer.err(&format!("error: cannot tell the format of `{}` from its extension; use .txt, .json, .csv or .html", o.display()));
+                return ExitStatus::Unusable;
+            }
+        };
+        outputs.push((o.clone(), f));
+    }
+    let summary = crate::summary::summarize(&args.paths, args.since);
+    if summary.skipped_unreadable + summary.skipped_foreign > 0 {
+        printer.warn(&format!(
+            "skipped {} unreadable and {} foreign files of {}",
+            summary.skipped_unreadable, summary.skipped_foreign, summary.files_read
+        ));
+    }
+    let render = |f: SummaryFormat| match f {
+        SummaryFormat::Text => crate::summary::render_text(&summary),
+        SummaryFormat::Json => crate::summary::render_json(&summary),
+        SummaryFormat::Csv => crate::summary::render_csv(&summary),
+        SummaryFormat::Html => crate::summary::render_html(&summary),
+    };
+    for (path, f) in &outputs {
+        if let Err(e) = crate::store::write_atomic(path, render(*f).as_bytes()) {
+            printer.err(&format!("error: cannot write {}: {e}", path.display()));
+            return ExitStatus::Unusable;
+        }
+    }
+    printer.out(&render(args.format));
+    if summary.reports == 0 {
+        printer.err("error: no readycheck reports found in the paths given");
+        return ExitStatus::Unusable;
+    }
+    ExitStatus::Ready
+}
+
+fn cmd_submit(args: SubmitArgs) -> ExitStatus {
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        false,
+    );
+    let Some(dir) = crate::submit::outbox() else {
+        printer.err("error: no data directory (HOME is not set), so there is no outbox");
+        return ExitStatus::Unusable;
+    };
+    let dest = args.submit.map(|url| crate::submit::Destination {
+        url,
+        auth_header_env: args.auth_header_env,
+    });
+    let outcomes = crate::submit::deliver(&dir, dest.as_ref());
+    if outcomes.is_empty() {
+        printer.out("Nothing waiting to be sent.\n");
+        return ExitStatus::Ready;
+    }
+    let mut kept = 0;
+    for o in &outcomes {
+        match o {
+            crate::submit::Outcome::Sent {
+                id,
+                status,
+                attempts,
+            } => printer.out(&format!(
+                "sent {id} (HTTP {status}, {attempts} attempt(s))\n"
+            )),
+            crate::submit::Outcome::Kept { id, reason } => {
+                kept += 1;
+                printer.out(&format!("kept {id}: {reason}\n"))
+            }
+        }
+    }
+    if kept > 0 {
+        ExitStatus::NotReady
+    } else {
+        ExitStatus::Ready
+    }
 }

@@ -14,3 +14,5 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod store;
+pub mod submit;
+pub mod summary;

@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod network;
 mod permissions;
+mod reports;
 mod resources;
 mod support;
 mod wine;

@@ -118,6 +118,15 @@ pub struct PluginSettings {
     pub sha256: BTreeMap<String, String>,
 }
 
+/// `[report]`: where reports are delivered.
+#[derive(Debug, Clone, Default)]
+pub struct ReportSettings {
+    /// URL the JSON report is POSTed to after every run.
+    pub submit: Option<String>,
+    /// Environment variable holding the `Authorization` header value for `submit`.
+    pub auth_header_env: Option<String>,
+}
+
 /// A parsed profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -132,6 +141,7 @@ pub struct Profile {
     /// Deadline for the whole run.
     pub deadline: Duration,
     pub plugins: PluginSettings,
+    pub report: ReportSettings,
     pub checks: Vec<Check>,
 }
 

@@ -10,9 +10,12 @@ use std::time::Duration;
 use toml_edit::{Item, Table, Value};
 
 use super::diagnostic::{Diagnostic, did_you_mean};
-use super::{Check, CheckSpans, HOST_CHECK_KEYS, PluginSettings, Profile, Severity, Source};
+use super::{
+    Check, CheckSpans, HOST_CHECK_KEYS, PluginSettings, Profile, ReportSettings, Severity, Source,
+};
 
-const TOP_KEYS: &[&str] = &["profile", "check", "plugins"];
+const TOP_KEYS: &[&str] = &["profile", "check", "plugins", "report"];
+const REPORT_KEYS: &[&str] = &["submit", "auth_header_env"];
 const PROFILE_KEYS: &[&str] = &[
     "name",
     "version",
@@ -311,6 +314,39 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
         None => {}
     }
 
+    // [report]
+    let mut report = ReportSettings::default();
+    match root.get("report") {
+        Some(Item::Table(t)) => {
+            for (key, _) in t.iter() {
+                if !REPORT_KEYS.contains(&key) {
+                    cx.unknown_key("[report]", key, key_span(t, key), REPORT_KEYS);
+                }
+            }
+            if let Some((url, span)) = get_string(&mut cx, t, "submit", "[report]") {
+                if url.starts_with("http://") || url.starts_with("https://") {
+                    report.submit = Some(url);
+                } else {
+                    cx.err_help(
+                        format!("`submit` in [report] is not an http(s) URL: `{url}`"),
+                        span,
+                        "write it like submit = \"https://it.corp.example/readycheck/reports\"",
+                    );
+                }
+            }
+            report.auth_header_env =
+                get_string(&mut cx, t, "auth_header_env", "[report]").map(|(s, _)| s);
+        }
+        Some(other) => cx.err(
+            format!(
+                "`report` must be a table ([report]), found {}",
+                type_name(other)
+            ),
+            item_span(other),
+        ),
+        None => {}
+    }
+
     // [[check]]
     let mut checks = Vec::new();
     match root.get("check") {
@@ -347,6 +383,7 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
         timeout: timeout.unwrap_or(super::DEFAULT_TIMEOUT),
         deadline: deadline.unwrap_or(super::DEFAULT_DEADLINE),
         plugins,
+        report,
         checks,
     })
 }

@@ -1,7 +1,12 @@
 //! Renderers: a [`Report`] in, text out. Each format is one module; the report JSON is itself
 //! a format, which is what makes `readycheck report FILE.json -f text` possible.
 
+pub mod chat;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod nagios;
 pub mod text;
 
 use std::path::Path;
@@ -16,6 +21,16 @@ pub enum Format {
     Text,
     /// The report JSON v1.
     Json,
+    /// A self-contained web page.
+    Html,
+    /// Markdown, for tickets.
+    Markdown,
+    /// A compact block (≤ 15 lines) for a messenger.
+    Chat,
+    /// JUnit XML, one test case per check.
+    Junit,
+    /// One Nagios status line with performance data.
+    Nagios,
 }
 
 impl Format {
@@ -24,13 +39,19 @@ impl Format {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
             "txt" | "text" | "log" => Some(Format::Text),
+            "html" | "htm" => Some(Format::Html),
+            "md" | "markdown" => Some(Format::Markdown),
+            "xml" => Some(Format::Junit),
             _ => None,
         }
     }
 
     /// A machine format: no progress bars on stdout when this goes there.
     pub fn is_machine(self) -> bool {
-        matches!(self, Format::Json)
+        matches!(
+            self,
+            Format::Json | Format::Junit | Format::Nagios | Format::Html
+        )
     }
 }
 
@@ -41,6 +62,8 @@ pub struct Style {
     pub verbose: bool,
     /// Where the JSON report was saved, for the last line.
     pub saved_to: Option<String>,
+    /// What happened to the report's delivery, if it was sent or spooled.
+    pub delivery: Option<String>,
 }
 
 /// Renders `report` as `format`.
@@ -48,5 +71,10 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Text => text::render(report, style),
         Format::Json => json::render(report),
+        Format::Html => html::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Chat => chat::render(report),
+        Format::Junit => junit::render(report),
+        Format::Nagios => nagios::render(report),
     }
 }

@@ -188,6 +188,9 @@ pub fn render(report: &Report, style: &Style) -> String {
     {
         let _ = writeln!(out, "Helpdesk: {contact}");
     }
+    if let Some(d) = &style.delivery {
+        let _ = writeln!(out, "{d}");
+    }
     if let Some(p) = &style.saved_to {
         let _ = writeln!(out, "Report saved: {p}");
     }

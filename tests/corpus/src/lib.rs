@@ -22,6 +22,9 @@ pub struct Params {
     /// For `ok`: the status to return.
     #[serde(default)]
     pub status: Option<String>,
+    /// For `ok`: the summary to return (renderer tests put markup in it).
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 pub struct Misbehave;
@@ -64,10 +67,12 @@ impl Plugin for Misbehave {
                     "fail" => readycheck_sdk::Status::Fail,
                     _ => readycheck_sdk::Status::Pass,
                 };
-                Ok(
-                    CheckResult::new(status, "misbehave.ok.done", "did nothing, well")
-                        .evidence("looked at nothing"),
-                )
+                let summary = p
+                    .summary
+                    .clone()
+                    .unwrap_or_else(|| "did nothing, well".into());
+                Ok(CheckResult::new(status, "misbehave.ok.done", summary)
+                    .evidence("looked at nothing"))
             }
             "sleep" => {
                 std::thread::sleep(std::time::Duration::from_millis(p.ms.unwrap_or(0)));

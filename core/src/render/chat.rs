@@ -1,0 +1,65 @@
+//! A compact plain-text block for a messenger: at most 15 lines — the verdict, the failing
+//! checks with one-line causes, and the report id.
+
+use super::text::symbol;
+use crate::report::{Report, Status, Verdict};
+
+/// Most lines a chat block has.
+pub const MAX_LINES: usize = 15;
+
+fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max - 1).collect::<String>())
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let verdict = match r.verdict {
+        Verdict::Ready => "✓ READY",
+        Verdict::Degraded => "! DEGRADED",
+        Verdict::NotReady => "✗ NOT READY",
+    };
+    let mut lines = vec![format!(
+        "readycheck {verdict} · {} · {}",
+        one_line(&r.profile.name, 40),
+        one_line(&r.host.hostname, 30)
+    )];
+    let n = &r.counts;
+    lines.push(format!(
+        "{} ok, {} warn, {} fail, {} skip, {} error",
+        n.pass, n.warn, n.fail, n.skip, n.error
+    ));
+    // Root causes first, then the remaining failures and warnings.
+    let mut bad: Vec<_> = r
+        .root_causes
+        .iter()
+        .filter_map(|id| r.checks.iter().find(|c| &c.id == id))
+        .collect();
+    for c in &r.checks {
+        if matches!(c.status, Status::Fail | Status::Error | Status::Warn)
+            && !bad.iter().any(|b| b.id == c.id)
+        {
+            bad.push(c);
+        }
+    }
+    let room = MAX_LINES - lines.len() - 1;
+    for (i, c) in bad.iter().enumerate() {
+        if i + 1 == room && bad.len() > room {
+            lines.push(format!("… and {} more", bad.len() - i));
+            break;
+        }
+        lines.push(format!(
+            "{} {}: {}",
+            symbol(c.status),
+            one_line(&c.id, 24),
+            one_line(&c.summary, 110)
+        ));
+    }
+    lines.push(format!("report {}", r.id));
+    let mut s = lines.join("\n");
+    s.push('\n');
+    s
+}

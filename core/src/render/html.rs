@@ -1,0 +1,217 @@
+//! One report as a single self-contained HTML page: inline CSS, no scripts, no fetches, readable
+//! on a laptop or a phone. Verdict banner, root causes with their fix texts first, every check
+//! with status, summary, evidence and timings, then host/profile/tool facts and the helpdesk
+//! contact. Every value from a plugin or a profile is escaped.
+
+use std::fmt::Write as _;
+
+use super::text::ms;
+use crate::report::{CheckReport, Report, Status, Verdict};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root{--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--skip:#6e7781;--bg:#f6f8fa;--fg:#1f2328}
+*{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:var(--fg);background:#fff}
+main{max-width:60rem;margin:0 auto;padding:1rem}
+.banner{padding:1.2rem 1rem;border-radius:.6rem;color:#fff;margin-bottom:1rem}
+.banner h1{margin:0;font-size:1.6rem}.banner p{margin:.3rem 0 0}
+.ready{background:var(--ok)}.degraded{background:var(--warn)}.not_ready{background:var(--bad)}
+h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
+.cause{border-left:.35rem solid var(--bad);background:var(--bg);padding:.6rem .8rem;margin:.5rem 0;border-radius:.3rem}
+.cause.warn{border-color:var(--warn)}.fix{font-weight:600}
+table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.45rem .4rem;border-bottom:1px solid #d0d7de;vertical-align:top}
+.badge{display:inline-block;min-width:3.2rem;text-align:center;padding:.05rem .4rem;border-radius:1rem;color:#fff;font-size:.8rem;font-weight:600}
+.b-pass{background:var(--ok)}.b-warn{background:var(--warn)}.b-fail,.b-error{background:var(--bad)}.b-skip{background:var(--skip)}
+.muted{color:#57606a;font-size:.85rem}ul.ev{margin:.3rem 0 0;padding-left:1.1rem;font-size:.85rem;color:#57606a}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
+code{font-size:.85em}
+td{overflow-wrap:anywhere}
+@media (max-width:40rem){.hide-s,thead{display:none}tr{display:block;border-bottom:1px solid #d0d7de;padding:.5rem 0}td{display:block;border:0;padding:.1rem 0}}
+"#;
+
+fn badge(s: Status) -> String {
+    format!("<span class=\"badge b-{0}\">{0}</span>", s.as_str())
+}
+
+fn evidence(c: &CheckReport) -> String {
+    let mut out = String::new();
+    if c.evidence.is_empty() && c.metrics.is_empty() && c.detail.is_none() {
+        return out;
+    }
+    out.push_str("<ul class=\"ev\">");
+    if let Some(d) = &c.detail {
+        let _ = write!(out, "<li>{}</li>", esc(d));
+    }
+    for e in &c.evidence {
+        let _ = write!(out, "<li>{}</li>", esc(e));
+    }
+    if !c.metrics.is_empty() {
+        let m: Vec<String> = c
+            .metrics
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", esc(k)))
+            .collect();
+        let _ = write!(out, "<li>{}</li>", m.join(" · "));
+    }
+    out.push_str("</ul>");
+    out
+}
+
+pub fn render(report: &Report) -> String {
+    let mut o = String::new();
+    let (title, line) = match report.verdict {
+        Verdict::Ready => ("Ready", "Everything this profile checks works.".to_string()),
+        Verdict::Degraded => (
+            "Degraded",
+            "You can work, but something needs attention.".to_string(),
+        ),
+        Verdict::NotReady => (
+            "Not ready",
+            format!(
+                "{} {} attention before you can work.",
+                report.root_causes.len().max(1),
+                if report.root_causes.len() == 1 {
+                    "problem needs"
+                } else {
+                    "problems need"
+                }
+            ),
+        ),
+    };
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>readycheck: {} — {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        esc(title),
+        esc(&report.profile.name)
+    );
+    let _ = write!(
+        o,
+        "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"muted\" style=\"color:#fff\">{} · {} · {}</p></section>\n",
+        report.verdict.as_str(),
+        report.verdict.as_str(),
+        esc(title),
+        esc(&line),
+        esc(&report.profile.name),
+        esc(&report.host.hostname),
+        esc(&report.started_at)
+    );
+    let warns: Vec<&CheckReport> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warn)
+        .collect();
+    let roots: Vec<&CheckReport> = report
+        .root_causes
+        .iter()
+        .filter_map(|id| report.checks.iter().find(|c| &c.id == id))
+        .collect();
+    if !roots.is_empty() || !warns.is_empty() {
+        o.push_str("<h2>Start here</h2>\n");
+        for c in roots.iter().chain(warns.iter()) {
+            let _ = write!(
+                o,
+                "<div class=\"cause{}\" id=\"cause-{}\"><div>{} <strong>{}</strong> <span class=\"muted\">({})</span></div><div>{}</div>",
+                if c.status == Status::Warn {
+                    " warn"
+                } else {
+                    ""
+                },
+                esc(&c.id),
+                badge(c.status),
+                esc(&c.title),
+                esc(&c.id),
+                esc(&c.summary)
+            );
+            if let Some(fix) = &c.fix {
+                let _ = write!(o, "<div class=\"fix\">What to do: {}</div>", esc(fix));
+            }
+            o.push_str(&evidence(c));
+            o.push_str("</div>\n");
+        }
+    }
+    o.push_str("<h2>All checks</h2>\n<table>\n<thead><tr><th>Status</th><th>Check</th><th>Result</th><th class=\"hide-s\">Time</th></tr></thead>\n<tbody>\n");
+    for c in &report.checks {
+        let time = if c.status == Status::Skip {
+            "—".to_string()
+        } else {
+            ms(c.duration_ms)
+        };
+        let _ = write!(
+            o,
+            "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}{}</td><td class=\"hide-s\">{}</td></tr>\n",
+            esc(&c.id),
+            c.status.as_str(),
+            badge(c.status),
+            esc(&c.title),
+            esc(&c.id),
+            esc(&c.plugin),
+            esc(&c.kind),
+            esc(&c.code),
+            esc(&c.summary),
+            evidence(c),
+            esc(&time)
+        );
+    }
+    o.push_str("</tbody>\n</table>\n<h2>About this report</h2>\n<dl>\n");
+    let mut fact = |k: &str, v: &str| {
+        let _ = writeln!(o, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+    };
+    let n = &report.counts;
+    fact(
+        "Result",
+        &format!(
+            "{} passed, {} warnings, {} failed, {} skipped, {} errors in {}",
+            n.pass,
+            n.warn,
+            n.fail,
+            n.skip,
+            n.error,
+            ms(report.duration_ms)
+        ),
+    );
+    fact(
+        "Profile",
+        &format!(
+            "{} {}",
+            report.profile.name,
+            report.profile.version.as_deref().unwrap_or("")
+        ),
+    );
+    fact(
+        "Computer",
+        &format!(
+            "{} ({} {}, {}) — user {}",
+            report.host.hostname,
+            report.host.os,
+            report.host.os_version,
+            report.host.arch,
+            report.host.user
+        ),
+    );
+    fact("Started", &report.started_at);
+    fact("Report id", &report.id);
+    fact(
+        "Tool",
+        &format!("{} {}", report.tool.name, report.tool.version),
+    );
+    if let Some(c) = &report.profile.contact {
+        fact("Helpdesk", c);
+    }
+    o.push_str("</dl>\n</main>\n</body>\n</html>\n");
+    o
+}

@@ -1,0 +1,601 @@
+//! `readycheck summarize`: the helpdesk's view over many reports. Reads report files and
+//! directories (recursively) in parallel, keeps only the latest report per host (a re-run
+//! replaces the old one) in a compact form, and counts ready / degraded / not ready / stale, the
+//! top failing checks with their top causes (grouped by result code) and the hosts per cause,
+//! and the profile versions seen. Unreadable and foreign files are skipped and counted. Memory
+//! grows with the number of hosts, not with the number of reports.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::{SCHEMA_ID, Status, Verdict};
+
+/// One check of a host's latest report, kept for the summary and the CSV.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRow {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub code: String,
+    pub summary: String,
+}
+
+/// A host's latest report, compacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostEntry {
+    pub hostname: String,
+    pub user: String,
+    pub report_id: String,
+    pub started_at: String,
+    pub verdict: Verdict,
+    pub profile: String,
+    pub profile_version: String,
+    pub stale: bool,
+    pub file: String,
+    pub checks: Vec<CheckRow>,
+}
+
+/// Hosts that share one failing result code of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseGroup {
+    pub code: String,
+    pub example: String,
+    pub hosts: Vec<String>,
+}
+
+/// A check that failed on some hosts.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailingCheck {
+    pub id: String,
+    pub title: String,
+    pub hosts: usize,
+    pub causes: Vec<CauseGroup>,
+}
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub files_read: usize,
+    pub reports: usize,
+    pub skipped_unreadable: usize,
+    pub skipped_foreign: usize,
+    pub skipped_examples: Vec<String>,
+    pub hosts: usize,
+    pub ready: usize,
+    pub degraded: usize,
+    pub not_ready: usize,
+    pub stale: usize,
+    pub since: Option<String>,
+    pub failing_checks: Vec<FailingCheck>,
+    pub profile_versions: BTreeMap<String, usize>,
+    #[serde(skip)]
+    pub latest: Vec<HostEntry>,
+}
+
+/// Only the fields the summary needs; the rest of a report is skipped while parsing.
+#[derive(Deserialize)]
+struct Slim {
+    schema: String,
+    id: String,
+    verdict: Verdict,
+    host: SlimHost,
+    profile: SlimProfile,
+    started_at: String,
+    checks: Vec<SlimCheck>,
+}
+
+#[derive(Deserialize)]
+struct SlimHost {
+    hostname: String,
+    #[serde(default)]
+    user: String,
+}
+
+#[derive(Deserialize)]
+struct SlimProfile {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SlimCheck {
+    id: String,
+    title: String,
+    status: Status,
+    code: String,
+    summary: String,
+}
+
+/// Every file under `paths` (files as given, directories recursively).
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => match std::fs::read_dir(&p) {
+                Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
+                Err(e) => problems.push(format!("{}: {e}", p.display())),
+            },
+            Ok(_) => files.push(p),
+            Err(e) => problems.push(format!("{}: {e}", p.display())),
+        }
+    }
+    files.sort();
+    (files, problems)
+}
+
+enum Parsed {
+    Report(Box<HostEntry>),
+    Unreadable(String),
+    Foreign(String),
+}
+
+fn parse_file(path: &Path, stale_before: Option<SystemTime>) -> Parsed {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Parsed::Unreadable(format!("{}: {e}", path.display())),
+    };
+    let slim: Slim = match serde_json::from_slice(&bytes) {
+        Ok(s) => s,
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return Parsed::Unreadable(format!("{}: not JSON ({e})", path.display()));
+        }
+        Err(e) => {
+            return Parsed::Foreign(format!("{}: not a readycheck report ({e})", path.display()));
+        }
+    };
+    if slim.schema != SCHEMA_ID {
+        return Parsed::Foreign(format!(
+            "{}: schema `{}`, not {SCHEMA_ID}",
+            path.display(),
+            slim.schema
+        ));
+    }
+    let stale = match (
+        stale_before,
+        humantime::parse_rfc3339_weak(&slim.started_at),
+    ) {
+        (Some(cut), Ok(t)) => t < cut,
+        _ => false,
+    };
+    Parsed::Report(Box::new(HostEntry {
+        hostname: slim.host.hostname,
+        user: slim.host.user,
+        report_id: slim.id,
+        started_at: slim.started_at,
+        verdict: slim.verdict,
+        profile: slim.profile.name,
+        profile_version: slim.profile.version.unwrap_or_default(),
+        stale,
+        file: path.display().to_string(),
+        checks: slim
+            .checks
+            .into_iter()
+            .map(|c| CheckRow {
+                id: c.id,
+                title: c.title,
+                status: c.status,
+                code: c.code,
+                summary: c.summary,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Default)]
+struct Partial {
+    latest: BTreeMap<String, HostEntry>,
+    reports: usize,
+    unreadable: usize,
+    foreign: usize,
+    examples: Vec<String>,
+}
+
+impl Partial {
+    fn add(&mut self, p: Parsed) {
+        match p {
+            Parsed::Report(e) => {
+                self.reports += 1;
+                let newer = self
+                    .latest
+                    .get(&e.hostname)
+                    .is_none_or(|old| newer_than(&e, old));
+                if newer {
+                    self.latest.insert(e.hostname.clone(), *e);
+                }
+            }
+            Parsed::Unreadable(why) => {
+                self.unreadable += 1;
+                if self.examples.len() < 5 {
+                    self.examples.push(why);
+                }
+            }
+            Parsed::Foreign(why) => {
+                self.foreign += 1;
+                if self.examples.len() < 5 {
+                    self.examples.push(why);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Partial) {
+        self.reports += other.reports;
+        self.unreadable += other.unreadable;
+        self.foreign += other.foreign;
+        for ex in other.examples {
+            if self.examples.len() < 5 {
+                self.examples.push(ex);
+            }
+        }
+        for (host, e) in other.latest {
+            let newer = self.latest.get(&host).is_none_or(|old| newer_than(&e, old));
+            if newer {
+                self.latest.insert(host, e);
+            }
+        }
+    }
+}
+
+/// Later start wins; the report id breaks ties so the result does not depend on file order.
+fn newer_than(a: &HostEntry, b: &HostEntry) -> bool {
+    let ta = humantime::parse_rfc3339_weak(&a.started_at).ok();
+    let tb = humantime::parse_rfc3339_weak(&b.started_at).ok();
+    match (ta, tb) {
+        (Some(x), Some(y)) if x != y => x > y,
+        _ => a.report_id > b.report_id,
+    }
+}
+
+/// Summarises the reports under `paths`; reports started before now − `since` are stale.
+pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
+    let (files, walk_problems) = collect_files(paths);
+    let stale_before = since.and_then(|d| SystemTime::now().checked_sub(d));
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let mut total = Partial::default();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut p = Partial::default();
+                    for f in part {
+                        p.add(parse_file(f, stale_before));
+                    }
+                    p
+                })
+            })
+            .collect();
+        for h in handles {
+            if let Ok(p) = h.join() {
+                total.merge(p);
+            }
+        }
+    });
+    total.unreadable += walk_problems.len();
+    for w in walk_problems {
+        if total.examples.len() < 5 {
+            total.examples.push(w);
+        }
+    }
+
+    let latest: Vec<HostEntry> = total.latest.into_values().collect();
+    let (mut ready, mut degraded, mut not_ready, mut stale) = (0, 0, 0, 0);
+    let mut versions: BTreeMap<String, usize> = BTreeMap::new();
+    // check id → (title, code → (example summary, hosts))
+    let mut failing: BTreeMap<String, (String, BTreeMap<String, (String, Vec<String>)>)> =
+        BTreeMap::new();
+    for h in &latest {
+        *versions
+            .entry(
+                format!("{} {}", h.profile, h.profile_version)
+                    .trim()
+                    .to_string(),
+            )
+            .or_default() += 1;
+        if h.stale {
+            stale += 1;
+            continue;
+        }
+        match h.verdict {
+            Verdict::Ready => ready += 1,
+            Verdict::Degraded => degraded += 1,
+            Verdict::NotReady => not_ready += 1,
+        }
+        for c in &h.checks {
+            if matches!(c.status, Status::Fail | Status::Error) {
+                let entry = failing
+                    .entry(c.id.clone())
+                    .or_insert_with(|| (c.title.clone(), BTreeMap::new()));
+                let cause = entry
+                    .1
+                    .entry(c.code.clone())
+                    .or_insert_with(|| (c.summary.clone(), Vec::new()));
+                cause.1.push(h.hostname.clone());
+            }
+        }
+    }
+    let mut failing_checks: Vec<FailingCheck> = failing
+        .into_iter()
+        .map(|(id, (title, causes))| {
+            let mut causes: Vec<CauseGroup> = causes
+                .into_iter()
+                .map(|(code, (example, hosts))| CauseGroup {
+                    code,
+                    example,
+                    hosts,
+                })
+                .collect();
+            causes.sort_by(|a, b| b.hosts.len().cmp(&a.hosts.len()).then(a.code.cmp(&b.code)));
+            let hosts = causes.iter().map(|c| c.hosts.len()).sum();
+            FailingCheck {
+                id,
+                title,
+                hosts,
+                causes,
+            }
+        })
+        .collect();
+    failing_checks.sort_by(|a, b| b.hosts.cmp(&a.hosts).then(a.id.cmp(&b.id)));
+    Summary {
+        files_read: files.len(),
+        reports: total.reports,
+        skipped_unreadable: total.unreadable,
+        skipped_foreign: total.foreign,
+        skipped_examples: total.examples,
+        hosts: latest.len(),
+        ready,
+        degraded,
+        not_ready,
+        stale,
+        since: since.map(|d| humantime::format_duration(d).to_string()),
+        failing_checks,
+        profile_versions: versions,
+        latest,
+    }
+}
+
+fn pct(n: usize, of: usize) -> String {
+    if of == 0 {
+        "0%".into()
+    } else {
+        format!("{:.0}%", n as f64 * 100.0 / of as f64)
+    }
+}
+
+/// Plain text for the helpdesk.
+pub fn render_text(s: &Summary) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let current = s.hosts - s.stale;
+    let _ = writeln!(
+        o,
+        "readycheck summary · {} reports from {} hosts",
+        s.reports, s.hosts
+    );
+    let _ = writeln!(
+        o,
+        "\n  ready      {:>6}  {}\n  degraded   {:>6}  {}\n  not ready  {:>6}  {}",
+        s.ready,
+        pct(s.ready, current),
+        s.degraded,
+        pct(s.degraded, current),
+        s.not_ready,
+        pct(s.not_ready, current)
+    );
+    if let Some(since) = &s.since {
+        let _ = writeln!(
+            o,
+            "  stale      {:>6}  (latest report older than {since}; not counted above)",
+            s.stale
+        );
+    }
+    if !s.failing_checks.is_empty() {
+        let _ = writeln!(o, "\nTop failing checks");
+        for f in s.failing_checks.iter().take(10) {
+            let _ = writeln!(o, "  {} hosts  {} ({})", f.hosts, f.title, f.id);
+            for c in f.causes.iter().take(3) {
+                let mut hosts: Vec<&str> = c.hosts.iter().map(String::as_str).take(5).collect();
+                if c.hosts.len() > 5 {
+                    hosts.push("…");
+                }
+                let _ = writeln!(
+                    o,
+                    "      {:>5} × {}  e.g. \"{}\"  [{}]",
+                    c.hosts.len(),
+                    c.code,
+                    c.example,
+                    hosts.join(", ")
+                );
+            }
+        }
+    }
+    let _ = writeln!(o, "\nProfile versions");
+    for (v, n) in &s.profile_versions {
+        let _ = writeln!(o, "  {n:>6}  {v}");
+    }
+    if s.skipped_unreadable + s.skipped_foreign > 0 {
+        let _ = writeln!(
+            o,
+            "\nSkipped {} unreadable and {} foreign files of {} read, e.g.:",
+            s.skipped_unreadable, s.skipped_foreign, s.files_read
+        );
+        for e in &s.skipped_examples {
+            let _ = writeln!(o, "  {e}");
+        }
+    }
+    o
+}
+
+/// JSON: the counts, the failing checks with causes and hosts, and each host's latest report.
+pub fn render_json(s: &Summary) -> String {
+    let latest: Vec<serde_json::Value> = s
+        .latest
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "hostname": h.hostname, "user": h.user, "report_id": h.report_id, "started_at": h.started_at,
+                "verdict": h.verdict, "profile": h.profile, "profile_version": h.profile_version,
+                "stale": h.stale, "file": h.file,
+                "failing": h.checks.iter().filter(|c| matches!(c.status, Status::Fail | Status::Error)).map(|c| &c.id).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut v = serde_json::to_value(s).expect("summary serialises");
+    v["latest"] = serde_json::Value::Array(latest);
+    let mut out = serde_json::to_string_pretty(&v).expect("json");
+    out.push('\n');
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV for spreadsheets: one row per host × check of each host's latest report.
+pub fn render_csv(s: &Summary) -> String {
+    let mut o = String::from(
+        "hostname,user,report_id,started_at,verdict,stale,profile,profile_version,check_id,check_title,status,code,summary\n",
+    );
+    for h in &s.latest {
+        for c in &h.checks {
+            let row = [
+                h.hostname.as_str(),
+                h.user.as_str(),
+                h.report_id.as_str(),
+                h.started_at.as_str(),
+                h.verdict.as_str(),
+                if h.stale { "yes" } else { "no" },
+                h.profile.as_str(),
+                h.profile_version.as_str(),
+                c.id.as_str(),
+                c.title.as_str(),
+                c.status.as_str(),
+                c.code.as_str(),
+                c.summary.as_str(),
+            ];
+            o.push_str(
+                &row.iter()
+                    .map(|f| csv_field(f))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            o.push('\n');
+        }
+    }
+    o
+}
+
+/// A self-contained dashboard page: a bar chart of verdicts and of the top causes (inline SVG).
+pub fn render_html(s: &Summary) -> String {
+    use crate::render::html::esc;
+    use std::fmt::Write as _;
+    let mut o = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>readycheck fleet summary</title>\n<style>body{margin:0;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328}main{max-width:64rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #d0d7de;vertical-align:top}.muted{color:#57606a;font-size:.85rem}svg text{font:13px system-ui,sans-serif}</style>\n</head>\n<body>\n<main>\n",
+    );
+    let _ = writeln!(
+        o,
+        "<h1>readycheck fleet summary</h1>\n<p id=\"totals\">{} reports from {} hosts · {} ready · {} degraded · {} not ready · {} stale</p>",
+        s.reports, s.hosts, s.ready, s.degraded, s.not_ready, s.stale
+    );
+    let bars = [
+        ("ready", s.ready, "#1a7f37"),
+        ("degraded", s.degraded, "#9a6700"),
+        ("not ready", s.not_ready, "#cf222e"),
+        ("stale", s.stale, "#6e7781"),
+    ];
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    o.push_str("<h2>Verdicts</h2>\n<svg id=\"verdict-chart\" role=\"img\" aria-label=\"verdicts\" width=\"100%\" viewBox=\"0 0 600 150\">\n");
+    for (i, (label, n, colour)) in bars.iter().enumerate() {
+        let w = (*n as f64 / max as f64 * 420.0).max(1.0);
+        let y = 10 + i * 34;
+        let _ = writeln!(
+            o,
+            "<text x=\"0\" y=\"{}\">{label}</text><rect x=\"90\" y=\"{y}\" width=\"{w:.0}\" height=\"24\" fill=\"{colour}\"/><text x=\"{:.0}\" y=\"{}\">{n}</text>",
+            y + 17,
+            96.0 + w,
+            y + 17
+        );
+    }
+    o.push_str("</svg>\n");
+    if !s.failing_checks.is_empty() {
+        let top: Vec<(&FailingCheck, &CauseGroup)> = s
+            .failing_checks
+            .iter()
+            .flat_map(|f| f.causes.iter().map(move |c| (f, c)))
+            .take(8)
+            .collect();
+        let maxc = top
+            .iter()
+            .map(|(_, c)| c.hosts.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let _ = writeln!(
+            o,
+            "<h2>Top causes</h2>\n<svg id=\"cause-chart\" role=\"img\" aria-label=\"causes\" width=\"100%\" viewBox=\"0 0 600 {}\">",
+            10 + top.len() * 30
+        );
+        for (i, (f, c)) in top.iter().enumerate() {
+            let w = (c.hosts.len() as f64 / maxc as f64 * 300.0).max(1.0);
+            let y = 10 + i * 30;
+            let _ = writeln!(
+                o,
+                "<text x=\"0\" y=\"{}\">{}</text><rect x=\"290\" y=\"{y}\" width=\"{w:.0}\" height=\"20\" fill=\"#cf222e\"/><text x=\"{:.0}\" y=\"{}\">{}</text>",
+                y + 15,
+                esc(&format!("{} · {}", f.id, c.code)),
+                296.0 + w,
+                y + 15,
+                c.hosts.len()
+            );
+        }
+        o.push_str("</svg>\n<h2>Failing checks</h2>\n<table><thead><tr><th>Hosts</th><th>Check</th><th>Cause</th><th>Which hosts</th></tr></thead><tbody>\n");
+        for f in &s.failing_checks {
+            for c in &f.causes {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td>{} <span class=\"muted\">{}</span></td><td><code>{}</code><br><span class=\"muted\">{}</span></td><td>{}</td></tr>",
+                    c.hosts.len(),
+                    esc(&f.title),
+                    esc(&f.id),
+                    esc(&c.code),
+                    esc(&c.example),
+                    esc(&c.hosts.join(", "))
+                );
+            }
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    o.push_str("<h2>Latest report per host</h2>\n<table><thead><tr><th>Host</th><th>Verdict</th><th>Started</th><th>Profile</th></tr></thead><tbody>\n");
+    for h in &s.latest {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{} {}</td></tr>",
+            esc(&h.hostname),
+            h.verdict.as_str(),
+            if h.stale { " (stale)" } else { "" },
+            esc(&h.started_at),
+            esc(&h.profile),
+            esc(&h.profile_version)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "</tbody></table>\n<p class=\"muted\">{} files read; {} unreadable and {} foreign files skipped.</p>\n</main>\n</body>\n</html>",
+        s.files_read, s.skipped_unreadable, s.skipped_foreign
+    );
+    o
+}
