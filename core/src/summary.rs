@@ -5,26 +5,43 @@
 //! and the profile versions seen. Unreadable and foreign files are skipped and counted. Memory
 //! grows with the number of hosts, not with the number of reports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use crate::report::{SCHEMA_ID, Status, Verdict};
 
-/// One check of a host's latest report, kept for the summary and the CSV.
-#[derive(Debug, Clone, Serialize)]
+/// One check of a host's latest report, kept for the summary and the CSV. Ids, titles and codes
+/// repeat across hosts and are shared; the summary is kept only for checks that did not pass.
+#[derive(Debug, Clone)]
 pub struct CheckRow {
-    pub id: String,
-    pub title: String,
+    pub id: Arc<str>,
+    pub title: Arc<str>,
     pub status: Status,
-    pub code: String,
-    pub summary: String,
+    pub code: Arc<str>,
+    pub summary: Option<Box<str>>,
+}
+
+/// Shares equal strings between hosts.
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: String) -> Arc<str> {
+        if let Some(a) = self.0.get(s.as_str()) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
 }
 
 /// A host's latest report, compacted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct HostEntry {
     pub hostname: String,
     pub user: String,
@@ -37,6 +54,9 @@ pub struct HostEntry {
     pub file: String,
     pub checks: Vec<CheckRow>,
 }
+
+/// Result code → (an example summary, the hosts with it).
+type CausesByCode = BTreeMap<String, (String, Vec<String>)>;
 
 /// Hosts that share one failing result code of a check.
 #[derive(Debug, Clone, Serialize)]
@@ -135,7 +155,7 @@ enum Parsed {
     Foreign(String),
 }
 
-fn parse_file(path: &Path, stale_before: Option<SystemTime>) -> Parsed {
+fn parse_file(path: &Path, stale_before: Option<SystemTime>, names: &mut Interner) -> Parsed {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return Parsed::Unreadable(format!("{}: {e}", path.display())),
@@ -177,11 +197,11 @@ fn parse_file(path: &Path, stale_before: Option<SystemTime>) -> Parsed {
             .checks
             .into_iter()
             .map(|c| CheckRow {
-                id: c.id,
-                title: c.title,
+                id: names.get(c.id),
+                title: names.get(c.title),
                 status: c.status,
-                code: c.code,
-                summary: c.summary,
+                code: names.get(c.code),
+                summary: (c.status != Status::Pass).then(|| c.summary.into_boxed_str()),
             })
             .collect(),
     }))
@@ -189,7 +209,6 @@ fn parse_file(path: &Path, stale_before: Option<SystemTime>) -> Parsed {
 
 #[derive(Default)]
 struct Partial {
-    latest: BTreeMap<String, HostEntry>,
     reports: usize,
     unreadable: usize,
     foreign: usize,
@@ -197,16 +216,14 @@ struct Partial {
 }
 
 impl Partial {
-    fn add(&mut self, p: Parsed) {
+    fn add(&mut self, p: Parsed, latest: &Mutex<BTreeMap<String, HostEntry>>) {
         match p {
             Parsed::Report(e) => {
                 self.reports += 1;
-                let newer = self
-                    .latest
-                    .get(&e.hostname)
-                    .is_none_or(|old| newer_than(&e, old));
+                let Ok(mut map) = latest.lock() else { return };
+                let newer = map.get(&e.hostname).is_none_or(|old| newer_than(&e, old));
                 if newer {
-                    self.latest.insert(e.hostname.clone(), *e);
+                    map.insert(e.hostname.clone(), *e);
                 }
             }
             Parsed::Unreadable(why) => {
@@ -233,12 +250,6 @@ impl Partial {
                 self.examples.push(ex);
             }
         }
-        for (host, e) in other.latest {
-            let newer = self.latest.get(&host).is_none_or(|old| newer_than(&e, old));
-            if newer {
-                self.latest.insert(host, e);
-            }
-        }
     }
 }
 
@@ -262,14 +273,27 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
         .clamp(1, 8);
     let chunk = files.len().div_ceil(threads).max(1);
     let mut total = Partial::default();
+    let latest_map: Mutex<BTreeMap<String, HostEntry>> = Mutex::new(BTreeMap::new());
+    let names = Mutex::new(Interner::default());
     std::thread::scope(|s| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
+                let (latest_map, names) = (&latest_map, &names);
                 s.spawn(move || {
                     let mut p = Partial::default();
-                    for f in part {
-                        p.add(parse_file(f, stale_before));
+                    let mut local = Interner::default();
+                    for (i, f) in part.iter().enumerate() {
+                        // Share the interned strings every few hundred files.
+                        if i % 512 == 0
+                            && let Ok(mut g) = names.lock()
+                        {
+                            for a in local.0.drain() {
+                                g.0.insert(a);
+                            }
+                            local.0 = g.0.clone();
+                        }
+                        p.add(parse_file(f, stale_before, &mut local), latest_map);
                     }
                     p
                 })
@@ -288,12 +312,15 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
         }
     }
 
-    let latest: Vec<HostEntry> = total.latest.into_values().collect();
+    let latest: Vec<HostEntry> = latest_map
+        .into_inner()
+        .unwrap_or_default()
+        .into_values()
+        .collect();
     let (mut ready, mut degraded, mut not_ready, mut stale) = (0, 0, 0, 0);
     let mut versions: BTreeMap<String, usize> = BTreeMap::new();
     // check id → (title, code → (example summary, hosts))
-    let mut failing: BTreeMap<String, (String, BTreeMap<String, (String, Vec<String>)>)> =
-        BTreeMap::new();
+    let mut failing: BTreeMap<String, (String, CausesByCode)> = BTreeMap::new();
     for h in &latest {
         *versions
             .entry(
@@ -314,12 +341,11 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
         for c in &h.checks {
             if matches!(c.status, Status::Fail | Status::Error) {
                 let entry = failing
-                    .entry(c.id.clone())
-                    .or_insert_with(|| (c.title.clone(), BTreeMap::new()));
-                let cause = entry
-                    .1
-                    .entry(c.code.clone())
-                    .or_insert_with(|| (c.summary.clone(), Vec::new()));
+                    .entry(c.id.to_string())
+                    .or_insert_with(|| (c.title.to_string(), BTreeMap::new()));
+                let cause = entry.1.entry(c.code.to_string()).or_insert_with(|| {
+                    (c.summary.as_deref().unwrap_or("").to_string(), Vec::new())
+                });
                 cause.1.push(h.hostname.clone());
             }
         }
@@ -446,7 +472,7 @@ pub fn render_json(s: &Summary) -> String {
                 "hostname": h.hostname, "user": h.user, "report_id": h.report_id, "started_at": h.started_at,
                 "verdict": h.verdict, "profile": h.profile, "profile_version": h.profile_version,
                 "stale": h.stale, "file": h.file,
-                "failing": h.checks.iter().filter(|c| matches!(c.status, Status::Fail | Status::Error)).map(|c| &c.id).collect::<Vec<_>>(),
+                "failing": h.checks.iter().filter(|c| matches!(c.status, Status::Fail | Status::Error)).map(|c| c.id.to_string()).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -465,7 +491,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// CSV for spreadsheets: one row per host × check of each host's latest report.
+/// CSV for spreadsheets: one row per host × check of each host's latest report (the summary
+/// column is filled for checks that did not pass).
 pub fn render_csv(s: &Summary) -> String {
     let mut o = String::from(
         "hostname,user,report_id,started_at,verdict,stale,profile,profile_version,check_id,check_title,status,code,summary\n",
@@ -481,11 +508,11 @@ pub fn render_csv(s: &Summary) -> String {
                 if h.stale { "yes" } else { "no" },
                 h.profile.as_str(),
                 h.profile_version.as_str(),
-                c.id.as_str(),
-                c.title.as_str(),
+                &c.id,
+                &c.title,
                 c.status.as_str(),
-                c.code.as_str(),
-                c.summary.as_str(),
+                &c.code,
+                c.summary.as_deref().unwrap_or(""),
             ];
             o.push_str(
                 &row.iter()

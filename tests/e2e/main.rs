@@ -4,6 +4,7 @@
 mod apps;
 mod cli;
 mod corpus;
+mod fleet;
 mod network;
 mod permissions;
 mod reports;

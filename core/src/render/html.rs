@@ -99,9 +99,9 @@ pub fn render(report: &Report) -> String {
         esc(title),
         esc(&report.profile.name)
     );
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"muted\" style=\"color:#fff\">{} · {} · {}</p></section>\n",
+        "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"muted\" style=\"color:#fff\">{} · {} · {}</p></section>",
         report.verdict.as_str(),
         report.verdict.as_str(),
         esc(title),
@@ -151,9 +151,9 @@ pub fn render(report: &Report) -> String {
         } else {
             ms(c.duration_ms)
         };
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}{}</td><td class=\"hide-s\">{}</td></tr>\n",
+            "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}{}</td><td class=\"hide-s\">{}</td></tr>",
             esc(&c.id),
             c.status.as_str(),
             badge(c.status),

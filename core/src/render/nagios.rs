@@ -56,7 +56,7 @@ pub fn render(r: &Report) -> String {
     ];
     for c in &r.checks {
         for (k, v) in &c.metrics {
-            let (value, uom) = if let Some(_) = k.strip_suffix("_ms") {
+            let (value, uom) = if k.strip_suffix("_ms").is_some() {
                 (number(v / 1000.0), "s")
             } else if k.ends_with("_bytes") {
                 (number(*v), "B")
