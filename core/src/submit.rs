@@ -73,7 +73,14 @@ pub fn pending(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+    let builder = ureq::Agent::config_builder();
+    #[cfg(target_os = "macos")]
+    let builder = builder.tls_config(
+        ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::NativeTls)
+            .build(),
+    );
+    builder
         .timeout_global(Some(REQUEST_TIMEOUT))
         .http_status_as_error(false)
         .user_agent(concat!("readycheck/", env!("CARGO_PKG_VERSION")))
