@@ -64,8 +64,8 @@ enum Command {
     Summarize(SummarizeArgs),
     /// Send reports waiting in the outbox (kept when the network was down).
     Submit(SubmitArgs),
-    #[command(name = "__plugin-host", hide = true)]
-    PluginHost { mode: String, path: PathBuf },
+    /// Run the check every day by itself (systemd user timer, Task Scheduler, launchd).
+    Schedule(ScheduleArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -91,7 +91,7 @@ struct Common {
 #[derive(Debug, Args)]
 struct RunArgs {
     /// Profile to run (default: READYCHECK_PROFILE, readycheck.toml next to the program, the
-    /// user's config dir, then the built-in default).
+    /// user's config dir, the system config dir, then the built-in default).
     #[arg(short, long, value_name = "PROFILE")]
     profile: Option<PathBuf>,
     /// Output format on stdout.
@@ -172,6 +172,40 @@ struct SubmitArgs {
     auth_header_env: Option<String>,
     #[command(flatten)]
     common: Common,
+}
+
+#[derive(Debug, Args)]
+struct ScheduleArgs {
+    #[command(subcommand)]
+    action: ScheduleAction,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleAction {
+    /// Run readycheck daily for the current user; the report is saved and, if the profile has
+    /// [report] submit, sent (or kept in the outbox until the network is back).
+    Install {
+        /// Time of day, local time (HH:MM).
+        #[arg(long, default_value = "06:00", value_name = "HH:MM")]
+        at: crate::schedule::At,
+        /// Start up to this much later at random, so a whole fleet does not submit at once
+        /// (e.g. 10m).
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        spread: Option<std::time::Duration>,
+        /// Profile the scheduled run uses (default: the one `readycheck` finds by itself).
+        #[arg(short, long, value_name = "PROFILE")]
+        profile: Option<PathBuf>,
+        /// Only write the job file; print the command that activates it.
+        #[arg(long)]
+        no_enable: bool,
+    },
+    /// Stop the daily run and delete its files.
+    Remove,
+    /// Whether the daily run is installed, when it runs, and the last report. Exit 0 when
+    /// installed, 1 when not.
+    Status,
 }
 
 /// Formats of `readycheck plugins`.
@@ -258,7 +292,7 @@ pub fn main() -> ExitCode {
         Some(Command::Report(args)) => cmd_report(args),
         Some(Command::Summarize(args)) => cmd_summarize(args),
         Some(Command::Submit(args)) => cmd_submit(args),
-        Some(Command::PluginHost { mode, path }) => crate::plugin::child::main(&mode, &path),
+        Some(Command::Schedule(args)) => cmd_schedule(args),
     }
     .into()
 }
@@ -1103,4 +1137,170 @@ fn cmd_submit(args: SubmitArgs) -> ExitStatus {
     } else {
         ExitStatus::Ready
     }
+}
+
+fn cmd_schedule(args: ScheduleArgs) -> ExitStatus {
+    use crate::schedule::{self, Activation};
+    let printer = Printer::new(
+        args.common.quiet,
+        args.common.verbose,
+        args.common.no_color,
+        true,
+        false,
+    );
+    match args.action {
+        ScheduleAction::Install {
+            at,
+            spread,
+            profile,
+            no_enable,
+        } => {
+            let exe = match std::env::current_exe().and_then(std::fs::canonicalize) {
+                Ok(e) => plain_path(e),
+                Err(e) => {
+                    printer.err(&format!("error: cannot find this program's path: {e}"));
+                    return ExitStatus::Unusable;
+                }
+            };
+            // The scheduled run must not fail at 06:00 on a profile that is wrong today.
+            let profile = match profile {
+                Some(p) => match std::fs::canonicalize(&p) {
+                    Ok(abs) => {
+                        let abs = plain_path(abs);
+                        if let Err(e) = Profile::load(&abs) {
+                            printer.err(&e.render());
+                            return ExitStatus::Unusable;
+                        }
+                        Some(abs)
+                    }
+                    Err(e) => {
+                        printer.err(&format!("error: cannot read profile {}: {e}", p.display()));
+                        return ExitStatus::Unusable;
+                    }
+                },
+                None => None,
+            };
+            let plan = schedule::Plan {
+                exe,
+                profile,
+                at,
+                spread_secs: spread.map_or(0, |d| d.as_secs()),
+            };
+            let done = match schedule::install(&plan, !no_enable) {
+                Ok(d) => d,
+                Err(e) => {
+                    printer.err(&format!("error: {e}"));
+                    return ExitStatus::Unusable;
+                }
+            };
+            let files: Vec<String> = done.files.iter().map(|f| f.display().to_string()).collect();
+            printer.out(&format!(
+                "Daily run at {at}: {} {}\nWrote {}\n",
+                plan.exe.display(),
+                plan.args().join(" "),
+                files.join(", ")
+            ));
+            match done.activation {
+                Activation::Done(_) => {
+                    printer.out("Scheduled. `readycheck schedule status` shows the next run.\n");
+                    ExitStatus::Ready
+                }
+                Activation::Skipped { command } => {
+                    printer.out(&format!(
+                        "Not activated (--no-enable). To activate: {command}\n"
+                    ));
+                    ExitStatus::Ready
+                }
+                Activation::Failed { command, error } => {
+                    printer.err(&format!(
+                        "error: the job file is written but the scheduler did not take it: {error}\n\
+                         Run `{command}` in your own desktop session, or `readycheck schedule remove` to undo."
+                    ));
+                    ExitStatus::Unusable
+                }
+            }
+        }
+        ScheduleAction::Remove => match schedule::remove() {
+            Ok(done) if done.is_empty() => {
+                printer.out("No daily run was installed.\n");
+                ExitStatus::Ready
+            }
+            Ok(done) => {
+                printer.out(&format!("Removed the daily run: {}\n", done.join(", ")));
+                ExitStatus::Ready
+            }
+            Err(e) => {
+                printer.err(&format!("error: {e}"));
+                ExitStatus::Unusable
+            }
+        },
+        ScheduleAction::Status => {
+            let st = match schedule::status() {
+                Ok(s) => s,
+                Err(e) => {
+                    printer.err(&format!("error: {e}"));
+                    return ExitStatus::Unusable;
+                }
+            };
+            let mut out = String::new();
+            if st.installed() {
+                let files: Vec<String> = st.files.iter().map(|f| f.display().to_string()).collect();
+                out.push_str(&format!(
+                    "Daily run: installed, at {}\n  files: {}\n",
+                    st.at.map_or("an unreadable time".into(), |a| a.to_string()),
+                    files.join(", ")
+                ));
+                if let Some(c) = &st.command {
+                    out.push_str(&format!("  runs: {c}\n"));
+                }
+                match &st.scheduler {
+                    Ok(s) if s.trim().is_empty() => {
+                        out.push_str("  scheduler: registered (it gave no details)\n");
+                    }
+                    Ok(s) => {
+                        out.push_str("  scheduler:\n");
+                        for l in s.lines().filter(|l| !l.trim().is_empty()) {
+                            out.push_str(&format!("    {l}\n"));
+                        }
+                    }
+                    Err(e) => out.push_str(&format!("  scheduler: could not be asked: {e}\n")),
+                }
+            } else {
+                out.push_str(
+                    "Daily run: not installed (`readycheck schedule install --at 06:00`)\n",
+                );
+            }
+            match crate::store::latest() {
+                Some((path, verdict)) => {
+                    out.push_str(&format!("Last report: {verdict} · {}\n", path.display()))
+                }
+                None => out.push_str("Last report: none saved yet\n"),
+            }
+            let waiting = crate::submit::outbox()
+                .map(|d| crate::submit::pending(&d).len())
+                .unwrap_or(0);
+            if waiting > 0 {
+                out.push_str(&format!(
+                    "Outbox: {waiting} report(s) waiting to be sent (`readycheck submit --pending`)\n"
+                ));
+            }
+            printer.out(&out);
+            if st.installed() {
+                ExitStatus::Ready
+            } else {
+                ExitStatus::Degraded
+            }
+        }
+    }
+}
+
+/// `p` without Windows' `\\?\` verbatim prefix that `canonicalize` adds, where the plain form
+/// means the same (a drive-letter path): Task Scheduler and people read the plain form.
+fn plain_path(p: PathBuf) -> PathBuf {
+    let plain = p
+        .to_str()
+        .and_then(|s| s.strip_prefix(r"\\?\"))
+        .filter(|rest| rest.as_bytes().get(1) == Some(&b':'))
+        .map(PathBuf::from);
+    plain.unwrap_or(p)
 }

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod render;
 pub mod report;
 pub mod runner;
+pub mod schedule;
 pub mod store;
 pub mod submit;
 pub mod summary;

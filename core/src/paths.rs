@@ -1,6 +1,7 @@
 //! Per-user directories: where a user's own profile lives (config) and where reports are saved
 //! (data), following XDG on Linux, `~/Library` on macOS and `%APPDATA%`/`%LOCALAPPDATA%` on
-//! Windows. `READYCHECK_DATA_DIR` overrides the data directory.
+//! Windows, plus the machine-wide config directory packages install into.
+//! `READYCHECK_DATA_DIR` overrides the data directory.
 
 use std::path::PathBuf;
 
@@ -22,6 +23,19 @@ pub fn config_dir() -> Option<PathBuf> {
             .map(PathBuf::from)
             .or_else(|| home().map(|h| h.join(".config")))
             .map(|p| p.join("readycheck"))
+    }
+}
+
+/// Directory of the machine-wide `readycheck.toml` that packages install: `/etc/readycheck` on
+/// Linux and other Unixes, `%ProgramData%\readycheck` on Windows,
+/// `/Library/Application Support/readycheck` on macOS.
+pub fn system_config_dir() -> Option<PathBuf> {
+    if cfg!(windows) {
+        std::env::var_os("ProgramData").map(|p| PathBuf::from(p).join("readycheck"))
+    } else if cfg!(target_os = "macos") {
+        Some(PathBuf::from("/Library/Application Support/readycheck"))
+    } else {
+        Some(PathBuf::from("/etc/readycheck"))
     }
 }
 

@@ -33,6 +33,24 @@ pub fn save(report: &Report) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
+/// The newest saved report and its verdict (`ready`, `degraded`, `not_ready`, or `unreadable`).
+pub fn latest() -> Option<(PathBuf, String)> {
+    let dir = crate::paths::data_dir()?.join("reports");
+    let newest = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max()?
+        .1;
+    let verdict = std::fs::read(&newest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["verdict"].as_str().map(String::from))
+        .unwrap_or_else(|| "unreadable".into());
+    Some((newest, verdict))
+}
+
 fn prune(dir: &Path, keep: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

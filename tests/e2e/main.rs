@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod fleet;
 mod network;
+mod packaging;
 mod permissions;
 mod reports;
 mod resources;

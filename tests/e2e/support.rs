@@ -271,3 +271,133 @@ pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no check {id} in report"))
 }
+
+/// Whether `cmd` is on PATH.
+pub fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd} >/dev/null")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `cmd`, quietly; true when it succeeded.
+pub fn ok(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The Windows build (host, shipped plugins, corpus plugin) cross-compiled once with mingw-w64
+/// into `target/wine`; `None` with a note when Wine, mingw-w64 or the Rust target is missing.
+pub fn windows_build() -> Option<PathBuf> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let r = BUILT.get_or_init(|| {
+        for tool in ["wine", "x86_64-w64-mingw32-gcc", "x86_64-w64-mingw32-windres"] {
+            if !have(tool) {
+                return Err(format!(
+                    "{tool} is not installed (apt-get install wine wine64 gcc-mingw-w64-x86-64)"
+                ));
+            }
+        }
+        let installed = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output();
+        if !installed
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("x86_64-pc-windows-gnu"))
+        {
+            return Err("the Rust target x86_64-pc-windows-gnu is not installed (rustup target add x86_64-pc-windows-gnu)".into());
+        }
+        let target_dir = workspace().join("target/wine");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(workspace())
+            .args(["build", "--quiet", "--target", "x86_64-pc-windows-gnu"]);
+        for p in [
+            "readycheck",
+            "readycheck-network",
+            "readycheck-resources",
+            "readycheck-permissions",
+            "readycheck-apps",
+            "readycheck-corpus",
+        ] {
+            cmd.args(["-p", p]);
+        }
+        let st = cmd.arg("--target-dir").arg(&target_dir).status().unwrap();
+        assert!(st.success(), "cross-building for Windows failed");
+        Ok(target_dir.join("x86_64-pc-windows-gnu/debug"))
+    });
+    match r {
+        Ok(p) => Some(p.clone()),
+        Err(why) => {
+            skip_note(why);
+            None
+        }
+    }
+}
+
+/// Builds the bcryptprimitives.dll shim Wine 8 lacks (Rust's std imports ProcessPrng) into `dir`.
+pub fn wine_shim(dir: &Path) {
+    assert!(ok(Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-shared", "-O2", "-o"])
+        .arg(dir.join("bcryptprimitives.dll"))
+        .arg(workspace().join("tests/wine/bcryptprimitives.c"))
+        .arg("-lbcrypt")));
+}
+
+/// A Wine prefix of its own in `prefix`, initialised, with crash dialogs and the debugger off so
+/// that a crashing plugin ends as it does on Windows.
+pub struct Wine {
+    pub prefix: PathBuf,
+}
+
+impl Wine {
+    pub fn new(prefix: &Path) -> Wine {
+        let w = Wine {
+            prefix: prefix.to_path_buf(),
+        };
+        let _ = w
+            .cmd(&["wineboot", "-i"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let aedebug = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug";
+        for args in [
+            [
+                "reg", "add", aedebug, "/v", "Debugger", "/t", "REG_SZ", "/d", "", "/f",
+            ],
+            [
+                "reg", "add", aedebug, "/v", "Auto", "/t", "REG_SZ", "/d", "0", "/f",
+            ],
+        ] {
+            assert!(ok(&mut w.cmd(&args)), "wine {}", args.join(" "));
+        }
+        w
+    }
+
+    /// `wine ARGS` in this prefix, without a display.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("wine");
+        c.args(args)
+            .env("WINEPREFIX", &self.prefix)
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .env_remove("DISPLAY");
+        c
+    }
+
+    /// Stops this prefix's wineserver and everything it runs; the next `wine` starts afresh.
+    /// Right after an install, Wine's RPC service is left in a state in which Task Scheduler
+    /// calls fail until the server restarts.
+    pub fn restart(&self) {
+        let _ = Command::new("wineserver")
+            .arg("-k")
+            .env("WINEPREFIX", &self.prefix)
+            .status();
+    }
+
+    /// A Unix path as Wine's Z: drive sees it.
+    pub fn path(p: &Path) -> String {
+        format!("Z:{}", p.display().to_string().replace('/', "\\"))
+    }
+}

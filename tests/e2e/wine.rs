@@ -10,69 +10,11 @@ use std::process::Command;
 
 use crate::support::*;
 
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd} >/dev/null")])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn ok(cmd: &mut Command) -> bool {
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 #[test]
 fn windows_build_under_wine_reads_the_registry_and_exe_versions() {
-    for tool in [
-        "wine",
-        "x86_64-w64-mingw32-gcc",
-        "x86_64-w64-mingw32-windres",
-    ] {
-        if !have(tool) {
-            skip_note(&format!(
-                "{tool} is not installed (apt-get install wine wine64 gcc-mingw-w64-x86-64)"
-            ));
-            return;
-        }
-    }
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output();
-    if !installed
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("x86_64-pc-windows-gnu"))
-    {
-        skip_note(
-            "the Rust target x86_64-pc-windows-gnu is not installed (rustup target add x86_64-pc-windows-gnu)",
-        );
+    let Some(built) = windows_build() else {
         return;
-    }
-    let ws = workspace();
-    let target_dir = ws.join("target/wine");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let st = Command::new(cargo)
-        .current_dir(&ws)
-        .args([
-            "build",
-            "--quiet",
-            "--target",
-            "x86_64-pc-windows-gnu",
-            "-p",
-            "readycheck",
-            "-p",
-            "readycheck-apps",
-            "-p",
-            "readycheck-corpus",
-            "--target-dir",
-        ])
-        .arg(&target_dir)
-        .status()
-        .unwrap();
-    assert!(st.success(), "cross-building for Windows failed");
-    let built = target_dir.join("x86_64-pc-windows-gnu/debug");
-
+    };
     let env = Env::new();
     let dir = env.dir.path().join("win");
     std::fs::create_dir_all(dir.join("plugins")).unwrap();
@@ -80,12 +22,8 @@ fn windows_build_under_wine_reads_the_registry_and_exe_versions() {
     for dll in ["readycheck_apps.dll", "readycheck_misbehave.dll"] {
         std::fs::copy(built.join(dll), dir.join("plugins").join(dll)).unwrap();
     }
-    let src = ws.join("tests/wine");
-    assert!(ok(Command::new("x86_64-w64-mingw32-gcc")
-        .args(["-shared", "-O2", "-o"])
-        .arg(dir.join("bcryptprimitives.dll"))
-        .arg(src.join("bcryptprimitives.c"))
-        .arg("-lbcrypt")));
+    wine_shim(&dir);
+    let src = workspace().join("tests/wine");
     assert!(ok(Command::new("x86_64-w64-mingw32-windres")
         .arg(src.join("versioned.rc"))
         .args(["-O", "coff", "-o"])
@@ -96,31 +34,11 @@ fn windows_build_under_wine_reads_the_registry_and_exe_versions() {
         .arg(src.join("versioned.c"))
         .arg(dir.join("v.res"))));
 
-    let prefix = env.dir.path().join("wineprefix");
-    let wine = |args: &[&str]| {
-        let mut c = Command::new("wine");
-        c.args(args)
-            .env("WINEPREFIX", &prefix)
-            .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            .env_remove("DISPLAY");
-        c
-    };
-    let _ = wine(&["wineboot", "-i"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+    let w = Wine::new(&env.dir.path().join("wineprefix"));
+    let wine = |args: &[&str]| w.cmd(args);
     let key = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall";
     let hkcu = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall";
-    // No winedbg on crashes: a crashing plugin should end like it does on Windows.
-    let aedebug = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug";
     for args in [
-        vec![
-            "reg", "add", aedebug, "/v", "Debugger", "/t", "REG_SZ", "/d", "", "/f",
-        ],
-        vec![
-            "reg", "add", aedebug, "/v", "Auto", "/t", "REG_SZ", "/d", "0", "/f",
-        ],
         vec![
             "reg",
             "add",
@@ -198,7 +116,7 @@ fn windows_build_under_wine_reads_the_registry_and_exe_versions() {
     ] {
         assert!(ok(&mut wine(&args)), "wine {}", args.join(" "));
     }
-    let winpath = |p: &Path| format!("Z:{}", p.display().to_string().replace('/', "\\"));
+    let winpath = |p: &Path| Wine::path(p);
     let profile = env.profile(
         "win.toml",
         &format!(

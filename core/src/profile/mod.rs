@@ -259,7 +259,7 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 
 /// Where the profile comes from when none is given on the command line, in DESIGN order:
 /// `READYCHECK_PROFILE`, `readycheck.toml` next to the executable, the user's config dir, the
-/// embedded default.
+/// machine-wide config dir packages install into (`/etc/readycheck`), the embedded default.
 pub fn discover(exe_dir: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("READYCHECK_PROFILE").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(p));
@@ -270,11 +270,12 @@ pub fn discover(exe_dir: Option<&Path>) -> Option<PathBuf> {
             return Some(p);
         }
     }
-    if let Some(dir) = crate::paths::config_dir() {
-        let p = dir.join("readycheck.toml");
-        if p.is_file() {
-            return Some(p);
-        }
-    }
-    None
+    [
+        crate::paths::config_dir(),
+        crate::paths::system_config_dir(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|dir| dir.join("readycheck.toml"))
+    .find(|p| p.is_file())
 }

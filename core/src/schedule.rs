@@ -1,0 +1,643 @@
+//! Scheduled runs: the unit files that run readycheck every day at a time IT chooses (a systemd
+//! user timer, a Task Scheduler task, a launchd agent), and `readycheck schedule
+//! install|remove|status` for the current user. The same generators produce the files shipped
+//! in the packages, so what a package installs and what `schedule install` writes never differ.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Name of the systemd units and of the Windows task.
+pub const NAME: &str = "readycheck";
+/// Label of the launchd agent.
+pub const LAUNCHD_LABEL: &str = "com.readycheck.daily";
+
+/// A time of day, local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    pub hour: u8,
+    pub minute: u8,
+}
+
+impl Default for At {
+    /// 06:00, before the markets open.
+    fn default() -> At {
+        At { hour: 6, minute: 0 }
+    }
+}
+
+impl std::str::FromStr for At {
+    type Err = String;
+    fn from_str(s: &str) -> Result<At, String> {
+        let bad = || format!("'{s}' is not a time of day; write it as HH:MM, e.g. 06:00 or 17:30");
+        let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+        let hour: u8 = h.parse().map_err(|_| bad())?;
+        let minute: u8 = m.parse().map_err(|_| bad())?;
+        if hour > 23 || minute > 59 || m.len() != 2 {
+            return Err(bad());
+        }
+        Ok(At { hour, minute })
+    }
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+/// What to run and when.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The readycheck executable.
+    pub exe: PathBuf,
+    /// An explicit profile; `None` lets the run discover one (next to the executable, the
+    /// config dirs, the built-in default).
+    pub profile: Option<PathBuf>,
+    pub at: At,
+    /// A random delay of up to this many seconds, so a fleet does not submit all at once.
+    pub spread_secs: u64,
+}
+
+impl Plan {
+    /// The arguments after the executable.
+    pub fn args(&self) -> Vec<String> {
+        let mut a: Vec<String> = ["run", "--no-progress", "--quiet"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        if let Some(p) = &self.profile {
+            a.push("--profile".into());
+            a.push(p.display().to_string());
+        }
+        a
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "Runs readycheck every day at {} (local time), saves the report and submits it if the profile says where.",
+            self.at
+        )
+    }
+}
+
+/// Quotes one word for a systemd `ExecStart=` line (and escapes `%` specifiers).
+fn systemd_word(s: &str) -> String {
+    let escaped = s.replace('%', "%%");
+    if escaped.is_empty()
+        || escaped
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | ';'))
+    {
+        let mut q = String::from("\"");
+        for c in escaped.chars() {
+            match c {
+                '"' => q.push_str("\\\""),
+                '\\' => q.push_str("\\\\"),
+                _ => q.push(c),
+            }
+        }
+        q.push('"');
+        q
+    } else {
+        escaped
+    }
+}
+
+/// The systemd user service that runs one check.
+pub fn systemd_service(plan: &Plan) -> String {
+    let mut exec = systemd_word(&plan.exe.display().to_string());
+    for a in plan.args() {
+        exec.push(' ');
+        exec.push_str(&systemd_word(&a));
+    }
+    format!(
+        "[Unit]\n\
+         Description=readycheck remote-work readiness check\n\
+         Documentation=man:readycheck(1)\n\
+         \n\
+         [Service]\n\
+         Type=oneshot\n\
+         ExecStart={exec}\n\
+         # 1 (degraded) and 2 (not ready) are answers, not failures of the unit.\n\
+         SuccessExitStatus=1 2\n\
+         Nice=10\n\
+         TimeoutStartSec=15min\n"
+    )
+}
+
+/// The systemd user timer; `Persistent=true` runs a missed check at the next boot or login.
+pub fn systemd_timer(plan: &Plan) -> String {
+    let mut t = format!(
+        "[Unit]\n\
+         Description=Daily readycheck at {at}\n\
+         Documentation=man:readycheck(1)\n\
+         \n\
+         [Timer]\n\
+         OnCalendar=*-*-* {at}:00\n\
+         Persistent=true\n",
+        at = plan.at
+    );
+    if plan.spread_secs > 0 {
+        let _ = writeln!(t, "RandomizedDelaySec={}", plan.spread_secs);
+    }
+    t.push_str("\n[Install]\nWantedBy=timers.target\n");
+    t
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// Quotes one argument the way `CommandLineToArgvW` reads it back.
+pub fn windows_arg(s: &str) -> String {
+    if !s.is_empty() && !s.chars().any(|c| c == ' ' || c == '\t' || c == '"') {
+        return s.to_string();
+    }
+    let mut o = String::from("\"");
+    let mut backslashes = 0;
+    for c in s.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                o.push_str(&"\\".repeat(backslashes * 2 + 1));
+                o.push('"');
+                backslashes = 0;
+            }
+            _ => {
+                o.push_str(&"\\".repeat(backslashes));
+                o.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    o.push_str(&"\\".repeat(backslashes * 2));
+    o.push('"');
+    o
+}
+
+/// The Task Scheduler task (schema 1.2) for the current user. `StartWhenAvailable` runs a missed
+/// check when the PC is next on; the task runs without administrator rights and whether or not
+/// the network is up (an offline report is spooled and sent later). Written to disk as UTF-16
+/// with a byte-order mark ([`utf16_bom`]), which is what `schtasks /XML` expects.
+pub fn task_xml(plan: &Plan) -> String {
+    let args: Vec<String> = plan.args().iter().map(|a| windows_arg(a)).collect();
+    let delay = if plan.spread_secs > 0 {
+        format!("\n      <RandomDelay>PT{}S</RandomDelay>", plan.spread_secs)
+    } else {
+        String::new()
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-16"?>
+<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
+  <RegistrationInfo>
+    <Description>{desc}</Description>
+    <URI>\{NAME}</URI>
+  </RegistrationInfo>
+  <Triggers>
+    <CalendarTrigger>
+      <StartBoundary>2026-01-01T{at}:00</StartBoundary>
+      <Enabled>true</Enabled>{delay}
+      <ScheduleByDay>
+        <DaysInterval>1</DaysInterval>
+      </ScheduleByDay>
+    </CalendarTrigger>
+  </Triggers>
+  <Principals>
+    <Principal id="Author">
+      <LogonType>InteractiveToken</LogonType>
+      <RunLevel>LeastPrivilege</RunLevel>
+    </Principal>
+  </Principals>
+  <Settings>
+    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>
+    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>
+    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>
+    <StartWhenAvailable>true</StartWhenAvailable>
+    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>
+    <ExecutionTimeLimit>PT15M</ExecutionTimeLimit>
+    <Enabled>true</Enabled>
+  </Settings>
+  <Actions Context="Author">
+    <Exec>
+      <Command>{exe}</Command>
+      <Arguments>{args}</Arguments>
+    </Exec>
+  </Actions>
+</Task>
+"#,
+        desc = xml_escape(&plan.describe()),
+        at = plan.at,
+        exe = xml_escape(&plan.exe.display().to_string()),
+        args = xml_escape(&args.join(" ")),
+    )
+}
+
+/// `text` as UTF-16LE with a byte-order mark.
+pub fn utf16_bom(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+/// The launchd agent for the current user (`~/Library/LaunchAgents`). launchd runs a
+/// `StartCalendarInterval` job missed while the Mac slept when it wakes.
+pub fn launchd_plist(plan: &Plan) -> String {
+    let mut argv = format!(
+        "    <string>{}</string>\n",
+        xml_escape(&plan.exe.display().to_string())
+    );
+    for a in plan.args() {
+        let _ = writeln!(argv, "    <string>{}</string>", xml_escape(&a));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+  <key>Label</key>
+  <string>{LAUNCHD_LABEL}</string>
+  <key>Comment</key>
+  <string>{desc}</string>
+  <key>ProgramArguments</key>
+  <array>
+{argv}  </array>
+  <key>StartCalendarInterval</key>
+  <dict>
+    <key>Hour</key>
+    <integer>{hour}</integer>
+    <key>Minute</key>
+    <integer>{minute}</integer>
+  </dict>
+  <key>RunAtLoad</key>
+  <false/>
+  <key>ProcessType</key>
+  <string>Background</string>
+  <key>LowPriorityIO</key>
+  <true/>
+</dict>
+</plist>
+"#,
+        desc = xml_escape(&plan.describe()),
+        hour = plan.at.hour,
+        minute = plan.at.minute,
+    )
+}
+
+/// What `install` did.
+#[derive(Debug)]
+pub struct Installed {
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// What the scheduler said when the job was activated, or why it was not.
+    pub activation: Activation,
+}
+
+/// Whether the scheduler took the job.
+#[derive(Debug)]
+pub enum Activation {
+    Done(String),
+    /// `--no-enable`: the files are written; this is the command that activates them.
+    Skipped {
+        command: String,
+    },
+    Failed {
+        command: String,
+        error: String,
+    },
+}
+
+/// Runs `program args`, returning its output or a one-line error.
+fn run(program: &str, args: &[&str]) -> Result<String, String> {
+    let shown = format!("{program} {}", args.join(" "));
+    match Command::new(program).args(args).output() {
+        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+        Ok(o) => {
+            let mut msg = String::from_utf8_lossy(&o.stderr).trim().to_string();
+            if msg.is_empty() {
+                msg = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            }
+            Err(format!("`{shown}` failed ({}): {msg}", o.status))
+        }
+        Err(e) => Err(format!("cannot run `{shown}`: {e}")),
+    }
+}
+
+/// `run` when `cond`, else nothing to do.
+fn run_if(cond: bool, program: &str, args: &[&str]) -> Result<String, String> {
+    if cond {
+        run(program, args)
+    } else {
+        Ok(String::new())
+    }
+}
+
+fn activate(command: &[&str], enable: bool) -> Activation {
+    let shown = command.join(" ");
+    if !enable {
+        return Activation::Skipped { command: shown };
+    }
+    match run(command[0], &command[1..]) {
+        Ok(out) => Activation::Done(out),
+        Err(error) => Activation::Failed {
+            command: shown,
+            error,
+        },
+    }
+}
+
+/// Where this OS keeps the current user's scheduled job.
+pub fn job_files() -> Result<Vec<PathBuf>, String> {
+    if cfg!(windows) {
+        let dir = crate::paths::data_dir().ok_or("no data directory (LOCALAPPDATA is not set)")?;
+        Ok(vec![dir.join("readycheck-task.xml")])
+    } else if cfg!(target_os = "macos") {
+        let home = std::env::var_os("HOME").ok_or("HOME is not set")?;
+        Ok(vec![PathBuf::from(home).join(format!(
+            "Library/LaunchAgents/{LAUNCHD_LABEL}.plist"
+        ))])
+    } else {
+        let dir = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .ok_or("neither XDG_CONFIG_HOME nor HOME is set")?
+            .join("systemd/user");
+        Ok(vec![
+            dir.join(format!("{NAME}.service")),
+            dir.join(format!("{NAME}.timer")),
+        ])
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    crate::store::write_atomic(path, bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes the job for the current user and, unless `enable` is false, hands it to the scheduler.
+pub fn install(plan: &Plan, enable: bool) -> Result<Installed, String> {
+    let files = job_files()?;
+    let activation = if cfg!(windows) {
+        write(&files[0], &utf16_bom(&task_xml(plan)))?;
+        let xml = files[0].display().to_string();
+        activate(
+            &["schtasks", "/Create", "/TN", NAME, "/XML", &xml, "/F"],
+            enable,
+        )
+    } else if cfg!(target_os = "macos") {
+        write(&files[0], launchd_plist(plan).as_bytes())?;
+        let plist = files[0].display().to_string();
+        // A reinstall replaces the loaded job.
+        if enable {
+            let _ = run("launchctl", &["unload", &plist]);
+        }
+        activate(&["launchctl", "load", "-w", &plist], enable)
+    } else {
+        write(&files[0], systemd_service(plan).as_bytes())?;
+        write(&files[1], systemd_timer(plan).as_bytes())?;
+        if let Err(error) = run_if(enable, "systemctl", &["--user", "daemon-reload"]) {
+            return Ok(Installed {
+                files,
+                activation: Activation::Failed {
+                    command: format!("systemctl --user enable --now {NAME}.timer"),
+                    error,
+                },
+            });
+        }
+        activate(
+            &[
+                "systemctl",
+                "--user",
+                "enable",
+                "--now",
+                &format!("{NAME}.timer"),
+            ],
+            enable,
+        )
+    };
+    Ok(Installed { files, activation })
+}
+
+/// Takes the job out of the scheduler and deletes its files; returns what was removed.
+pub fn remove() -> Result<Vec<String>, String> {
+    let files = job_files()?;
+    let mut done = Vec::new();
+    if cfg!(windows) {
+        if run("schtasks", &["/Query", "/TN", NAME]).is_ok() {
+            run("schtasks", &["/Delete", "/TN", NAME, "/F"])?;
+            done.push(format!("Task Scheduler task \\{NAME}"));
+        }
+    } else if cfg!(target_os = "macos") {
+        if files[0].exists() {
+            let _ = run("launchctl", &["unload", &files[0].display().to_string()]);
+        }
+    } else if files[1].exists() {
+        // Without a user session the timer cannot be running; the files still go.
+        let _ = run(
+            "systemctl",
+            &["--user", "disable", "--now", &format!("{NAME}.timer")],
+        );
+    }
+    for f in &files {
+        match std::fs::remove_file(f) {
+            Ok(()) => done.push(f.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", f.display())),
+        }
+    }
+    if !cfg!(windows) && !cfg!(target_os = "macos") && !done.is_empty() {
+        let _ = run("systemctl", &["--user", "daemon-reload"]);
+    }
+    Ok(done)
+}
+
+/// The state of the current user's scheduled run.
+#[derive(Debug)]
+pub struct Status {
+    /// Job files that exist.
+    pub files: Vec<PathBuf>,
+    /// The time of day read back from the job, when it could be.
+    pub at: Option<At>,
+    /// The command line the job runs.
+    pub command: Option<String>,
+    /// What the scheduler says (next run, last result), or why it could not be asked.
+    pub scheduler: Result<String, String>,
+}
+
+impl Status {
+    pub fn installed(&self) -> bool {
+        !self.files.is_empty()
+    }
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        return String::from_utf16(&units).ok();
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Reads the job back: its files, its time and command, and the scheduler's view of it.
+pub fn status() -> Result<Status, String> {
+    let files: Vec<PathBuf> = job_files()?.into_iter().filter(|f| f.exists()).collect();
+    let texts: Vec<String> = files.iter().filter_map(|f| read_text(f)).collect();
+    let mut at = None;
+    let mut command = None;
+    for t in &texts {
+        for line in t.lines().map(str::trim) {
+            if let Some(v) = line.strip_prefix("OnCalendar=*-*-* ") {
+                at = v.get(..5).and_then(|s| s.parse().ok());
+            } else if let Some(v) = line.strip_prefix("ExecStart=") {
+                command = Some(v.to_string());
+            } else if let Some(v) = line
+                .strip_prefix("<StartBoundary>")
+                .and_then(|v| v.split_once('T'))
+            {
+                at = v.1.get(..5).and_then(|s| s.parse().ok());
+            } else if let Some(v) = line.strip_prefix("<Command>") {
+                command = Some(v.trim_end_matches("</Command>").to_string());
+            }
+        }
+        if let (Some(h), Some(m)) = (plist_int(t, "Hour"), plist_int(t, "Minute")) {
+            at = Some(At { hour: h, minute: m });
+        }
+    }
+    let scheduler = if files.is_empty() {
+        Err("not installed".into())
+    } else if cfg!(windows) {
+        run("schtasks", &["/Query", "/TN", NAME, "/FO", "LIST", "/V"])
+    } else if cfg!(target_os = "macos") {
+        let uid = current_uid();
+        run(
+            "launchctl",
+            &["print", &format!("gui/{uid}/{LAUNCHD_LABEL}")],
+        )
+        .or_else(|_| run("launchctl", &["list", LAUNCHD_LABEL]))
+    } else {
+        run(
+            "systemctl",
+            &[
+                "--user",
+                "list-timers",
+                "--all",
+                "--no-pager",
+                &format!("{NAME}.timer"),
+            ],
+        )
+    };
+    Ok(Status {
+        files,
+        at,
+        command,
+        scheduler,
+    })
+}
+
+/// The current user's id, for launchd's `gui/<uid>` domain.
+fn current_uid() -> String {
+    #[cfg(unix)]
+    {
+        // SAFETY: getuid has no preconditions and cannot fail.
+        unsafe { libc::getuid() }.to_string()
+    }
+    #[cfg(not(unix))]
+    {
+        String::new()
+    }
+}
+
+fn plist_int(text: &str, key: &str) -> Option<u8> {
+    let after = text.split(&format!("<key>{key}</key>")).nth(1)?;
+    let v = after.trim_start().strip_prefix("<integer>")?;
+    v.split('<').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> Plan {
+        Plan {
+            exe: PathBuf::from("/opt/ready check/readycheck"),
+            profile: Some(PathBuf::from("/etc/readycheck/100%.toml")),
+            at: "06:30".parse().unwrap(),
+            spread_secs: 600,
+        }
+    }
+
+    #[test]
+    fn times_of_day() {
+        assert_eq!("6:05".parse::<At>(), Ok(At { hour: 6, minute: 5 }));
+        assert_eq!(
+            "23:59".parse::<At>(),
+            Ok(At {
+                hour: 23,
+                minute: 59
+            })
+        );
+        for bad in ["24:00", "06:60", "0600", "6:5", "six", ""] {
+            let e = bad.parse::<At>().unwrap_err();
+            assert!(e.contains("HH:MM"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn systemd_quoting_keeps_spaces_and_percent() {
+        let s = systemd_service(&plan());
+        assert!(
+            s.contains(
+                r#"ExecStart="/opt/ready check/readycheck" run --no-progress --quiet --profile /etc/readycheck/100%%.toml"#
+            ),
+            "{s}"
+        );
+        let t = systemd_timer(&plan());
+        assert!(t.contains("OnCalendar=*-*-* 06:30:00\nPersistent=true\nRandomizedDelaySec=600\n"));
+    }
+
+    #[test]
+    fn windows_arguments_round_trip_quoting() {
+        assert_eq!(windows_arg("run"), "run");
+        assert_eq!(
+            windows_arg(r"C:\Program Files\x"),
+            r#""C:\Program Files\x""#
+        );
+        assert_eq!(windows_arg(r"a b\"), r#""a b\\""#);
+        assert_eq!(windows_arg(r#"say "hi""#), r#""say \"hi\"""#);
+        assert_eq!(windows_arg(""), r#""""#);
+    }
+
+    #[test]
+    fn task_and_plist_escape_and_carry_the_time() {
+        let mut p = plan();
+        p.exe = PathBuf::from(r"C:\Tools & Co\readycheck.exe");
+        let x = task_xml(&p);
+        assert!(x.contains(r"<Command>C:\Tools &amp; Co\readycheck.exe</Command>"));
+        assert!(x.contains("<StartBoundary>2026-01-01T06:30:00</StartBoundary>"));
+        assert!(x.contains("<RandomDelay>PT600S</RandomDelay>"));
+        let bytes = utf16_bom(&x);
+        assert_eq!(&bytes[..4], &[0xFF, 0xFE, b'<', 0]);
+        let l = launchd_plist(&p);
+        assert_eq!(plist_int(&l, "Hour"), Some(6));
+        assert_eq!(plist_int(&l, "Minute"), Some(30));
+        assert!(l.contains("<string>--profile</string>"));
+    }
+}

@@ -1,0 +1,976 @@
+//! Packaging and scheduled runs, for real: the `.deb` installed with `dpkg -i` (in a private
+//! mount namespace whose /usr, /etc and /var are overlays, so the test machine is untouched) and
+//! run from /usr/bin, the `.rpm` and `.tar.gz` read back, IT bundles whose pins match the shipped
+//! plugins and refuse a tampered one, the Windows zip and bundle run under Wine, the MSI's tables
+//! read with `msiinfo`, man pages through `man`, bash completion through bash, and the schedule
+//! files through `systemd-analyze`, Python's plistlib and XML parser. Packages are built by
+//! `cargo xtask` from the test build with debug info stripped (the same code, faster to pack).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::support::*;
+
+fn xtask() -> Command {
+    build_once();
+    let mut c = Command::new(target_dir().join("xtask"));
+    c.current_dir(workspace());
+    c
+}
+
+fn must(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}{}",
+        out.status,
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+/// Copies of `files` from `from` with debug info stripped, in a directory of their own.
+fn stripped(from: &Path, files: &[String], strip: &str, into: &str) -> PathBuf {
+    let dir = target_dir().join(into);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in files {
+        let to = dir.join(f);
+        std::fs::copy(from.join(f), &to).unwrap_or_else(|e| panic!("copy {f}: {e}"));
+        if have(strip) {
+            assert!(ok(Command::new(strip).arg("--strip-debug").arg(&to)));
+        }
+    }
+    dir
+}
+
+const PLUGINS: [&str; 4] = ["network", "resources", "permissions", "apps"];
+
+/// The Linux build to package.
+fn linux_build() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        build_once();
+        let mut files = vec!["readycheck".to_string()];
+        files.extend(PLUGINS.iter().map(|p| lib_name(p)));
+        stripped(&target_dir(), &files, "strip", "pkg-linux")
+    })
+    .clone()
+}
+
+/// The Windows build to package, or `None` (skip).
+fn win_build() -> Option<PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let built = windows_build()?;
+        let mut files = vec!["readycheck.exe".to_string()];
+        files.extend(PLUGINS.iter().map(|p| format!("readycheck_{p}.dll")));
+        files.push("readycheck_misbehave.dll".into());
+        Some(stripped(
+            &built,
+            &files,
+            "x86_64-w64-mingw32-strip",
+            "pkg-windows",
+        ))
+    })
+    .clone()
+}
+
+fn sha256(path: &Path) -> String {
+    let out = must(Command::new("sha256sum").arg(path));
+    stdout(&out).split_whitespace().next().unwrap().to_string()
+}
+
+fn only_file(dir: &Path, suffix: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one {suffix} in {}: {found:?}",
+        dir.display()
+    );
+    found[0].clone()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", stdout(out), stderr(out)))
+}
+
+#[test]
+fn deb_installs_with_dpkg_runs_from_usr_bin_and_purges_cleanly() {
+    if !is_root() || !have("dpkg") || !have("unshare") {
+        skip_note("needs root, dpkg and unshare (a private mount namespace with overlays)");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    chmod(t.path(), 0o755);
+    must(
+        xtask()
+            .args(["deb", "--from"])
+            .arg(linux_build())
+            .arg("-o")
+            .arg(t.path()),
+    );
+    let deb = only_file(t.path(), "_amd64.deb");
+    // /usr, /etc and /var become overlays on a tmpfs in a mount namespace of this test's own:
+    // dpkg installs for real, the machine and the other tests never see it. The network
+    // namespace is empty, so the default profile's probes go nowhere.
+    let script = r#"
+set -e
+T="$1"; DEB="$2"
+mount -t tmpfs tmpfs "$T/ovl"
+for d in usr etc var; do
+  mkdir -p "$T/ovl/$d.up" "$T/ovl/$d.work"
+  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$T/ovl/$d.up,workdir=$T/ovl/$d.work" "/$d"
+done
+dpkg -i "$DEB" > "$T/dpkg-install.txt" 2>&1
+dpkg -L readycheck > "$T/files.txt"
+set +e
+HOME="$T/home" /usr/bin/readycheck -f json --no-progress > "$T/report.json" 2> "$T/run.err"
+echo $? > "$T/run.rc"
+HOME="$T/home" /usr/bin/readycheck plugins -f json > "$T/plugins.json" 2>&1
+MANPAGER=cat MANWIDTH=80 man readycheck-schedule-install > "$T/man.txt" 2>&1
+systemd-analyze verify /usr/lib/systemd/user/readycheck.timer /usr/lib/systemd/user/readycheck.service > "$T/verify.txt" 2>&1
+echo $? > "$T/verify.rc"
+set -e
+dpkg --purge readycheck > "$T/dpkg-purge.txt" 2>&1
+for f in $(cat "$T/files.txt"); do
+  if [ -d "$f" ]; then
+    case "$f" in */readycheck|*/readycheck/*) echo "$f" >> "$T/left.txt";; esac
+  elif [ -e "$f" ]; then
+    echo "$f" >> "$T/left.txt"
+  fi
+done
+touch "$T/left.txt"
+"#;
+    std::fs::create_dir_all(t.path().join("ovl")).unwrap();
+    std::fs::create_dir_all(t.path().join("home")).unwrap();
+    let out = Command::new("unshare")
+        .args(["--mount", "--net", "--propagation", "private", "sh", "-c"])
+        .arg(script)
+        .arg("sh")
+        .arg(t.path())
+        .arg(&deb)
+        .output()
+        .unwrap();
+    let read = |n: &str| std::fs::read_to_string(t.path().join(n)).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "{}{}\ninstall: {}\npurge: {}",
+        stdout(&out),
+        stderr(&out),
+        read("dpkg-install.txt"),
+        read("dpkg-purge.txt")
+    );
+    let files = read("files.txt");
+    for f in [
+        "/usr/bin/readycheck",
+        "/usr/lib/readycheck/plugins/libreadycheck_network.so",
+        "/etc/readycheck/readycheck.toml",
+        "/usr/share/man/man1/readycheck.1.gz",
+        "/usr/share/bash-completion/completions/readycheck",
+        "/usr/lib/systemd/user/readycheck.timer",
+    ] {
+        assert!(
+            files.lines().any(|l| l == f),
+            "{f} not in the package:\n{files}"
+        );
+    }
+
+    let report: serde_json::Value = serde_json::from_str(&read("report.json"))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", read("report.json"), read("run.err")));
+    assert_valid_report(&report);
+    // The profile is the one in /etc/readycheck (byte-for-byte the default), and every plugin
+    // was loaded from /usr/lib/readycheck/plugins.
+    assert_eq!(
+        report["profile"]["sha256"],
+        sha256(&workspace().join("checks/default.toml")),
+        "{:#}",
+        report["profile"]
+    );
+    let plugins = report["plugins"].as_array().unwrap();
+    assert!(!plugins.is_empty());
+    for p in plugins {
+        assert!(
+            p["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/usr/lib/readycheck/plugins/"),
+            "{p:#}"
+        );
+    }
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["cause"] != "plugin_missing" && c["cause"] != "plugin_refused"),
+        "{report:#}"
+    );
+    // No network in the namespace: not ready, exit 2.
+    assert_eq!(report["verdict"], "not_ready");
+    assert_eq!(read("run.rc").trim(), "2", "{}", read("run.err"));
+    let listed: serde_json::Value = serde_json::from_str(&read("plugins.json"))
+        .unwrap_or_else(|e| panic!("{e}: {}", read("plugins.json")));
+    assert_eq!(
+        listed["plugins"].as_array().map(Vec::len),
+        Some(4),
+        "{listed:#}"
+    );
+    if have("man") {
+        let man = read("man.txt");
+        assert!(man.contains("--at") && man.contains("HH:MM"), "{man}");
+    }
+    assert_eq!(read("verify.rc").trim(), "0", "{}", read("verify.txt"));
+    assert_eq!(read("left.txt"), "", "files left after dpkg --purge");
+}
+
+#[test]
+fn rpm_and_tarball_carry_the_same_program() {
+    let t = tempfile::tempdir().unwrap();
+    if have("rpmbuild") {
+        must(
+            xtask()
+                .args(["rpm", "--from"])
+                .arg(linux_build())
+                .arg("-o")
+                .arg(t.path()),
+        );
+        let rpm = only_file(t.path(), ".x86_64.rpm");
+        let list = stdout(&must(Command::new("rpm").arg("-qlp").arg(&rpm)));
+        for f in [
+            "/usr/bin/readycheck",
+            "/usr/lib/readycheck/plugins/libreadycheck_apps.so",
+            "/etc/readycheck/readycheck.toml",
+            "/usr/share/zsh/site-functions/_readycheck",
+            "/usr/lib/systemd/user/readycheck.service",
+        ] {
+            assert!(list.lines().any(|l| l == f), "{f} not in the rpm:\n{list}");
+        }
+        let config = stdout(&must(Command::new("rpm").arg("-qcp").arg(&rpm)));
+        assert_eq!(config.trim(), "/etc/readycheck/readycheck.toml");
+    } else {
+        skip_note("rpmbuild is not installed (apt-get install rpm); the .rpm is not checked");
+    }
+
+    must(
+        xtask()
+            .args(["tarball", "--from"])
+            .arg(linux_build())
+            .arg("-o")
+            .arg(t.path()),
+    );
+    let tgz = only_file(t.path(), "-linux-x86_64.tar.gz");
+    let unpack = t.path().join("unpacked");
+    std::fs::create_dir(&unpack).unwrap();
+    must(
+        Command::new("tar")
+            .arg("xzf")
+            .arg(&tgz)
+            .arg("-C")
+            .arg(&unpack),
+    );
+    let dir = only_file(&unpack, "-linux-x86_64");
+    let out = Command::new(dir.join("readycheck"))
+        .args(["plugins", "-f", "json"])
+        .env_remove("READYCHECK_PLUGIN_PATH")
+        .env("HOME", t.path())
+        .output()
+        .unwrap();
+    let listed = json(&out);
+    let names: Vec<&str> = listed["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 4, "{listed:#}");
+    for p in listed["plugins"].as_array().unwrap() {
+        assert_eq!(p["trusted"], true, "{p:#}");
+        assert!(
+            Path::new(p["path"].as_str().unwrap()).starts_with(dir.join("plugins")),
+            "{p:#}"
+        );
+    }
+    let v = stdout(&must(Command::new(dir.join("readycheck")).arg("--version")));
+    assert_eq!(
+        v.trim(),
+        format!("readycheck {}", env!("CARGO_PKG_VERSION"))
+    );
+
+    // The man page renders without warnings, and bash completes subcommands and their actions.
+    if have("groff") {
+        let o = must(
+            Command::new("groff")
+                .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+                .arg(dir.join("man/readycheck.1")),
+        );
+        assert_eq!(stderr(&o), "", "groff warnings");
+    }
+    let complete = |line: &str| -> String {
+        let words: Vec<&str> = line.split(' ').collect();
+        let script = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; _readycheck readycheck '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            dir.join("completions/readycheck.bash").display(),
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            words.len() - 1,
+            words[words.len() - 1],
+            words[words.len() - 2],
+        );
+        stdout(&must(Command::new("bash").args(["-c", &script])))
+    };
+    let subs = complete("readycheck sch");
+    assert_eq!(subs.trim(), "schedule", "{subs}");
+    let actions = complete("readycheck schedule ");
+    for a in ["install", "remove", "status"] {
+        assert!(
+            actions.lines().any(|l| l == a),
+            "{a} not offered: {actions}"
+        );
+    }
+    assert!(!complete("readycheck __").contains("__plugin-host"));
+}
+
+/// IT's profile for the bundle tests: local checks only.
+const CORP: &str = r#"# Corp back office — handed out before the lockdown
+[profile]
+name = "Corp back office"
+version = "2026.11"
+contact = "Helpdesk 0755-0000-0000"
+
+[[check]]
+id = "memory"
+plugin = "resources"
+kind = "memory"
+min_total = "64 MB"
+
+[[check]]
+id = "os"
+plugin = "resources"
+kind = "os"
+"#;
+
+#[test]
+fn linux_bundle_pins_its_plugins_and_refuses_a_tampered_one() {
+    let t = tempfile::tempdir().unwrap();
+    chmod(t.path(), 0o755);
+    let corp = t.path().join("corp.toml");
+    std::fs::write(&corp, CORP).unwrap();
+    let out_dir = t.path().join("out");
+    must(
+        xtask()
+            .args(["bundle", "--os", "linux", "--profile"])
+            .arg(&corp)
+            .arg("--from")
+            .arg(linux_build())
+            .arg("-o")
+            .arg(&out_dir),
+    );
+    let tgz = only_file(&out_dir, ".tar.gz");
+    assert!(
+        tgz.ends_with("readycheck-corp-linux-x86_64.tar.gz"),
+        "{}",
+        tgz.display()
+    );
+    let unpack = t.path().join("unpacked");
+    std::fs::create_dir(&unpack).unwrap();
+    chmod(&unpack, 0o755);
+    must(
+        Command::new("tar")
+            .arg("xzf")
+            .arg(&tgz)
+            .arg("-C")
+            .arg(&unpack),
+    );
+    let dir = unpack.join("readycheck-corp-linux-x86_64");
+    let profile = std::fs::read_to_string(dir.join("readycheck.toml")).unwrap();
+    assert!(profile.starts_with("# Corp back office"), "{profile}");
+    for p in PLUGINS {
+        let hash = sha256(&dir.join("plugins").join(lib_name(p)));
+        assert!(
+            profile.contains(&format!("{p} = \"{hash}\"")),
+            "{p} not pinned to {hash}:\n{profile}"
+        );
+        assert_eq!(hash, sha256(&linux_build().join(lib_name(p))));
+    }
+
+    let run = || {
+        Command::new(dir.join("readycheck"))
+            .args(["-f", "json", "--no-progress"])
+            .env("READYCHECK_DATA_DIR", t.path().join("data"))
+            .env_remove("READYCHECK_PLUGIN_PATH")
+            .env_remove("READYCHECK_PROFILE")
+            .current_dir(t.path())
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let r = json(&out);
+    assert_valid_report(&r);
+    assert_eq!(r["profile"]["name"], "Corp back office");
+    assert_eq!(check(&r, "memory")["status"], "pass", "{r:#}");
+    assert_ne!(check(&r, "os")["status"], "error", "{r:#}");
+
+    // One byte appended to a shipped plugin: refused, named, and the report is still written.
+    let victim = dir.join("plugins").join(lib_name("resources"));
+    let mut bytes = std::fs::read(&victim).unwrap();
+    bytes.push(0);
+    std::fs::write(&victim, bytes).unwrap();
+    let out = run();
+    let r = json(&out);
+    assert_valid_report(&r);
+    for id in ["memory", "os"] {
+        let c = check(&r, id);
+        assert_eq!(c["status"], "error", "{c:#}");
+        assert_eq!(c["cause"], "plugin_refused", "{c:#}");
+        assert!(c["summary"].as_str().unwrap().contains("sha256"), "{c:#}");
+    }
+    assert_eq!(out.status.code(), Some(2));
+
+    // A profile with a mistake is never bundled.
+    std::fs::write(&corp, CORP.replace("min_total", "min_totl")).unwrap();
+    let bad_out = t.path().join("bad");
+    let out = xtask()
+        .args(["bundle", "--os", "linux", "--profile"])
+        .arg(&corp)
+        .arg("--from")
+        .arg(linux_build())
+        .arg("-o")
+        .arg(&bad_out)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("corp.toml:11")
+            && err.contains("min_total")
+            && err.contains("nothing was bundled"),
+        "{err}"
+    );
+    assert!(!bad_out.exists() || std::fs::read_dir(&bad_out).unwrap().next().is_none());
+}
+
+fn unzip(zip: &Path, into: &Path) {
+    must(
+        Command::new("python3")
+            .args(["-m", "zipfile", "-e"])
+            .arg(zip)
+            .arg(into),
+    );
+}
+
+#[test]
+fn windows_zip_and_bundle_run_under_wine() {
+    let Some(win) = win_build() else {
+        return;
+    };
+    if !have("python3") {
+        skip_note("python3 is needed to unpack the zip");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    must(
+        xtask()
+            .args(["zip", "--win-from"])
+            .arg(&win)
+            .arg("-o")
+            .arg(t.path()),
+    );
+    let zip = only_file(t.path(), "-windows-x86_64.zip");
+    let unpack = t.path().join("zip");
+    unzip(&zip, &unpack);
+    let dir = only_file(&unpack, "-windows-x86_64");
+    for f in [
+        "readycheck.exe",
+        "readycheck.toml",
+        "README.txt",
+        "plugins/readycheck_network.dll",
+        "plugins/readycheck_resources.dll",
+        "plugins/readycheck_permissions.dll",
+        "plugins/readycheck_apps.dll",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing from the zip");
+    }
+    assert_eq!(
+        std::fs::read(dir.join("readycheck.toml")).unwrap(),
+        std::fs::read(workspace().join("checks/default.toml")).unwrap()
+    );
+    // The test's own additions: the ProcessPrng shim Wine 8 lacks, a crashing plugin, and a
+    // profile that needs no network (the shipped one probes the internet) in place of the
+    // default one, found next to the exe like the shipped one.
+    wine_shim(&dir);
+    std::fs::copy(
+        win.join("readycheck_misbehave.dll"),
+        dir.join("plugins/readycheck_misbehave.dll"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("readycheck.toml"),
+        r#"[profile]
+name = "Windows zip under Wine"
+timeout = "30s"
+
+[[check]]
+id = "memory"
+plugin = "resources"
+kind = "memory"
+min_total = "64 MB"
+
+[[check]]
+id = "refused"
+plugin = "network"
+kind = "tcp"
+target = "127.0.0.1:9"
+timeout = "5s"
+
+[[check]]
+id = "absent-app"
+plugin = "apps"
+kind = "installed"
+name = "Nothing Like This"
+
+[[check]]
+id = "env"
+plugin = "permissions"
+kind = "env"
+name = "PATH"
+
+[[check]]
+id = "crash"
+plugin = "misbehave"
+kind = "segfault"
+"#,
+    )
+    .unwrap();
+    let w = Wine::new(&t.path().join("wineprefix"));
+    let exe = Wine::path(&dir.join("readycheck.exe"));
+    let out = w
+        .cmd(&[&exe, "-f", "json", "--no-progress", "--no-save"])
+        .output()
+        .unwrap();
+    let r = json(&out);
+    assert_valid_report(&r);
+    assert_eq!(r["host"]["os"], "windows");
+    assert_eq!(r["profile"]["name"], "Windows zip under Wine");
+    assert_eq!(check(&r, "memory")["status"], "pass", "{r:#}");
+    assert_eq!(check(&r, "refused")["code"], "network.tcp.refused", "{r:#}");
+    assert_eq!(
+        check(&r, "absent-app")["code"],
+        "apps.installed.missing",
+        "{r:#}"
+    );
+    assert_ne!(check(&r, "env")["status"], "error", "{r:#}");
+    assert_eq!(check(&r, "crash")["cause"], "crashed", "{r:#}");
+    let loaded: Vec<&str> = r["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(loaded.len(), 5, "{loaded:?}");
+    assert!(
+        loaded.iter().all(|p| p.contains("\\plugins\\")),
+        "{loaded:?}"
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    // The Windows IT bundle: pins equal the DLLs' hashes; a tampered DLL is refused under Wine.
+    let corp = t.path().join("corp.toml");
+    std::fs::write(&corp, CORP).unwrap();
+    let out_dir = t.path().join("bundle");
+    must(
+        xtask()
+            .args(["bundle", "--os", "windows", "--profile"])
+            .arg(&corp)
+            .arg("--from")
+            .arg(linux_build())
+            .arg("--win-from")
+            .arg(&win)
+            .arg("-o")
+            .arg(&out_dir),
+    );
+    let bzip = only_file(&out_dir, ".zip");
+    assert!(bzip.ends_with("readycheck-corp-windows-x86_64.zip"));
+    let bunpack = t.path().join("bunzip");
+    unzip(&bzip, &bunpack);
+    let bdir = bunpack.join("readycheck-corp-windows-x86_64");
+    let profile = std::fs::read_to_string(bdir.join("readycheck.toml")).unwrap();
+    for p in PLUGINS {
+        let hash = sha256(&bdir.join("plugins").join(format!("readycheck_{p}.dll")));
+        assert!(profile.contains(&format!("{p} = \"{hash}\"")), "{profile}");
+    }
+    wine_shim(&bdir);
+    let run = || {
+        w.cmd(&[
+            &Wine::path(&bdir.join("readycheck.exe")),
+            "-f",
+            "json",
+            "--no-progress",
+            "--no-save",
+        ])
+        .output()
+        .unwrap()
+    };
+    let r = json(&run());
+    assert_eq!(r["profile"]["name"], "Corp back office");
+    assert_eq!(check(&r, "memory")["status"], "pass", "{r:#}");
+    let victim = bdir.join("plugins/readycheck_resources.dll");
+    let mut bytes = std::fs::read(&victim).unwrap();
+    bytes.push(0);
+    std::fs::write(&victim, bytes).unwrap();
+    let out = run();
+    let r = json(&out);
+    assert_eq!(check(&r, "memory")["cause"], "plugin_refused", "{r:#}");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn msi_tables_hold_every_file_in_its_place() {
+    let Some(win) = win_build() else {
+        return;
+    };
+    if !have("wixl") || !have("msiinfo") {
+        skip_note("wixl and msiinfo are not installed (apt-get install wixl msitools)");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    must(
+        xtask()
+            .args(["msi", "--win-from"])
+            .arg(&win)
+            .arg("-o")
+            .arg(t.path()),
+    );
+    let msi = only_file(t.path(), "-x64.msi");
+    let tables = stdout(&must(Command::new("msiinfo").arg("tables").arg(&msi)));
+    for table in ["File", "Component", "Directory", "Feature", "Upgrade"] {
+        assert!(
+            tables.lines().any(|l| l == table),
+            "{table} missing: {tables}"
+        );
+    }
+    let export = |table: &str| {
+        stdout(&must(
+            Command::new("msiinfo").arg("export").arg(&msi).arg(table),
+        ))
+    };
+    // File: FileKey, Component_, FileName, FileSize, ...
+    let files = export("File");
+    let mut expect: Vec<(String, u64)> = PLUGINS
+        .iter()
+        .map(|p| {
+            let name = format!("readycheck_{p}.dll");
+            let size = std::fs::metadata(win.join(&name)).unwrap().len();
+            (name, size)
+        })
+        .collect();
+    expect.push((
+        "readycheck.exe".into(),
+        std::fs::metadata(win.join("readycheck.exe")).unwrap().len(),
+    ));
+    for (name, size) in &expect {
+        let row = files
+            .lines()
+            .find(|l| {
+                l.split('\t')
+                    .nth(2)
+                    .is_some_and(|n| n.ends_with(name.as_str()))
+            })
+            .unwrap_or_else(|| panic!("{name} not in the File table:\n{files}"));
+        assert_eq!(
+            row.split('\t').nth(3),
+            Some(size.to_string().as_str()),
+            "{row}"
+        );
+    }
+    for name in ["readycheck.toml", "readycheck-task.xml"] {
+        assert!(
+            files.contains(name),
+            "{name} not in the File table:\n{files}"
+        );
+    }
+    // Directory: Directory, Directory_Parent, DefaultDir
+    let dirs = export("Directory");
+    let row = |id: &str| {
+        dirs.lines()
+            .find(|l| l.split('\t').next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} not in the Directory table:\n{dirs}"))
+            .to_string()
+    };
+    assert!(row("INSTALLDIR").contains("ProgramFiles64Folder"));
+    assert!(row("PLUGINDIR").contains("INSTALLDIR\tplugins"));
+    assert!(row("CONFIGDIR").contains("CommonAppDataFolder"));
+    // Component: every component is 64-bit (msidbComponentAttributes64bit = 0x100).
+    let comps = export("Component");
+    for id in ["Host", "PluginNetwork", "Profile"] {
+        let row = comps
+            .lines()
+            .find(|l| l.starts_with(&format!("{id}\t")))
+            .unwrap_or_else(|| panic!("{id} not in the Component table:\n{comps}"));
+        let attrs: u32 = row.split('\t').nth(3).unwrap().parse().unwrap();
+        assert_eq!(attrs & 0x100, 0x100, "{row}");
+    }
+
+    // Installed for real with Wine's msiexec: readycheck.exe in Program Files finds its plugins
+    // there and the profile in ProgramData; the shipped task XML registers with schtasks; the
+    // Windows side of `schedule` talks to Task Scheduler; uninstalling removes the files.
+    let w = Wine::new(&t.path().join("wineprefix"));
+    let msi_path = Wine::path(&msi);
+    assert!(
+        ok(&mut w.cmd(&["msiexec", "/i", &msi_path, "/qn"])),
+        "msiexec /i"
+    );
+    w.restart();
+    let c = w.prefix.join("drive_c");
+    let pf = c.join("Program Files/readycheck");
+    for f in [
+        "readycheck.exe",
+        "readycheck-task.xml",
+        "plugins/readycheck_network.dll",
+        "plugins/readycheck_apps.dll",
+    ] {
+        assert!(pf.join(f).is_file(), "{f} not installed");
+    }
+    assert!(c.join("ProgramData/readycheck/readycheck.toml").is_file());
+    wine_shim(&pf);
+    let exe = r"C:\Program Files\readycheck\readycheck.exe";
+    let out = w
+        .cmd(&[
+            exe,
+            "--only",
+            "os",
+            "-f",
+            "json",
+            "--no-save",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    let r = json(&out);
+    assert_valid_report(&r);
+    assert_eq!(
+        r["profile"]["name"], "Home office — basic readiness",
+        "{r:#}"
+    );
+    assert_eq!(
+        r["profile"]["source"],
+        r"C:\ProgramData\readycheck\readycheck.toml"
+    );
+    let p = &r["plugins"][0]["path"];
+    assert!(
+        p.as_str()
+            .unwrap()
+            .starts_with(r"C:\Program Files\readycheck\plugins\"),
+        "{p}"
+    );
+    assert_ne!(check(&r, "os")["status"], "error", "{r:#}");
+    let task = r"C:\Program Files\readycheck\readycheck-task.xml";
+    must(&mut w.cmd(&["schtasks", "/create", "/xml", task, "/tn", "rc-shipped"]));
+    must(&mut w.cmd(&["schtasks", "/delete", "/tn", "rc-shipped", "/f"]));
+    let sched = |args: &[&str]| {
+        let mut a = vec![exe, "schedule"];
+        a.extend_from_slice(args);
+        w.cmd(&a).output().unwrap()
+    };
+    let out = sched(&["install", "--at", "07:15"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("Daily run at 07:15: {exe} run")),
+        "{}",
+        stdout(&out)
+    );
+    let out = sched(&["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("installed, at 07:15"),
+        "{}",
+        stdout(&out)
+    );
+    let out = sched(&["remove"]);
+    assert!(
+        stdout(&out).contains(r"Task Scheduler task \readycheck"),
+        "{}",
+        stdout(&out)
+    );
+    // Gone from Task Scheduler: deleting it again fails.
+    assert!(!ok(&mut w.cmd(&[
+        "schtasks",
+        "/delete",
+        "/tn",
+        "readycheck",
+        "/f"
+    ])));
+    std::fs::remove_file(pf.join("bcryptprimitives.dll")).unwrap();
+    assert!(
+        ok(&mut w.cmd(&["msiexec", "/x", &msi_path, "/qn"])),
+        "msiexec /x"
+    );
+    assert!(!pf.join("readycheck.exe").exists());
+    assert!(!pf.join("plugins/readycheck_network.dll").exists());
+}
+
+#[test]
+fn schedule_install_status_remove_for_the_current_user() {
+    let env = Env::new();
+    let cfg = env.dir.path().join("cfg");
+    let profile = env.profile("desk.toml", CORP);
+    let sched = |args: &[&str]| {
+        let mut c = env.cmd();
+        c.arg("schedule")
+            .args(args)
+            .env("XDG_CONFIG_HOME", &cfg)
+            // No user session bus here, and none must be found by accident.
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .env("XDG_RUNTIME_DIR", env.dir.path().join("no-runtime"));
+        c.output().unwrap()
+    };
+    let unit_dir = cfg.join("systemd/user");
+
+    let out = sched(&["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("not installed"));
+
+    let out = sched(&["install", "--at", "25:00"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("HH:MM"), "{}", stderr(&out));
+    assert!(!unit_dir.exists());
+
+    // Without a user session, systemctl cannot take the timer: the files are written and the
+    // user is told exactly what to run.
+    let out = sched(&[
+        "install",
+        "--at",
+        "06:30",
+        "--spread",
+        "10m",
+        "-p",
+        profile.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("systemctl --user enable --now readycheck.timer"),
+        "{}",
+        stderr(&out)
+    );
+    let service = std::fs::read_to_string(unit_dir.join("readycheck.service")).unwrap();
+    let timer = std::fs::read_to_string(unit_dir.join("readycheck.timer")).unwrap();
+    let exe = std::fs::canonicalize(bin()).unwrap();
+    assert!(
+        service.contains(&format!(
+            "ExecStart={} run --no-progress --quiet --profile {}",
+            exe.display(),
+            std::fs::canonicalize(&profile).unwrap().display()
+        )),
+        "{service}"
+    );
+    assert!(timer.contains("OnCalendar=*-*-* 06:30:00\nPersistent=true\nRandomizedDelaySec=600\n"));
+    if have("systemd-analyze") {
+        let o = Command::new("systemd-analyze")
+            .args(["verify", "--man=no"])
+            .arg(unit_dir.join("readycheck.timer"))
+            .arg(unit_dir.join("readycheck.service"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        let o = must(Command::new("systemd-analyze").args(["calendar", "*-*-* 06:30:00"]));
+        assert!(stdout(&o).contains("Next elapse:"), "{}", stdout(&o));
+    } else {
+        skip_note("systemd-analyze is not installed; the units are not verified");
+    }
+
+    // What the scheduled job runs works: a run saves a report, which status then shows.
+    let run = Command::new(&exe)
+        .args(["run", "--no-progress", "--quiet", "--profile"])
+        .arg(&profile)
+        .env("READYCHECK_DATA_DIR", &env.data)
+        .env_remove("READYCHECK_PLUGIN_PATH")
+        .output()
+        .unwrap();
+    assert!(matches!(run.status.code(), Some(0..=2)), "{}", stderr(&run));
+    let out = sched(&["status"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("installed, at 06:30"), "{text}");
+    assert!(text.contains("could not be asked"), "{text}");
+    assert!(
+        text.contains("Last report: ") && text.contains(".json"),
+        "{text}"
+    );
+
+    let out = sched(&["remove"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!unit_dir.join("readycheck.timer").exists());
+    assert!(!unit_dir.join("readycheck.service").exists());
+    let out = sched(&["remove"]);
+    assert!(stdout(&out).contains("No daily run was installed"));
+
+    let out = sched(&["install", "--no-enable"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("To activate: systemctl --user enable --now readycheck.timer"));
+}
+
+#[test]
+fn task_xml_and_launchd_plist_parse() {
+    if !have("python3") {
+        skip_note("python3 is needed for its XML and plist parsers");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    must(xtask().args(["units", "--at", "05:45", "-o"]).arg(t.path()));
+    let py = r#"
+import plistlib, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+raw = open(sys.argv[1], "rb").read()
+assert raw[:2] == b"\xff\xfe", "no UTF-16 BOM"
+task = ET.fromstring(raw.decode("utf-16"))
+assert task.tag == "{%s}Task" % ns["t"], task.tag
+print(task.find("t:Triggers/t:CalendarTrigger/t:StartBoundary", ns).text)
+print(task.find("t:Triggers/t:CalendarTrigger/t:ScheduleByDay/t:DaysInterval", ns).text)
+print(task.find("t:Settings/t:StartWhenAvailable", ns).text)
+print(task.find("t:Principals/t:Principal/t:RunLevel", ns).text)
+print(task.find("t:Actions/t:Exec/t:Command", ns).text)
+print(task.find("t:Actions/t:Exec/t:Arguments", ns).text)
+p = plistlib.load(open(sys.argv[2], "rb"))
+print(p["Label"], p["StartCalendarInterval"]["Hour"], p["StartCalendarInterval"]["Minute"])
+print(" ".join(p["ProgramArguments"]))
+"#;
+    let out = must(
+        Command::new("python3")
+            .args(["-c", py])
+            .arg(t.path().join("windows/readycheck-task.xml"))
+            .arg(t.path().join("macos/com.readycheck.daily.plist")),
+    );
+    let lines: Vec<String> = stdout(&out).lines().map(String::from).collect();
+    assert_eq!(
+        lines,
+        [
+            "2026-01-01T05:45:00",
+            "1",
+            "true",
+            "LeastPrivilege",
+            r"C:\Program Files\readycheck\readycheck.exe",
+            "run --no-progress --quiet",
+            "com.readycheck.daily 5 45",
+            "/usr/local/bin/readycheck run --no-progress --quiet",
+        ]
+    );
+    let timer = std::fs::read_to_string(t.path().join("linux/readycheck.timer")).unwrap();
+    assert!(timer.contains("OnCalendar=*-*-* 05:45:00"), "{timer}");
+}

@@ -1,0 +1,726 @@
+//! Where every file goes in each package, and the packages themselves: a staging tree per
+//! format, handed to `dpkg-deb`, `rpmbuild`, `wixl` or written as an archive.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use clap::CommandFactory;
+use sha2::{Digest, Sha256};
+
+use readycheck::schedule::{self, At, Plan};
+
+use crate::archive;
+
+/// The plugins every package ships.
+pub const PLUGINS: [&str; 4] = ["network", "resources", "permissions", "apps"];
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    Windows,
+    Macos,
+}
+
+impl Os {
+    fn name(self) -> &'static str {
+        match self {
+            Os::Linux => "linux",
+            Os::Windows => "windows",
+            Os::Macos => "macos",
+        }
+    }
+
+    fn exe(self) -> &'static str {
+        if self == Os::Windows {
+            "readycheck.exe"
+        } else {
+            "readycheck"
+        }
+    }
+
+    fn plugin_file(self, name: &str) -> String {
+        match self {
+            Os::Linux => format!("libreadycheck_{name}.so"),
+            Os::Windows => format!("readycheck_{name}.dll"),
+            Os::Macos => format!("libreadycheck_{name}.dylib"),
+        }
+    }
+}
+
+/// A build: the directory cargo wrote the host and the plugins to.
+#[derive(Debug)]
+pub struct Artifacts {
+    pub dir: PathBuf,
+    pub os: Os,
+}
+
+impl Artifacts {
+    /// Checks that the host and every plugin are there.
+    pub fn find(dir: &Path, os: Os) -> Result<Artifacts> {
+        let art = Artifacts {
+            dir: dir.to_path_buf(),
+            os,
+        };
+        let mut missing: Vec<String> = Vec::new();
+        if !art.host().is_file() {
+            missing.push(os.exe().into());
+        }
+        for (_, p) in art.plugins() {
+            if !p.is_file() {
+                missing.push(p.file_name().unwrap_or_default().to_string_lossy().into());
+            }
+        }
+        if !missing.is_empty() {
+            bail!(
+                "{} has no {} — build the workspace for {} first (cargo build --release)",
+                dir.display(),
+                missing.join(", "),
+                os.name()
+            );
+        }
+        Ok(art)
+    }
+
+    pub fn host(&self) -> PathBuf {
+        self.dir.join(self.os.exe())
+    }
+
+    pub fn plugins(&self) -> Vec<(String, PathBuf)> {
+        PLUGINS
+            .iter()
+            .map(|n| (n.to_string(), self.dir.join(self.os.plugin_file(n))))
+            .collect()
+    }
+}
+
+/// A fresh, empty staging directory under `out`.
+fn stage(out: &Path, name: &str) -> Result<PathBuf> {
+    let dir = out.join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    mkdir(&dir)?;
+    Ok(dir)
+}
+
+/// `create_dir_all` with every directory 0755 whatever the umask: plugin directories that are
+/// group- or world-writable are refused by the host.
+fn mkdir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    chmod(dir, 0o755)
+}
+
+fn chmod(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("chmod {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Writes `bytes` to `root/rel` with `mode`, creating parents 0755.
+fn put(root: &Path, rel: &str, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+    let path = root.join(rel);
+    if !root.is_dir() {
+        mkdir(root)?;
+    }
+    if let Some(parent) = path.parent() {
+        let mut p = root.to_path_buf();
+        for c in parent.strip_prefix(root).unwrap_or(parent).components() {
+            p.push(c);
+            mkdir(&p)?;
+        }
+    }
+    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    chmod(&path, mode)?;
+    Ok(path)
+}
+
+fn put_file(root: &Path, rel: &str, src: &Path, mode: u32) -> Result<PathBuf> {
+    let bytes = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
+    put(root, rel, &bytes, mode)
+}
+
+fn default_profile() -> Result<Vec<u8>> {
+    let p = crate::workspace().join("checks/default.toml");
+    std::fs::read(&p).with_context(|| format!("reading {}", p.display()))
+}
+
+fn readme() -> Result<Vec<u8>> {
+    let p = crate::workspace().join("README.md");
+    std::fs::read(&p).with_context(|| format!("reading {}", p.display()))
+}
+
+/// Man pages rendered from the CLI definition: `readycheck.1` and one per subcommand at every
+/// depth (`readycheck-schedule-install.1`), as the SUBCOMMANDS sections refer to them.
+pub fn man_pages(out: &Path) -> Result<Vec<PathBuf>> {
+    fn render(cmd: clap::Command, name: &str, out: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let sub_name = format!("{name}-{}", sub.get_name());
+            let bin = format!("{} {}", name.replace('-', " "), sub.get_name());
+            let sub = sub
+                .clone()
+                .name(sub_name.clone())
+                .version(VERSION)
+                .bin_name(bin);
+            render(sub, &sub_name, out, files)?;
+        }
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut buf)?;
+        let path = out.join(format!("{name}.1"));
+        std::fs::write(&path, buf).with_context(|| format!("writing {}", path.display()))?;
+        files.push(path);
+        Ok(())
+    }
+    mkdir(out)?;
+    let mut files = Vec::new();
+    render(
+        readycheck::cli::Cli::command(),
+        "readycheck",
+        out,
+        &mut files,
+    )?;
+    Ok(files)
+}
+
+/// Completion scripts from the CLI definition.
+pub fn completions(out: &Path) -> Result<Vec<PathBuf>> {
+    use clap_complete::Shell;
+    mkdir(out)?;
+    let mut files = Vec::new();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
+        let mut cmd = readycheck::cli::Cli::command();
+        files.push(clap_complete::generate_to(
+            shell,
+            &mut cmd,
+            "readycheck",
+            out,
+        )?);
+    }
+    Ok(files)
+}
+
+/// The scheduled-run units for an installed `exe` on `os`, into `out/<os>/`.
+pub fn units(os: Os, exe: &Path, at: At, out: &Path) -> Result<Vec<PathBuf>> {
+    let dir = out.join(os.name());
+    let plan = Plan {
+        exe: exe.to_path_buf(),
+        profile: None,
+        at,
+        spread_secs: 0,
+    };
+    Ok(match os {
+        Os::Linux => vec![
+            put(
+                &dir,
+                "readycheck.service",
+                schedule::systemd_service(&plan).as_bytes(),
+                0o644,
+            )?,
+            put(
+                &dir,
+                "readycheck.timer",
+                schedule::systemd_timer(&plan).as_bytes(),
+                0o644,
+            )?,
+        ],
+        Os::Windows => vec![put(
+            &dir,
+            "readycheck-task.xml",
+            &schedule::utf16_bom(&schedule::task_xml(&plan)),
+            0o644,
+        )?],
+        Os::Macos => vec![put(
+            &dir,
+            &format!("{}.plist", schedule::LAUNCHD_LABEL),
+            schedule::launchd_plist(&plan).as_bytes(),
+            0o644,
+        )?],
+    })
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes)?;
+    Ok(e.finish()?)
+}
+
+/// The installed tree shared by the .deb and the .rpm.
+fn linux_tree(art: &Artifacts, root: &Path, zsh_dir: &str) -> Result<()> {
+    put_file(root, "usr/bin/readycheck", &art.host(), 0o755)?;
+    for (_, p) in art.plugins() {
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        put_file(
+            root,
+            &format!("usr/lib/readycheck/plugins/{name}"),
+            &p,
+            0o644,
+        )?;
+    }
+    put(
+        root,
+        "etc/readycheck/readycheck.toml",
+        &default_profile()?,
+        0o644,
+    )?;
+    let tmp = root.join(".gen");
+    for page in man_pages(&tmp.join("man"))? {
+        let name = page.file_name().unwrap_or_default().to_string_lossy();
+        put(
+            root,
+            &format!("usr/share/man/man1/{name}.gz"),
+            &gzip(&std::fs::read(&page)?)?,
+            0o644,
+        )?;
+    }
+    for f in completions(&tmp.join("completions"))? {
+        let name = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let rel = match name.as_str() {
+            "readycheck.bash" => "usr/share/bash-completion/completions/readycheck".to_string(),
+            "_readycheck" => format!("{zsh_dir}/_readycheck"),
+            "readycheck.fish" => "usr/share/fish/vendor_completions.d/readycheck.fish".into(),
+            _ => continue,
+        };
+        put_file(root, &rel, &f, 0o644)?;
+    }
+    for f in units(
+        Os::Linux,
+        Path::new("/usr/bin/readycheck"),
+        At::default(),
+        &tmp,
+    )? {
+        let name = f.file_name().unwrap_or_default().to_string_lossy();
+        put_file(root, &format!("usr/lib/systemd/user/{name}"), &f, 0o644)?;
+    }
+    put(
+        root,
+        "usr/share/doc/readycheck/README.md",
+        &readme()?,
+        0o644,
+    )?;
+    std::fs::remove_dir_all(&tmp)?;
+    Ok(())
+}
+
+fn du_kib(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                total += du_kib(&p) * 1024;
+            } else if let Ok(m) = e.metadata() {
+                total += m.len();
+            }
+        }
+    }
+    total.div_ceil(1024)
+}
+
+/// The newest `GLIBC_2.N` symbol version the binaries need.
+fn glibc_needed(files: &[PathBuf]) -> Option<u32> {
+    let mut max = None;
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let pat = b"GLIBC_2.";
+        for (i, w) in bytes.windows(pat.len()).enumerate() {
+            if w != pat {
+                continue;
+            }
+            let digits: String = bytes[i + pat.len()..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .map(|&b| b as char)
+                .collect();
+            if let Ok(n) = digits.parse::<u32>() {
+                max = max.max(Some(n));
+            }
+        }
+    }
+    max
+}
+
+fn all_binaries(art: &Artifacts) -> Vec<PathBuf> {
+    std::iter::once(art.host())
+        .chain(art.plugins().into_iter().map(|(_, p)| p))
+        .collect()
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("running {what} (is it installed?)"))?;
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// `readycheck_<version>_amd64.deb`.
+pub fn deb(art: &Artifacts, out: &Path) -> Result<PathBuf> {
+    let root = stage(out, ".stage-deb")?;
+    linux_tree(art, &root, "usr/share/zsh/vendor-completions")?;
+    let depends = glibc_needed(&all_binaries(art))
+        .map(|n| format!("libc6 (>= 2.{n})"))
+        .unwrap_or_else(|| "libc6".into());
+    let control = format!(
+        "Package: readycheck\n\
+         Version: {VERSION}\n\
+         Architecture: amd64\n\
+         Maintainer: readycheck maintainers <readycheck@example.invalid>\n\
+         Installed-Size: {size}\n\
+         Depends: {depends}\n\
+         Section: admin\n\
+         Priority: optional\n\
+         Homepage: https://example.invalid/readycheck\n\
+         Description: remote-work readiness checker\n \
+         readycheck runs a profile of checks (VPN reachability, workstation resources,\n \
+         permissions, application versions) through isolated plugins and says whether this\n \
+         PC is ready for remote work, and if not whose problem it is and what to do.\n",
+        size = du_kib(&root)
+    );
+    put(&root, "DEBIAN/control", control.as_bytes(), 0o644)?;
+    put(
+        &root,
+        "DEBIAN/conffiles",
+        b"/etc/readycheck/readycheck.toml\n",
+        0o644,
+    )?;
+    let file = out.join(format!("readycheck_{VERSION}_amd64.deb"));
+    run(
+        Command::new("dpkg-deb")
+            .args(["--root-owner-group", "-Zxz", "--build"])
+            .arg(&root)
+            .arg(&file),
+        "dpkg-deb",
+    )?;
+    std::fs::remove_dir_all(&root)?;
+    Ok(file)
+}
+
+/// `readycheck-<version>-1.x86_64.rpm`, from `packaging/rpm/readycheck.spec`.
+pub fn rpm(art: &Artifacts, out: &Path) -> Result<PathBuf> {
+    let root = stage(out, ".stage-rpm")?;
+    let tree = root.join("tree");
+    mkdir(&tree)?;
+    linux_tree(art, &tree, "usr/share/zsh/site-functions")?;
+    let top = root.join("rpmbuild");
+    let spec = crate::workspace().join("packaging/rpm/readycheck.spec");
+    let define = |k: &str, v: &Path| format!("{k} {}", v.display());
+    run(
+        Command::new("rpmbuild")
+            .arg("-bb")
+            .arg("--nodeps")
+            .args(["--target", "x86_64"])
+            .arg("--define")
+            .arg(define("_topdir", &top))
+            .arg("--define")
+            .arg(define("rc_tree", &tree))
+            .arg("--define")
+            .arg(format!("rc_version {VERSION}"))
+            .arg(&spec),
+        "rpmbuild (apt-get install rpm)",
+    )?;
+    let name = format!("readycheck-{VERSION}-1.x86_64.rpm");
+    let built = top.join("RPMS/x86_64").join(&name);
+    let file = out.join(&name);
+    std::fs::rename(&built, &file).with_context(|| format!("moving {}", built.display()))?;
+    std::fs::remove_dir_all(&root)?;
+    Ok(file)
+}
+
+/// `readycheck-<version>-linux-x86_64.tar.gz`: unpack anywhere and run; the plugins sit in
+/// `plugins/` next to the binary.
+pub fn tarball(art: &Artifacts, out: &Path) -> Result<PathBuf> {
+    let name = format!("readycheck-{VERSION}-linux-x86_64");
+    let root = stage(out, &format!(".stage-{name}"))?;
+    let dir = root.join(&name);
+    portable(art, &dir)?;
+    let tmp = root.join(".gen");
+    for page in man_pages(&tmp)? {
+        put_file(
+            &dir,
+            &format!(
+                "man/{}",
+                page.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            &page,
+            0o644,
+        )?;
+    }
+    for f in completions(&tmp)? {
+        put_file(
+            &dir,
+            &format!(
+                "completions/{}",
+                f.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            &f,
+            0o644,
+        )?;
+    }
+    put(&dir, "README.md", &readme()?, 0o644)?;
+    let file = out.join(format!("{name}.tar.gz"));
+    archive::tar_gz(&dir, &name, &file)?;
+    std::fs::remove_dir_all(&root)?;
+    Ok(file)
+}
+
+/// The host and `plugins/` in `dir`.
+fn portable(art: &Artifacts, dir: &Path) -> Result<()> {
+    put_file(dir, art.os.exe(), &art.host(), 0o755)?;
+    for (_, p) in art.plugins() {
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        put_file(dir, &format!("plugins/{name}"), &p, 0o644)?;
+    }
+    Ok(())
+}
+
+fn crlf(text: &str) -> Vec<u8> {
+    text.replace("\r\n", "\n")
+        .replace('\n', "\r\n")
+        .into_bytes()
+}
+
+const WINDOWS_README: &str = "readycheck — is this PC ready for working from home?
+
+Double-click readycheck.exe, or in a terminal:
+
+    readycheck.exe                 run the checks of readycheck.toml (next to the program)
+    readycheck.exe --open          and open the report in the browser
+    readycheck.exe schedule install --at 06:00
+                                   run it every morning by itself (Task Scheduler)
+
+The plugins in plugins\\ are loaded one at a time in their own processes. Reports are saved in
+%LOCALAPPDATA%\\readycheck\\reports; send the newest one to the helpdesk if asked.
+";
+
+/// `readycheck-<version>-windows-x86_64.zip`: readycheck.exe, plugins\*.dll and the default
+/// profile as readycheck.toml next to the exe.
+pub fn win_zip(art: &Artifacts, out: &Path) -> Result<PathBuf> {
+    let name = format!("readycheck-{VERSION}-windows-x86_64");
+    let root = stage(out, &format!(".stage-{name}"))?;
+    let dir = root.join(&name);
+    portable(art, &dir)?;
+    put(&dir, "readycheck.toml", &default_profile()?, 0o644)?;
+    put(&dir, "README.txt", &crlf(WINDOWS_README), 0o644)?;
+    let tmp = root.join(".gen");
+    for f in completions(&tmp)? {
+        if f.extension().is_some_and(|e| e == "ps1") {
+            put_file(&dir, "completions/_readycheck.ps1", &f, 0o644)?;
+        }
+    }
+    let file = out.join(format!("{name}.zip"));
+    archive::zip(&dir, &name, &file)?;
+    std::fs::remove_dir_all(&root)?;
+    Ok(file)
+}
+
+/// `readycheck-<version>-x64.msi`: readycheck.exe and plugins\ in Program Files\readycheck, the
+/// default profile in ProgramData\readycheck (kept on upgrade), and the Task Scheduler XML for
+/// IT to register.
+pub fn msi(art: &Artifacts, out: &Path) -> Result<PathBuf> {
+    let root = stage(out, ".stage-msi")?;
+    put_file(&root, "readycheck.exe", &art.host(), 0o644)?;
+    for (_, p) in art.plugins() {
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        put_file(&root, &name, &p, 0o644)?;
+    }
+    put(
+        &root,
+        "readycheck.toml",
+        &crlf(&String::from_utf8(default_profile()?)?),
+        0o644,
+    )?;
+    units(
+        Os::Windows,
+        Path::new(r"C:\Program Files\readycheck\readycheck.exe"),
+        At::default(),
+        &root,
+    )?;
+    std::fs::rename(
+        root.join("windows/readycheck-task.xml"),
+        root.join("readycheck-task.xml"),
+    )?;
+    let file = out.join(format!("readycheck-{VERSION}-x64.msi"));
+    // wixl resolves File sources relative to where it runs.
+    let wxs = crate::workspace().join("packaging/windows/readycheck.wxs");
+    let file = std::path::absolute(&file)?;
+    run(
+        Command::new("wixl")
+            .current_dir(&root)
+            .args(["-a", "x64", "-D"])
+            .arg(format!("Version={VERSION}"))
+            .args(["-D", "SourceDir=."])
+            .arg("-o")
+            .arg(&file)
+            .arg(&wxs),
+        "wixl (apt-get install wixl)",
+    )?;
+    std::fs::remove_dir_all(&root)?;
+    Ok(file)
+}
+
+fn sha256_hex(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// `profile` with `[plugins] sha256` set to these pins, everything else (comments included) as
+/// IT wrote it.
+pub fn pin_profile(text: &str, pins: &[(String, String)]) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().context("the profile is not valid TOML")?;
+    let plugins = doc
+        .entry("plugins")
+        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+        .as_table_like_mut()
+        .context("[plugins] in the profile is not a table")?;
+    let mut table = toml_edit::InlineTable::new();
+    for (name, hex) in pins {
+        table.insert(name, hex.as_str().into());
+    }
+    plugins.insert(
+        "sha256",
+        toml_edit::Item::Value(toml_edit::Value::InlineTable(table)),
+    );
+    Ok(doc.to_string())
+}
+
+fn bundle_readme(os: Os, profile_name: &str) -> String {
+    let (exe, sched) = if os == Os::Windows {
+        ("readycheck.exe", "Task Scheduler")
+    } else {
+        ("./readycheck", "a systemd user timer")
+    };
+    format!(
+        "readycheck — {profile_name}
+
+Unpack this folder anywhere and run {exe}. It reads readycheck.toml (next to it) and loads the
+plugins in plugins/, whose sha256 are pinned in readycheck.toml: a changed plugin is refused.
+
+    {exe}                                  run the checks
+    {exe} --open                           and open the report in the browser
+    {exe} schedule install --at 06:00      run it every morning by itself ({sched})
+    {exe} schedule status                  is it scheduled, and the last report
+"
+    )
+}
+
+/// An IT bundle for `art.os`: `readycheck-<profile>-<os>-x86_64.tar.gz` (Linux) or `.zip`
+/// (Windows) with the host, the plugins and the pinned profile as `readycheck.toml`.
+pub fn bundle(art: &Artifacts, profile: &Path, out: &Path) -> Result<PathBuf> {
+    let text = std::fs::read_to_string(profile)
+        .with_context(|| format!("reading {}", profile.display()))?;
+    let stem: String = profile
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = format!("readycheck-{stem}-{}-x86_64", art.os.name());
+    let root = stage(out, &format!(".stage-{name}"))?;
+    let dir = root.join(&name);
+    portable(art, &dir)?;
+    let mut pins = Vec::new();
+    for (plugin, p) in art.plugins() {
+        pins.push((plugin, sha256_hex(&p)?));
+    }
+    let pinned = pin_profile(&text, &pins)?;
+    let profile_name = pinned
+        .parse::<toml_edit::DocumentMut>()
+        .ok()
+        .and_then(|d| d["profile"]["name"].as_str().map(String::from))
+        .unwrap_or_else(|| stem.clone());
+    let readme = bundle_readme(art.os, &profile_name);
+    if art.os == Os::Windows {
+        put(&dir, "readycheck.toml", &crlf(&pinned), 0o644)?;
+        put(&dir, "README.txt", &crlf(&readme), 0o644)?;
+    } else {
+        put(&dir, "readycheck.toml", pinned.as_bytes(), 0o644)?;
+        put(&dir, "README.txt", readme.as_bytes(), 0o644)?;
+    }
+    let file = if art.os == Os::Windows {
+        let f = out.join(format!("{name}.zip"));
+        archive::zip(&dir, &name, &f)?;
+        f
+    } else {
+        let f = out.join(format!("{name}.tar.gz"));
+        archive::tar_gz(&dir, &name, &f)?;
+        f
+    };
+    std::fs::remove_dir_all(&root)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_are_added_and_comments_kept() {
+        let text = "# IT's profile\n[profile]\nname = \"Desk\" # the role\n\n[plugins]\ndirs = [\"extra\"]\nsha256 = { network = \"old\" }\n\n[[check]]\nid = \"a\"\n";
+        let out = pin_profile(
+            text,
+            &[
+                ("network".into(), "aa".repeat(32)),
+                ("apps".into(), "bb".repeat(32)),
+            ],
+        )
+        .unwrap();
+        assert!(out.starts_with("# IT's profile\n"), "{out}");
+        assert!(out.contains("name = \"Desk\" # the role"), "{out}");
+        assert!(out.contains("dirs = [\"extra\"]"), "{out}");
+        assert!(!out.contains("\"old\""), "{out}");
+        let doc: toml_edit::DocumentMut = out.parse().unwrap();
+        assert_eq!(
+            doc["plugins"]["sha256"]["apps"].as_str(),
+            Some(&*"bb".repeat(32))
+        );
+        let fresh =
+            pin_profile("[profile]\nname = \"x\"\n", &[("apps".into(), "cc".into())]).unwrap();
+        assert!(fresh.contains("[plugins]"), "{fresh}");
+    }
+
+    #[test]
+    fn glibc_version_is_the_newest_needed() {
+        let dir = tempdir();
+        let f = dir.join("bin");
+        std::fs::write(&f, b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_2.17\0").unwrap();
+        assert_eq!(glibc_needed(&[f]), Some(34));
+    }
+
+    fn tempdir() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("xtask-test-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+}
