@@ -80,6 +80,16 @@ fn agent() -> ureq::Agent {
             .provider(ureq::tls::TlsProvider::NativeTls)
             .build(),
     );
+    #[cfg(not(target_os = "macos"))]
+    let builder = builder.tls_config(
+        ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build(),
+    );
     builder
         .timeout_global(Some(REQUEST_TIMEOUT))
         .http_status_as_error(false)

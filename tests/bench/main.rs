@@ -216,7 +216,10 @@ fn main() {
         println!("  {}   (target ≤ 300 ms) — {summary}", ms(median(v)));
     }
 
-    // 5. summarize over 20,000 reports of about 8 KB (target ≤ 3 s, ≤ 200 MB), against jq.
+    // 5. Startup and size: what a double-click costs before any check runs.
+    startup_bench(&exe, runs);
+
+    // 5b. summarize over 20,000 reports of about 8 KB (target ≤ 3 s, ≤ 200 MB), against jq.
     summarize_bench(&exe);
 
     // 6. The resources plugin: time to answer each kind (target ≤ 50 ms except cpu, which
@@ -259,6 +262,41 @@ fn main() {
             );
         }
     }
+}
+
+/// `readycheck --version`, and a run of a profile with zero checks (profile parse, plugin
+/// discovery, report, exit), median of `runs`; the stripped binary's size.
+fn startup_bench(exe: &std::path::Path, runs: usize) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profile = tmp.path().join("empty.toml");
+    std::fs::write(&profile, "[profile]\nname = \"empty\"\n").expect("write profile");
+    let time = |args: &[&str]| {
+        let v: Vec<Duration> = (0..runs.max(10))
+            .map(|_| {
+                wall(
+                    Command::new(exe)
+                        .args(args)
+                        .env("READYCHECK_DATA_DIR", tmp.path().join("data")),
+                )
+            })
+            .collect();
+        median(v)
+    };
+    let p = profile.to_str().expect("utf-8 path");
+    println!("\nstartup, median of {}:", runs.max(10));
+    println!(
+        "  readycheck --version          {}",
+        ms(time(&["--version"]))
+    );
+    println!(
+        "  run with zero checks           {}   (profile, discovery, report, exit; not saved)",
+        ms(time(&["run", "-p", p, "--no-save", "-f", "json"]))
+    );
+    let size = std::fs::metadata(exe).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "  host binary                    {size} bytes ({:.2} MB)   (target ≤ 3 MB; `cargo xtask dist` lists every package)",
+        size as f64 / 1e6
+    );
 }
 
 fn wall(cmd: &mut Command) -> Duration {

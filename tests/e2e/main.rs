@@ -8,6 +8,7 @@ mod fleet;
 mod network;
 mod packaging;
 mod permissions;
+mod posture;
 mod reports;
 mod resources;
 mod support;

@@ -319,6 +319,7 @@ pub fn windows_build() -> Option<PathBuf> {
             "readycheck-resources",
             "readycheck-permissions",
             "readycheck-apps",
+            "readycheck-posture",
             "readycheck-corpus",
         ] {
             cmd.args(["-p", p]);

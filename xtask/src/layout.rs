@@ -13,7 +13,7 @@ use readycheck::schedule::{self, At, Plan};
 use crate::archive;
 
 /// The plugins every package ships.
-pub const PLUGINS: [&str; 4] = ["network", "resources", "permissions", "apps"];
+pub const PLUGINS: [&str; 5] = ["network", "resources", "permissions", "apps", "posture"];
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -564,7 +564,6 @@ pub fn msi(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     let file = out.join(format!("readycheck-{VERSION}-x64.msi"));
     // wixl resolves File sources relative to where it runs.
     let wxs = crate::workspace().join("packaging/windows/readycheck.wxs");
-    let file = std::path::absolute(&file)?;
     run(
         Command::new("wixl")
             .current_dir(&root)

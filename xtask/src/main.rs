@@ -113,7 +113,18 @@ fn say(line: &str) {
     }
 }
 
-fn run(task: Task) -> Result<()> {
+fn run(mut task: Task) -> Result<()> {
+    // rpmbuild and wixl run elsewhere than here: every output path is made absolute.
+    if let Task::Dist(i)
+    | Task::Deb(i)
+    | Task::Rpm(i)
+    | Task::Tarball(i)
+    | Task::Zip(i)
+    | Task::Msi(i)
+    | Task::Bundle { inputs: i, .. } = &mut task
+    {
+        i.out = std::path::absolute(&i.out)?;
+    }
     match task {
         Task::Dist(i) => dist(&i),
         Task::Deb(i) => layout::deb(&linux(&i)?, &i.out).map(report),
@@ -184,12 +195,13 @@ fn workspace() -> PathBuf {
 }
 
 /// Packages shipped in every build.
-const PACKAGES: [&str; 5] = [
+const PACKAGES: [&str; 6] = [
     "readycheck",
     "readycheck-network",
     "readycheck-resources",
     "readycheck-permissions",
     "readycheck-apps",
+    "readycheck-posture",
 ];
 
 fn cargo_release(target: Option<&str>) -> Result<PathBuf> {

@@ -10,7 +10,7 @@ mod resolve;
 mod sites;
 mod tcp;
 #[cfg(test)]
-mod testpki;
+use readycheck_testpki as testpki;
 mod tls;
 mod trust;
 mod tunnel;

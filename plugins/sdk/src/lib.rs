@@ -7,6 +7,7 @@
 //! never disagree about field names.
 
 pub mod abi;
+pub mod command;
 pub mod export;
 pub mod wire;
 

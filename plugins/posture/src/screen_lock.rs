@@ -1,0 +1,345 @@
+//! `posture/screen_lock`: the screen locks after at most N idle minutes, with a password.
+//! GNOME: `gsettings` (org.gnome.desktop.session idle-delay, org.gnome.desktop.screensaver
+//! lock-enabled / lock-delay); KDE: ~/.config/kscreenlockerrc; Windows: the screen saver values
+//! under HKCU\Control Panel\Desktop (policy keys first) and the machine inactivity limit; macOS:
+//! `sysadminctl -screenLock status` and the screen saver's idleTime.
+
+use readycheck_sdk::{CheckResult, KindManifest};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::os;
+
+/// Parameters of `posture/screen_lock`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenLockParams {
+    /// Fail when the screen locks later than this many idle minutes (default 15).
+    #[serde(default)]
+    pub max_idle_minutes: Option<f64>,
+    /// Require a password to unlock (default true).
+    #[serde(default)]
+    pub require_password: Option<bool>,
+}
+
+pub fn manifest() -> KindManifest {
+    KindManifest::new::<ScreenLockParams>(
+        "screen_lock",
+        "Screen locks when idle",
+        "Checks that the screen locks by itself after at most `max_idle_minutes` without use and \
+         asks for the password: Windows screen saver and inactivity policy, GNOME or KDE on Linux, \
+         the macOS screen lock.",
+        "[[check]]\nid = \"screen-lock\"\nplugin = \"posture\"\nkind = \"screen_lock\"\ntitle = \"Screen locks when idle\"\nmax_idle_minutes = 10\n",
+    )
+}
+
+/// What was found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Facts {
+    /// Minutes of idleness after which the screen locks; `None` = never.
+    pub lock_after_minutes: Option<f64>,
+    /// Whether unlocking needs the password.
+    pub password: bool,
+    pub evidence: Vec<String>,
+}
+
+pub fn judge(p: &ScreenLockParams, f: &Facts) -> CheckResult {
+    let max = p.max_idle_minutes.unwrap_or(15.0);
+    let mut r = match f.lock_after_minutes {
+        None => CheckResult::fail(
+            "posture.screen_lock.never",
+            format!("the screen never locks by itself: set it to lock after {max} minutes or less"),
+        ),
+        Some(m) if m > max => CheckResult::fail(
+            "posture.screen_lock.too_late",
+            format!("the screen locks only after {m:.0} idle minutes (limit {max}): shorten it"),
+        ),
+        Some(_) if !f.password && p.require_password.unwrap_or(true) => CheckResult::fail(
+            "posture.screen_lock.no_password",
+            "the screen blanks but does not ask for a password: turn on \"require password\"",
+        ),
+        Some(m) => CheckResult::pass(
+            "posture.screen_lock.ok",
+            format!("the screen locks after {m:.0} idle minutes"),
+        ),
+    };
+    r.evidence = f.evidence.clone();
+    if let Some(m) = f.lock_after_minutes {
+        r = r.metric("lock_after_minutes", m);
+    }
+    r
+}
+
+/// `gsettings get` values: idle-delay ("uint32 300"), lock-enabled ("true"), lock-delay.
+pub fn gnome_facts(idle_delay: &str, lock_enabled: &str, lock_delay: &str) -> Facts {
+    let secs = |s: &str| -> Option<f64> { s.split_whitespace().last()?.parse().ok() };
+    let idle = secs(idle_delay).unwrap_or(0.0);
+    let delay = secs(lock_delay).unwrap_or(0.0);
+    let enabled = lock_enabled.trim() == "true";
+    Facts {
+        lock_after_minutes: (enabled && idle > 0.0).then(|| (idle + delay) / 60.0),
+        password: enabled,
+        evidence: vec![format!(
+            "gsettings: org.gnome.desktop.session idle-delay = {}, org.gnome.desktop.screensaver lock-enabled = {}, lock-delay = {}",
+            idle_delay.trim(),
+            lock_enabled.trim(),
+            lock_delay.trim()
+        )],
+    }
+}
+
+/// ~/.config/kscreenlockerrc: `[Daemon]` Autolock (default true), Timeout in minutes (default
+/// 5), LockGrace in seconds (default 5).
+pub fn kde_facts(text: &str) -> Facts {
+    let mut section = "";
+    let (mut autolock, mut timeout, mut grace) = (true, 5.0, 5.0);
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        if section != "[Daemon]" {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once('=') {
+            match k.trim() {
+                "Autolock" => autolock = v.trim() != "false",
+                "Timeout" => timeout = v.trim().parse().unwrap_or(timeout),
+                "LockGrace" => grace = v.trim().parse().unwrap_or(grace),
+                _ => {}
+            }
+        }
+    }
+    Facts {
+        lock_after_minutes: (autolock && timeout > 0.0).then(|| timeout + grace / 60.0),
+        password: true,
+        evidence: vec![format!(
+            "~/.config/kscreenlockerrc: Autolock={autolock}, Timeout={timeout} min, LockGrace={grace} s"
+        )],
+    }
+}
+
+/// Windows values: the screen saver (`ScreenSaveActive`, `ScreenSaverIsSecure`,
+/// `ScreenSaveTimeOut` seconds, REG_SZ) and `InactivityTimeoutSecs` (machine policy).
+pub fn windows_facts(
+    active: Option<&str>,
+    secure: Option<&str>,
+    timeout_secs: Option<&str>,
+    inactivity_secs: Option<u32>,
+    where_read: &str,
+) -> Facts {
+    let mut evidence = vec![format!(
+        "{where_read}: ScreenSaveActive={}, ScreenSaverIsSecure={}, ScreenSaveTimeOut={}",
+        active.unwrap_or("(not set)"),
+        secure.unwrap_or("(not set)"),
+        timeout_secs.unwrap_or("(not set)")
+    )];
+    evidence.push(format!(
+        r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System InactivityTimeoutSecs={}",
+        inactivity_secs.map_or("(not set)".into(), |v| v.to_string())
+    ));
+    if let Some(s) = inactivity_secs.filter(|s| *s > 0) {
+        return Facts {
+            lock_after_minutes: Some(f64::from(s) / 60.0),
+            password: true,
+            evidence,
+        };
+    }
+    let on = active == Some("1");
+    let timeout: f64 = timeout_secs
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0.0);
+    Facts {
+        lock_after_minutes: (on && timeout > 0.0).then_some(timeout / 60.0),
+        password: secure == Some("1"),
+        evidence,
+    }
+}
+
+/// macOS: `sysadminctl -screenLock status` ("screenLock delay is immediate" / "… is 300
+/// seconds" / "screenLock is off") and `defaults -currentHost read com.apple.screensaver
+/// idleTime` (seconds, 0 = never).
+pub fn macos_facts(screen_lock: &str, idle_time: &str) -> Facts {
+    let idle: f64 = idle_time.trim().parse().unwrap_or(0.0);
+    let line = screen_lock
+        .lines()
+        .find(|l| l.contains("screenLock"))
+        .unwrap_or("")
+        .trim();
+    let delay = if line.contains("immediate") {
+        Some(0.0)
+    } else {
+        line.split_whitespace()
+            .zip(line.split_whitespace().skip(1))
+            .find(|(_, unit)| unit.starts_with("second"))
+            .and_then(|(n, _)| n.parse::<f64>().ok())
+    };
+    Facts {
+        lock_after_minutes: match delay {
+            Some(d) if idle > 0.0 => Some((idle + d) / 60.0),
+            _ => None,
+        },
+        password: delay.is_some(),
+        evidence: vec![
+            format!("sysadminctl -screenLock status: {line}"),
+            format!(
+                "defaults -currentHost read com.apple.screensaver idleTime: {}",
+                idle_time.trim()
+            ),
+        ],
+    }
+}
+
+fn gsettings(schema: &str, key: &str) -> Result<String, String> {
+    os::tool(&["gsettings", "get", schema, key])
+}
+
+fn linux_facts() -> Result<Facts, Box<CheckResult>> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| home.map(|h| h.join(".config")));
+    let desktop = std::env::var("XDG_CURRENT_DESKTOP")
+        .unwrap_or_default()
+        .to_uppercase();
+    if let Some(cfg) = &config {
+        let kde = cfg.join("kscreenlockerrc");
+        if desktop.contains("KDE") || kde.exists() {
+            let text = std::fs::read_to_string(&kde).unwrap_or_default();
+            return Ok(kde_facts(&text));
+        }
+    }
+    let gnome_like = ["GNOME", "UNITY", "CINNAMON", "BUDGIE", "UBUNTU"]
+        .iter()
+        .any(|d| desktop.contains(d))
+        || std::env::var_os("GSETTINGS_BACKEND").is_some()
+        || config
+            .as_ref()
+            .is_some_and(|c| c.join("dconf/user").exists());
+    if !gnome_like {
+        return Err(Box::new(CheckResult::skip(
+            "posture.screen_lock.no_desktop",
+            "no desktop session settings were found (no GNOME dconf database, no KDE kscreenlockerrc): nothing locks a screen here",
+        )));
+    }
+    let read = |schema: &str, key: &str| {
+        gsettings(schema, key).map_err(|e| {
+            Box::new(CheckResult::error(
+                "posture.screen_lock.unreadable",
+                format!("cannot read the GNOME settings: {e}"),
+            ))
+        })
+    };
+    Ok(gnome_facts(
+        &read("org.gnome.desktop.session", "idle-delay")?,
+        &read("org.gnome.desktop.screensaver", "lock-enabled")?,
+        &read("org.gnome.desktop.screensaver", "lock-delay")?,
+    ))
+}
+
+pub fn run(p: &ScreenLockParams) -> CheckResult {
+    let facts = if cfg!(windows) {
+        let policy = r"HKCU\Software\Policies\Microsoft\Windows\Control Panel\Desktop";
+        let user = r"HKCU\Control Panel\Desktop";
+        let pol = os::reg_query(policy).unwrap_or_default();
+        let usr = match os::reg_query(user) {
+            Ok(v) => v,
+            Err(e) => return CheckResult::error("posture.screen_lock.unreadable", e),
+        };
+        let get = |name: &str| {
+            os::reg_sz(&pol, name)
+                .or_else(|| os::reg_sz(&usr, name))
+                .map(String::from)
+        };
+        let inactivity =
+            os::reg_query(r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System")
+                .ok()
+                .and_then(|v| os::reg_dword(&v, "InactivityTimeoutSecs"));
+        windows_facts(
+            get("ScreenSaveActive").as_deref(),
+            get("ScreenSaverIsSecure").as_deref(),
+            get("ScreenSaveTimeOut").as_deref(),
+            inactivity,
+            &format!("{policy} (policy), then {user}"),
+        )
+    } else if cfg!(target_os = "macos") {
+        // sysadminctl prints its answer on stderr, which the tool runner reads too.
+        let lock = os::tool(&["sysadminctl", "-screenLock", "status"]).unwrap_or_default();
+        let idle = os::tool(&[
+            "defaults",
+            "-currentHost",
+            "read",
+            "com.apple.screensaver",
+            "idleTime",
+        ])
+        .unwrap_or_else(|_| "0".into());
+        macos_facts(&lock, &idle)
+    } else {
+        match linux_facts() {
+            Ok(f) => f,
+            Err(r) => return *r,
+        }
+    };
+    judge(p, &facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use readycheck_sdk::Status;
+
+    #[test]
+    fn gnome_and_kde() {
+        let p = ScreenLockParams::default();
+        let f = gnome_facts("uint32 300\n", "true\n", "uint32 30\n");
+        assert_eq!(f.lock_after_minutes, Some(5.5));
+        assert_eq!(judge(&p, &f).status, Status::Pass);
+        assert_eq!(
+            judge(&p, &gnome_facts("uint32 0", "true", "uint32 0")).code,
+            "posture.screen_lock.never"
+        );
+        assert_eq!(
+            judge(&p, &gnome_facts("uint32 300", "false", "uint32 0")).code,
+            "posture.screen_lock.never"
+        );
+        assert_eq!(
+            judge(&p, &gnome_facts("uint32 3600", "true", "uint32 0")).code,
+            "posture.screen_lock.too_late"
+        );
+        let kde = kde_facts("[Daemon]\nAutolock=true\nTimeout=10\nLockGrace=0\n");
+        assert_eq!(kde.lock_after_minutes, Some(10.0));
+        assert_eq!(
+            kde_facts("[Daemon]\nAutolock=false\n").lock_after_minutes,
+            None
+        );
+        assert_eq!(kde_facts("").lock_after_minutes, Some(5.0 + 5.0 / 60.0));
+    }
+
+    #[test]
+    fn windows_and_macos_values() {
+        let p = ScreenLockParams::default();
+        let w = windows_facts(Some("1"), Some("1"), Some("600"), None, "HKCU");
+        assert_eq!(w.lock_after_minutes, Some(10.0));
+        assert_eq!(judge(&p, &w).status, Status::Pass);
+        let insecure = windows_facts(Some("1"), Some("0"), Some("600"), None, "HKCU");
+        assert_eq!(judge(&p, &insecure).code, "posture.screen_lock.no_password");
+        let off = windows_facts(Some("0"), None, None, None, "HKCU");
+        assert_eq!(judge(&p, &off).code, "posture.screen_lock.never");
+        let policy = windows_facts(Some("0"), None, None, Some(900), "HKCU");
+        assert_eq!(judge(&p, &policy).status, Status::Pass);
+        // sysadminctl output as printed by macOS 13+ (on stderr, with a timestamp prefix).
+        let m = macos_facts(
+            "2026-11-23 06:00:00.000 sysadminctl[123:456] screenLock delay is immediate\n",
+            "300\n",
+        );
+        assert_eq!(m.lock_after_minutes, Some(5.0));
+        let m = macos_facts(
+            "2026-11-23 sysadminctl[1:2] screenLock delay is 60 seconds\n",
+            "600",
+        );
+        assert_eq!(m.lock_after_minutes, Some(11.0));
+        let m = macos_facts("2026-11-23 sysadminctl[1:2] screenLock is off\n", "600");
+        assert_eq!(judge(&p, &m).code, "posture.screen_lock.never");
+    }
+}
