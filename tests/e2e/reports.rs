@@ -300,3 +300,62 @@ for case in s:
         "{text}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn open_writes_the_html_report_and_hands_it_to_the_desktop() {
+    let env = Env::new();
+    let p = env.profile(
+        "o.toml",
+        "[profile]\nname = \"open\"\n[[check]]\nid = \"a\"\nplugin = \"misbehave\"\nkind = \"ok\"\n",
+    );
+    // A stand-in for xdg-open that records what it was asked to open.
+    let bin_dir = env.dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let seen = env.dir.path().join("opened.txt");
+    let opener = bin_dir.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", seen.display()),
+    )
+    .unwrap();
+    chmod(&opener, 0o755);
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = env
+        .cmd()
+        .args(["run", "--open", "-p"])
+        .arg(&p)
+        .arg("--plugin-dir")
+        .arg(&env.plugins)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let opened = std::fs::read_to_string(&seen).expect("xdg-open was called");
+    assert!(opened.ends_with(".html"), "{opened}");
+    let html = std::fs::read_to_string(&opened).unwrap();
+    assert!(html.contains("<html") && html.contains("open"), "{opened}");
+    assert!(std::path::Path::new(&opened).starts_with(&env.data));
+
+    // No opener at all: a warning that says where the report is, and the run still succeeds.
+    let out = env
+        .cmd()
+        .args(["run", "--open", "-p"])
+        .arg(&p)
+        .arg("--plugin-dir")
+        .arg(&env.plugins)
+        .env("PATH", env.dir.path().join("nothing-here"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("could not open a browser") && err.contains(".html"), "{err}");
+}
