@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::report::{SCHEMA_ID, Status, Verdict};
@@ -30,8 +32,8 @@ pub struct CheckRow {
 struct Interner(HashSet<Arc<str>>);
 
 impl Interner {
-    fn get(&mut self, s: String) -> Arc<str> {
-        if let Some(a) = self.0.get(s.as_str()) {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
@@ -97,14 +99,15 @@ pub struct Summary {
 
 /// Only the fields the summary needs; the rest of a report is skipped while parsing.
 #[derive(Deserialize)]
-struct Slim {
+struct Slim<'a> {
     schema: String,
     id: String,
     verdict: Verdict,
     host: SlimHost,
     profile: SlimProfile,
     started_at: String,
-    checks: Vec<SlimCheck>,
+    #[serde(borrow)]
+    checks: Vec<SlimCheck<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -121,13 +124,19 @@ struct SlimProfile {
     version: Option<String>,
 }
 
+/// Borrowed from the file's bytes where no unescaping is needed: most checks' strings are
+/// interned or dropped, so they are never allocated.
 #[derive(Deserialize)]
-struct SlimCheck {
-    id: String,
-    title: String,
+struct SlimCheck<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
     status: Status,
-    code: String,
-    summary: String,
+    #[serde(borrow)]
+    code: Cow<'a, str>,
+    #[serde(borrow)]
+    summary: Cow<'a, str>,
 }
 
 /// Every file under `paths` (files as given, directories recursively).
@@ -197,11 +206,12 @@ fn parse_file(path: &Path, stale_before: Option<SystemTime>, names: &mut Interne
             .checks
             .into_iter()
             .map(|c| CheckRow {
-                id: names.get(c.id),
-                title: names.get(c.title),
+                id: names.get(&c.id),
+                title: names.get(&c.title),
                 status: c.status,
-                code: names.get(c.code),
-                summary: (c.status != Status::Pass).then(|| c.summary.into_boxed_str()),
+                code: names.get(&c.code),
+                summary: (c.status != Status::Pass)
+                    .then(|| c.summary.into_owned().into_boxed_str()),
             })
             .collect(),
     }))

@@ -357,5 +357,8 @@ fn open_writes_the_html_report_and_hands_it_to_the_desktop() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);
-    assert!(err.contains("could not open a browser") && err.contains(".html"), "{err}");
+    assert!(
+        err.contains("could not open a browser") && err.contains(".html"),
+        "{err}"
+    );
 }
