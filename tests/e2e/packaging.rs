@@ -98,6 +98,7 @@ fn only_file(dir: &Path, suffix: &str) -> PathBuf {
     found[0].clone()
 }
 
+/// stdout as JSON (plugin lists, reports — the caller checks reports against the schema).
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", stdout(out), stderr(out)))

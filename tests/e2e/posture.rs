@@ -17,11 +17,17 @@ fn posture_env() -> Env {
 }
 
 fn run_json(cmd: &mut Command) -> serde_json::Value {
-    let out = cmd.output().unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}\n{}\n{}", stdout(&out), stderr(&out)));
-    assert_valid_report(&r);
-    r
+    report_of(&cmd.output().unwrap())
+}
+
+/// `readycheck run --no-save -f json -p PROFILE` with this env's plugins.
+fn profile_run(env: &Env, profile: &std::path::Path) -> Command {
+    let mut c = env.cmd();
+    c.args(["run", "--no-save", "-f", "json", "-p"])
+        .arg(profile)
+        .arg("--plugin-dir")
+        .arg(&env.plugins);
+    c
 }
 
 const FIREWALL: &str = r#"[profile]
@@ -157,13 +163,7 @@ require_realtime = false
         ),
     );
     // No clamd running: installed but not running.
-    let r = run_json(
-        env.cmd()
-            .args(["run", "--no-save", "-f", "json", "-p"])
-            .arg(&profile)
-            .arg("--plugin-dir")
-            .arg(&env.plugins),
-    );
+    let r = run_json(&mut profile_run(&env, &profile));
     let c = check(&r, "av");
     assert_eq!(c["code"], "posture.antivirus.not_running", "{c:#}");
     assert!(
@@ -178,13 +178,7 @@ require_realtime = false
     std::fs::copy("/bin/sleep", &clamd).unwrap();
     chmod(&clamd, 0o755);
     let mut daemon = Command::new(&clamd).arg("30").spawn().unwrap();
-    let r = run_json(
-        env.cmd()
-            .args(["run", "--no-save", "-f", "json", "-p"])
-            .arg(&profile)
-            .arg("--plugin-dir")
-            .arg(&env.plugins),
-    );
+    let r = run_json(&mut profile_run(&env, &profile));
     let c = check(&r, "av");
     assert_eq!(c["code"], "posture.antivirus.ok", "{c:#}");
     assert!((c["metrics"]["signature_age_days"].as_f64().unwrap() - 1.0).abs() < 0.01);
@@ -196,13 +190,7 @@ require_realtime = false
         .unwrap()
         .set_modified(age(9))
         .unwrap();
-    let r = run_json(
-        env.cmd()
-            .args(["run", "--no-save", "-f", "json", "-p"])
-            .arg(&profile)
-            .arg("--plugin-dir")
-            .arg(&env.plugins),
-    );
+    let r = run_json(&mut profile_run(&env, &profile));
     let c = check(&r, "av");
     assert_eq!(c["code"], "posture.antivirus.outdated", "{c:#}");
     assert!(
@@ -229,11 +217,7 @@ fn screen_lock_reads_gnome_settings_through_gsettings() {
     let run_with = |keyfile: &str| {
         std::fs::write(cfg.join("glib-2.0/settings/keyfile"), keyfile).unwrap();
         let r = run_json(
-            env.cmd()
-                .args(["run", "--no-save", "-f", "json", "-p"])
-                .arg(&profile)
-                .arg("--plugin-dir")
-                .arg(&env.plugins)
+            profile_run(&env, &profile)
                 .env("GSETTINGS_BACKEND", "keyfile")
                 .env("XDG_CONFIG_HOME", &cfg)
                 .env_remove("XDG_CURRENT_DESKTOP"),
@@ -260,11 +244,7 @@ fn screen_lock_reads_gnome_settings_through_gsettings() {
 
     // No desktop at all: skip, with the reason.
     let r = run_json(
-        env.cmd()
-            .args(["run", "--no-save", "-f", "json", "-p"])
-            .arg(&profile)
-            .arg("--plugin-dir")
-            .arg(&env.plugins)
+        profile_run(&env, &profile)
             .env("XDG_CONFIG_HOME", env.dir.path().join("empty"))
             .env_remove("GSETTINGS_BACKEND")
             .env_remove("XDG_CURRENT_DESKTOP"),
@@ -328,13 +308,7 @@ ntp_server = "127.0.0.1:{ntp_port}"
 "#
         ),
     );
-    let r = run_json(
-        env.cmd()
-            .args(["run", "--no-save", "-f", "json", "-p"])
-            .arg(&profile)
-            .arg("--plugin-dir")
-            .arg(&env.plugins),
-    );
+    let r = run_json(&mut profile_run(&env, &profile));
     let tmp = check(&r, "tmp-disk");
     assert_eq!(tmp["code"], "posture.encryption.not_a_disk", "{tmp:#}");
     let root = check(&r, "root-disk");
@@ -489,10 +463,7 @@ fn windows_firewall_and_screen_lock_under_wine() {
             ])
             .output()
             .unwrap();
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}\n{}\n{}", stdout(&out), stderr(&out)));
-        assert_valid_report(&r);
-        r
+        report_of(&out)
     };
     let r = run(&w);
     let f = check(&r, "firewall");

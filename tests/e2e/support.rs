@@ -262,6 +262,14 @@ pub fn assert_valid_report(report: &serde_json::Value) {
     );
 }
 
+/// The JSON report a run printed on stdout, checked against the schema.
+pub fn report_of(out: &Output) -> serde_json::Value {
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", stdout(out), stderr(out)));
+    assert_valid_report(&r);
+    r
+}
+
 /// The check with `id` in a report.
 pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["checks"]

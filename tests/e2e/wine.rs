@@ -184,9 +184,7 @@ kind = "segfault"
     ])
     .output()
     .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", stdout(&out), stderr(&out)));
-    assert_valid_report(&r);
+    let r = report_of(&out);
     let expect = |id: &str, code: &str, evidence: &str| {
         let c = check(&r, id);
         assert_eq!(c["code"], code, "{id}: {c:#}");
