@@ -18,12 +18,16 @@ pub fn config_dir() -> Option<PathBuf> {
     } else if cfg!(target_os = "macos") {
         home().map(|h| h.join("Library/Application Support/readycheck"))
     } else {
-        std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| home().map(|h| h.join(".config")))
-            .map(|p| p.join("readycheck"))
+        xdg_config_home().map(|p| p.join("readycheck"))
     }
+}
+
+/// `$XDG_CONFIG_HOME`, or `~/.config` (Linux and other Unixes; systemd user units live below it).
+pub fn xdg_config_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".config")))
 }
 
 /// Directory of the machine-wide `readycheck.toml` that packages install: `/etc/readycheck` on

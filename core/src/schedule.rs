@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::Duration;
+
+use readycheck_sdk::command::run_command;
 
 /// Name of the systemd units and of the Windows task.
 pub const NAME: &str = "readycheck";
@@ -320,28 +322,20 @@ pub enum Activation {
     },
 }
 
-/// Runs `program args`, returning its output or a one-line error.
+/// How long one scheduler tool (`systemctl`, `schtasks`, `launchctl`) may take.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs `program args` with a deadline, returning its output or a one-line error.
 fn run(program: &str, args: &[&str]) -> Result<String, String> {
     let shown = format!("{program} {}", args.join(" "));
-    match Command::new(program).args(args).output() {
-        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-        Ok(o) => {
-            let mut msg = String::from_utf8_lossy(&o.stderr).trim().to_string();
-            if msg.is_empty() {
-                msg = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            }
-            Err(format!("`{shown}` failed ({}): {msg}", o.status))
-        }
+    let argv: Vec<String> = std::iter::once(program)
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect();
+    match run_command(&argv, TOOL_TIMEOUT) {
+        Ok((true, out)) => Ok(out.trim().to_string()),
+        Ok((false, out)) => Err(format!("`{shown}` failed: {}", out.trim())),
         Err(e) => Err(format!("cannot run `{shown}`: {e}")),
-    }
-}
-
-/// `run` when `cond`, else nothing to do.
-fn run_if(cond: bool, program: &str, args: &[&str]) -> Result<String, String> {
-    if cond {
-        run(program, args)
-    } else {
-        Ok(String::new())
     }
 }
 
@@ -370,10 +364,7 @@ pub fn job_files() -> Result<Vec<PathBuf>, String> {
             "Library/LaunchAgents/{LAUNCHD_LABEL}.plist"
         ))])
     } else {
-        let dir = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        let dir = crate::paths::xdg_config_home()
             .ok_or("neither XDG_CONFIG_HOME nor HOME is set")?
             .join("systemd/user");
         Ok(vec![
@@ -409,7 +400,7 @@ pub fn install(plan: &Plan, enable: bool) -> Result<Installed, String> {
     } else {
         write(&files[0], systemd_service(plan).as_bytes())?;
         write(&files[1], systemd_timer(plan).as_bytes())?;
-        if let Err(error) = run_if(enable, "systemctl", &["--user", "daemon-reload"]) {
+        if enable && let Err(error) = run("systemctl", &["--user", "daemon-reload"]) {
             return Ok(Installed {
                 files,
                 activation: Activation::Failed {

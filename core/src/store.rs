@@ -36,13 +36,7 @@ pub fn save(report: &Report) -> std::io::Result<PathBuf> {
 /// The newest saved report and its verdict (`ready`, `degraded`, `not_ready`, or `unreadable`).
 pub fn latest() -> Option<(PathBuf, String)> {
     let dir = crate::paths::data_dir()?.join("reports");
-    let newest = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .max()?
-        .1;
+    let (_, newest) = json_files_by_age(&dir).pop()?;
     let verdict = std::fs::read(&newest)
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -51,19 +45,27 @@ pub fn latest() -> Option<(PathBuf, String)> {
     Some((newest, verdict))
 }
 
-fn prune(dir: &Path, keep: usize) {
+/// The `.json` files directly in `dir` with their modification times, oldest first (none when
+/// the directory cannot be read).
+pub fn json_files_by_age(dir: &Path) -> Vec<(std::time::SystemTime, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+        return Vec::new();
     };
     let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
+    files.sort();
+    files
+}
+
+fn prune(dir: &Path, keep: usize) {
+    let files = json_files_by_age(dir);
     if files.len() <= keep {
         return;
     }
-    files.sort();
     for (_, p) in &files[..files.len() - keep] {
         let _ = std::fs::remove_file(p);
     }

@@ -56,20 +56,11 @@ pub fn spool(dir: &Path, id: &str, json: &[u8], dest: &Destination) -> std::io::
 
 /// Reports waiting in the outbox, oldest first.
 pub fn pending(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "json")
-                && !p.to_string_lossy().ends_with(".dest.json")
-        })
-        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-        .collect();
-    v.sort();
-    v.into_iter().map(|(_, p)| p).collect()
+    crate::store::json_files_by_age(dir)
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| !p.to_string_lossy().ends_with(".dest.json"))
+        .collect()
 }
 
 fn agent() -> ureq::Agent {

@@ -6,7 +6,6 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
-use sha2::{Digest, Sha256};
 
 use readycheck::schedule::{self, At, Plan};
 
@@ -314,19 +313,21 @@ fn linux_tree(art: &Artifacts, root: &Path, zsh_dir: &str) -> Result<()> {
     Ok(())
 }
 
-fn du_kib(dir: &Path) -> u64 {
-    let mut total = 0;
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
+/// Bytes of the files under `dir`.
+fn du_bytes(dir: &Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| {
             let p = e.path();
             if p.is_dir() {
-                total += du_kib(&p) * 1024;
-            } else if let Ok(m) = e.metadata() {
-                total += m.len();
+                du_bytes(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
             }
-        }
-    }
-    total.div_ceil(1024)
+        })
+        .sum()
 }
 
 /// The newest `GLIBC_2.N` symbol version the binaries need.
@@ -396,7 +397,7 @@ pub fn deb(art: &Artifacts, out: &Path) -> Result<PathBuf> {
          readycheck runs a profile of checks (VPN reachability, workstation resources,\n \
          permissions, application versions) through isolated plugins and says whether this\n \
          PC is ready for remote work, and if not whose problem it is and what to do.\n",
-        size = du_kib(&root)
+        size = du_bytes(&root).div_ceil(1024)
     );
     put(&root, "DEBIAN/control", control.as_bytes(), 0o644)?;
     put(
@@ -579,14 +580,6 @@ pub fn msi(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     Ok(file)
 }
 
-fn sha256_hex(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
 /// `profile` with `[plugins] sha256` set to these pins, everything else (comments included) as
 /// IT wrote it.
 pub fn pin_profile(text: &str, pins: &[(String, String)]) -> Result<String> {
@@ -651,7 +644,10 @@ pub fn bundle(art: &Artifacts, profile: &Path, out: &Path) -> Result<PathBuf> {
     portable(art, &dir)?;
     let mut pins = Vec::new();
     for (plugin, p) in art.plugins() {
-        pins.push((plugin, sha256_hex(&p)?));
+        // The same hash the host computes when it checks the pin.
+        let hash = readycheck::plugin::discovery::file_sha256(&p)
+            .with_context(|| format!("hashing {}", p.display()))?;
+        pins.push((plugin, hash));
     }
     let pinned = pin_profile(&text, &pins)?;
     let profile_name = pinned

@@ -212,26 +212,20 @@ const LOCAL_KEY: &str =
 
 /// One Windows profile from its group-policy and local `EnableFirewall` values.
 pub fn windows_profile_reading(name: &str, policy: Option<u32>, local: Option<u32>) -> Reading {
-    match (policy, local) {
-        (Some(v), _) => {
-            let what = format!("{name} profile: EnableFirewall={v} (group policy, {POLICY_KEY})");
-            if v == 1 {
-                Reading::On(what)
-            } else {
-                Reading::Off(what)
-            }
+    let (value, source) = match (policy, local) {
+        (Some(v), _) => (v, format!("group policy, {POLICY_KEY}")),
+        (None, Some(v)) => (v, LOCAL_KEY.to_string()),
+        (None, None) => {
+            return Reading::Absent(format!(
+                "{name} profile: no EnableFirewall value under {LOCAL_KEY}"
+            ));
         }
-        (None, Some(v)) => {
-            let what = format!("{name} profile: EnableFirewall={v} ({LOCAL_KEY})");
-            if v == 1 {
-                Reading::On(what)
-            } else {
-                Reading::Off(what)
-            }
-        }
-        (None, None) => Reading::Absent(format!(
-            "{name} profile: no EnableFirewall value under {LOCAL_KEY}"
-        )),
+    };
+    let what = format!("{name} profile: EnableFirewall={value} ({source})");
+    if value == 1 {
+        Reading::On(what)
+    } else {
+        Reading::Off(what)
     }
 }
 
