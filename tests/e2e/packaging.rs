@@ -98,6 +98,16 @@ fn only_file(dir: &Path, suffix: &str) -> PathBuf {
     found[0].clone()
 }
 
+/// Tampers with a shipped file the way a swapped or patched plugin would look: one byte more.
+fn append_a_byte(path: &Path) {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(&[0]))
+        .unwrap_or_else(|e| panic!("tamper with {}: {e}", path.display()));
+}
+
 /// stdout as JSON (plugin lists, reports — the caller checks reports against the schema).
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
@@ -424,10 +434,7 @@ fn linux_bundle_pins_its_plugins_and_refuses_a_tampered_one() {
     assert_ne!(check(&r, "os")["status"], "error", "{r:#}");
 
     // One byte appended to a shipped plugin: refused, named, and the report is still written.
-    let victim = dir.join("plugins").join(lib_name("resources"));
-    let mut bytes = std::fs::read(&victim).unwrap();
-    bytes.push(0);
-    std::fs::write(&victim, bytes).unwrap();
+    append_a_byte(&dir.join("plugins").join(lib_name("resources")));
     let out = run();
     let r = json(&out);
     assert_valid_report(&r);
@@ -626,10 +633,7 @@ kind = "segfault"
     let r = json(&run());
     assert_eq!(r["profile"]["name"], "Corp back office");
     assert_eq!(check(&r, "memory")["status"], "pass", "{r:#}");
-    let victim = bdir.join("plugins/readycheck_resources.dll");
-    let mut bytes = std::fs::read(&victim).unwrap();
-    bytes.push(0);
-    std::fs::write(&victim, bytes).unwrap();
+    append_a_byte(&bdir.join("plugins/readycheck_resources.dll"));
     let out = run();
     let r = json(&out);
     assert_eq!(check(&r, "memory")["cause"], "plugin_refused", "{r:#}");

@@ -393,15 +393,7 @@ fn windows_firewall_and_screen_lock_under_wine() {
         return;
     };
     let env = Env::new();
-    let dir = env.dir.path().join("win");
-    std::fs::create_dir_all(dir.join("plugins")).unwrap();
-    std::fs::copy(built.join("readycheck.exe"), dir.join("readycheck.exe")).unwrap();
-    std::fs::copy(
-        built.join("readycheck_posture.dll"),
-        dir.join("plugins/readycheck_posture.dll"),
-    )
-    .unwrap();
-    wine_shim(&dir);
+    let dir = windows_install(&built, &env.dir.path().join("win"), &["posture"]);
     let w = Wine::new(&env.dir.path().join("wineprefix"));
     let fw = r"HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy";
     let desk = r"HKCU\Control Panel\Desktop";

@@ -354,6 +354,19 @@ pub fn wine_shim(dir: &Path) {
         .arg("-lbcrypt")));
 }
 
+/// `readycheck.exe` from the Windows build in `dir`, these plugins in `dir\plugins`, and the
+/// ProcessPrng shim beside the exe; returns `dir`.
+pub fn windows_install(built: &Path, dir: &Path, plugins: &[&str]) -> PathBuf {
+    std::fs::create_dir_all(dir.join("plugins")).unwrap();
+    std::fs::copy(built.join("readycheck.exe"), dir.join("readycheck.exe")).unwrap();
+    for p in plugins {
+        let dll = format!("readycheck_{p}.dll");
+        std::fs::copy(built.join(&dll), dir.join("plugins").join(&dll)).unwrap();
+    }
+    wine_shim(dir);
+    dir.to_path_buf()
+}
+
 /// A Wine prefix of its own in `prefix`, initialised, with crash dialogs and the debugger off so
 /// that a crashing plugin ends as it does on Windows.
 pub struct Wine {

@@ -16,13 +16,7 @@ fn windows_build_under_wine_reads_the_registry_and_exe_versions() {
         return;
     };
     let env = Env::new();
-    let dir = env.dir.path().join("win");
-    std::fs::create_dir_all(dir.join("plugins")).unwrap();
-    std::fs::copy(built.join("readycheck.exe"), dir.join("readycheck.exe")).unwrap();
-    for dll in ["readycheck_apps.dll", "readycheck_misbehave.dll"] {
-        std::fs::copy(built.join(dll), dir.join("plugins").join(dll)).unwrap();
-    }
-    wine_shim(&dir);
+    let dir = windows_install(&built, &env.dir.path().join("win"), &["apps", "misbehave"]);
     let src = workspace().join("tests/wine");
     assert!(ok(Command::new("x86_64-w64-mingw32-windres")
         .arg(src.join("versioned.rc"))
