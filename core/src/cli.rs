@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use crate::plugin::discovery;
 use crate::plugin::isolate::Isolation;
@@ -86,6 +86,10 @@ struct Common {
     /// benchmarks only: a crashing plugin then ends the run).
     #[arg(long, global = true, hide_short_help = true)]
     in_process: bool,
+    /// Language of everything readycheck writes: en or zh-CN (default: READYCHECK_LANG, then
+    /// LC_ALL / LC_MESSAGES / LANG, or the Windows display language; else English).
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -271,7 +275,20 @@ pub fn main() -> ExitCode {
         }
         return ExitStatus::Unusable.into();
     }
-    let cli = match Cli::try_parse_from(args) {
+    let locale = match lang_flag(&args) {
+        Some(v) => match crate::i18n::from_flag(&v) {
+            Ok(l) => l,
+            Err(msg) => {
+                Printer::new(false, false, false, false, false).err(&format!("error: {msg}"));
+                return ExitStatus::Unusable.into();
+            }
+        },
+        None => crate::i18n::from_environment(&|k| std::env::var(k).ok()),
+    };
+    crate::i18n::set_current(locale);
+    crate::i18n::utf8_console();
+    let matches = localized_command(locale).try_get_matches_from(args);
+    let cli = match matches.and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -295,6 +312,98 @@ pub fn main() -> ExitCode {
         Some(Command::Schedule(args)) => cmd_schedule(args),
     }
     .into()
+}
+
+/// The value of `--lang X` / `--lang=X`, looked for before clap so that help and errors are
+/// already in that language.
+fn lang_flag(args: &[std::ffi::OsString]) -> Option<String> {
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            return Some(it.next().map(|v| v.into_owned()).unwrap_or_default());
+        }
+        if let Some(v) = a.strip_prefix("--lang=") {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// The clap command with its help texts from the host catalog of `locale`: the program's and
+/// every subcommand's description, the headings, and the help of the everyday flags. Flags
+/// without a catalog entry keep their English help.
+fn localized_command(locale: crate::i18n::Locale) -> clap::Command {
+    use clap::CommandFactory;
+    let cat = crate::i18n::catalogs().of(locale);
+    fn walk(cmd: clap::Command, cat: &readycheck_sdk::i18n::Catalog, path: &str) -> clap::Command {
+        let mut cmd = cmd;
+        if let Some(about) = cat.get(&format!("cli.cmd.{path}")) {
+            cmd = cmd.about(about).long_about(None);
+        }
+        if let Some(h) = cat.get("cli.heading.options") {
+            cmd = cmd.next_help_heading(h);
+        }
+        if let Some(h) = cat.get("cli.heading.commands") {
+            cmd = cmd.subcommand_help_heading(h);
+        }
+        if let Some(t) = cat.get("cli.usage_template") {
+            cmd = cmd.help_template(t.replace("\\n", "\n"));
+        }
+        // Clap's own -h (and -V) get the catalog's text and heading like every other flag.
+        if let Some(h) = cat.get("cli.arg.help") {
+            cmd = cmd.disable_help_flag(true).arg(
+                clap::Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(clap::ArgAction::Help)
+                    .help(h),
+            );
+        }
+        if path == "readycheck"
+            && let Some(h) = cat.get("cli.arg.version")
+        {
+            cmd = cmd.disable_version_flag(true).arg(
+                clap::Arg::new("version")
+                    .short('V')
+                    .long("version")
+                    .action(clap::ArgAction::Version)
+                    .help(h),
+            );
+        }
+        cmd = cmd.mut_args(|a| {
+            let key = format!("cli.arg.{}", a.get_id());
+            let a = match cat.get(&key) {
+                Some(h) => a.help(h).long_help(None),
+                None => a,
+            };
+            let heading = if a.is_positional() {
+                "cli.heading.arguments"
+            } else {
+                "cli.heading.options"
+            };
+            match cat.get(heading) {
+                Some(h) if a.get_help_heading().is_none() => a.help_heading(h),
+                _ => a,
+            }
+        });
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        for name in names {
+            let sub = format!("{path}.{name}");
+            cmd = cmd.mut_subcommand(&name, |c| walk(c, cat, &sub));
+        }
+        cmd
+    }
+    let mut cmd = walk(Cli::command(), cat, "readycheck");
+    if let Some(t) = cat.get("cli.after_help") {
+        cmd = cmd.after_help(t);
+    }
+    cmd
 }
 
 fn exe_dir() -> Option<PathBuf> {
@@ -706,6 +815,7 @@ pub fn build_report(
     Report {
         schema: report::SCHEMA_ID.to_string(),
         id: report_id(&host.hostname, started_at),
+        locale: crate::i18n::current().tag().to_string(),
         verdict: report::verdict(&checks),
         counts: report::counts(&checks),
         tool: Tool {
@@ -1006,6 +1116,9 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
             return ExitStatus::Unusable;
         }
     };
+    // Re-read in the reader's language, from the translations the report carries.
+    let mut report = report;
+    report.localize(crate::i18n::current());
     if report.schema != report::SCHEMA_ID {
         printer.err(&format!(
             "error: {} has schema `{}`; this readycheck reads `{}`",

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod explain;
 pub mod hostinfo;
+pub mod i18n;
 pub mod paths;
 pub mod plugin;
 pub mod printer;

@@ -109,7 +109,7 @@ impl Observer for Progress {
         bar.set_style(
             ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("valid template"),
         );
-        bar.set_message(check.title.clone());
+        bar.set_message(check.title.get(crate::i18n::current()).to_string());
         bar.enable_steady_tick(Duration::from_millis(100));
         if let Ok(mut r) = self.running.lock() {
             r.push((check.id.clone(), bar));

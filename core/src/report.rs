@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use readycheck_sdk::Status;
+use readycheck_sdk::i18n::{Locale, Msg};
 
 use crate::profile::Severity;
 
@@ -161,7 +162,12 @@ pub struct CheckReport {
     /// Set when the host, not the plugin, decided the status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,
+    /// One sentence for the person at the PC, in the report's `locale`.
     pub summary: String,
+    /// The catalog message `summary` was rendered from, with its arguments (absent for a
+    /// plugin that writes plain text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Msg>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     pub evidence: Vec<String>,
@@ -173,6 +179,34 @@ pub struct CheckReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped_because: Option<Vec<String>>,
     pub duration_ms: u64,
+    /// The person-readable texts in every locale known when the report was written, keyed by
+    /// tag (`en`, `zh-CN`): what `readycheck report --lang` re-renders from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub l10n: BTreeMap<String, Localized>,
+}
+
+/// A check's person-readable texts in one locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Localized {
+    pub title: String,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl CheckReport {
+    /// Switches the texts to `locale` where the report has them; anything without a
+    /// translation stays as it is.
+    pub fn localize(&mut self, locale: Locale) {
+        if let Some(t) = self.l10n.get(locale.tag()) {
+            self.title = t.title.clone();
+            self.summary = t.summary.clone();
+            self.detail = t.detail.clone().or(self.detail.take());
+            self.fix = t.fix.clone().or(self.fix.take());
+        }
+    }
 }
 
 /// A whole report.
@@ -182,6 +216,9 @@ pub struct Report {
     pub schema: String,
     /// Unique id of this run (also the idempotency key when reports are submitted).
     pub id: String,
+    /// The language the texts are in (`en`, `zh-CN`); codes and ids never change with it.
+    #[serde(default = "default_locale")]
+    pub locale: String,
     pub verdict: Verdict,
     pub counts: Counts,
     pub tool: Tool,
@@ -194,6 +231,25 @@ pub struct Report {
     /// Ids of the checks that failed while everything they need passed, most severe first.
     pub root_causes: Vec<String>,
     pub checks: Vec<CheckReport>,
+}
+
+fn default_locale() -> String {
+    "en".into()
+}
+
+impl Report {
+    /// The report's locale (English for a tag this version does not know).
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.locale).unwrap_or_default()
+    }
+
+    /// Re-renders every check's texts in `locale`, from the translations the report carries.
+    pub fn localize(&mut self, locale: Locale) {
+        for c in &mut self.checks {
+            c.localize(locale);
+        }
+        self.locale = locale.tag().to_string();
+    }
 }
 
 /// The verdict of a set of results (DESIGN: statuses, verdict).
@@ -271,12 +327,14 @@ mod tests {
             code: "x".into(),
             cause: None,
             summary: String::new(),
+            message: None,
             detail: None,
             evidence: vec![],
             metrics: BTreeMap::new(),
             fix: None,
             skipped_because: None,
             duration_ms: 0,
+            l10n: BTreeMap::new(),
         }
     }
 

@@ -9,14 +9,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{CheckRequest, CheckResult, Status};
+use readycheck_sdk::{CheckRequest, CheckResult, Status, t};
+
+use crate::i18n::{self, Locale, Msg};
 
 use crate::plugin::discovery;
 use crate::plugin::isolate::{self, human_duration};
 use crate::plugin::registry::{Backend, PluginState, Plugins};
 use crate::plugin::{Call, CallError, parse_output};
 use crate::profile::{Check, Profile, Severity};
-use crate::report::{Cause, CheckReport};
+use crate::report::{Cause, CheckReport, Localized};
 
 /// Default number of checks in flight at once.
 pub const DEFAULT_PARALLELISM: usize = 32;
@@ -196,6 +198,7 @@ pub fn run(
                         params: check.params.clone(),
                         timeout_ms: timeout.as_millis() as u64,
                         os: std::env::consts::OS.to_string(),
+                        locale: i18n::current().tag().to_string(),
                     };
                     let request = serde_json::to_vec(&request).expect("requests serialise");
                     observer.started(check);
@@ -260,19 +263,19 @@ pub fn run(
     drop(job_tx);
 
     let stop_reason = if deadline_passed {
-        format!(
-            "the whole run's deadline of {} passed before this check finished",
-            human_duration(options.deadline)
+        t!(
+            "run.deadline_passed",
+            deadline = human_duration(options.deadline)
         )
     } else {
-        "the run was interrupted (Ctrl-C) before this check finished".to_string()
+        t!("run.interrupted")
     };
     let checks = order
         .iter()
         .map(|&i| {
             results[i].take().unwrap_or_else(|| {
                 let check = &profile.checks[i];
-                host_error(check, Cause::Interrupted, stop_reason.clone(), None)
+                host_error(check, Cause::Interrupted, stop_reason.clone().into(), None)
             })
         })
         .collect();
@@ -297,7 +300,7 @@ fn decide_without_running(
         return Some(skip(
             check,
             "host.check.skipped_on_request",
-            "skipped on request (--skip)".into(),
+            t!("run.skipped_on_request"),
             None,
         ));
     }
@@ -307,7 +310,7 @@ fn decide_without_running(
         return Some(skip(
             check,
             "host.check.not_for_this_os",
-            format!("not checked on {os}: this check is for {}", list.join(", ")),
+            t!("run.not_for_this_os", os = os, list = list),
             None,
         ));
     }
@@ -323,11 +326,10 @@ fn decide_without_running(
         .cloned()
         .collect();
     if !failed.is_empty() {
-        let summary = format!("not checked because {} did not pass", failed.join(", "));
         return Some(skip(
             check,
             "host.check.needs_not_passed",
-            summary,
+            t!("run.needs_not_passed", needs = &failed),
             Some(failed),
         ));
     }
@@ -346,11 +348,12 @@ fn decide_without_running(
                 return Some(skip(
                     check,
                     "host.check.not_for_this_os",
-                    format!(
-                        "{}/{} cannot check this on {os} (supported: {})",
-                        check.plugin,
-                        check.kind,
-                        supported.join(", ")
+                    t!(
+                        "run.kind_not_for_os",
+                        plugin = &check.plugin,
+                        kind = &check.kind,
+                        os = os,
+                        supported = supported
                     ),
                     None,
                 ));
@@ -360,18 +363,24 @@ fn decide_without_running(
         Some(PluginState::Refused { file, reason }) => Some(host_error(
             check,
             Cause::PluginRefused,
-            format!("plugin `{}` was not loaded: {reason}", check.plugin),
-            Some(format!("file: {}", file.path.display())),
+            t!(
+                "run.plugin_refused",
+                plugin = &check.plugin,
+                reason = reason
+            )
+            .into(),
+            Some(t!("run.file", path = file.path.display().to_string())),
         )),
         Some(PluginState::Broken { file, error }) => Some(host_error(
             check,
             error.cause(),
-            format!(
-                "plugin `{}` could not start: {}",
-                check.plugin,
-                error.message()
-            ),
-            Some(format!("file: {}", file.path.display())),
+            t!(
+                "run.plugin_broken",
+                plugin = &check.plugin,
+                reason = error.message()
+            )
+            .into(),
+            Some(t!("run.file", path = file.path.display().to_string())),
         )),
         Some(PluginState::Missing) | None => {
             let searched: Vec<String> = plugins
@@ -382,53 +391,113 @@ fn decide_without_running(
             Some(host_error(
                 check,
                 Cause::PluginMissing,
-                format!(
-                    "plugin `{}` is not installed: no {} on the plugin search path",
-                    check.plugin,
-                    discovery::file_name(&check.plugin)
-                ),
-                Some(format!("searched: {}", searched.join(", "))),
+                t!(
+                    "run.plugin_missing",
+                    plugin = &check.plugin,
+                    file = discovery::file_name(&check.plugin)
+                )
+                .into(),
+                Some(t!("run.searched", dirs = searched)),
             ))
         }
     }
 }
 
-fn base(check: &Check, status: Status, code: String, summary: String) -> CheckReport {
+/// A check's summary before it goes into the report: a host message, or a plugin's text with
+/// the translations it rendered.
+struct Summary {
+    text: String,
+    message: Option<Msg>,
+    l10n: BTreeMap<String, String>,
+}
+
+impl From<Msg> for Summary {
+    fn from(msg: Msg) -> Self {
+        let l10n = Locale::ALL
+            .iter()
+            .map(|l| (l.tag().to_string(), i18n::render(*l, &msg)))
+            .collect();
+        Summary {
+            text: i18n::render(i18n::current(), &msg),
+            message: Some(msg),
+            l10n,
+        }
+    }
+}
+
+impl Summary {
+    fn in_locale(&self, locale: Locale) -> String {
+        self.l10n
+            .get(locale.tag())
+            .cloned()
+            .unwrap_or_else(|| self.text.clone())
+    }
+}
+
+fn base(check: &Check, status: Status, code: String, summary: Summary) -> CheckReport {
+    let locale = i18n::current();
+    let l10n = Locale::ALL
+        .iter()
+        .map(|&l| {
+            let texts = Localized {
+                title: check.title.get(l).to_string(),
+                summary: summary.in_locale(l),
+                detail: None,
+                fix: None,
+            };
+            (l.tag().to_string(), texts)
+        })
+        .collect();
     CheckReport {
         id: check.id.clone(),
-        title: check.title.clone(),
+        title: check.title.get(locale).to_string(),
         plugin: check.plugin.clone(),
         kind: check.kind.clone(),
         severity: check.severity,
         status,
         code,
         cause: None,
-        summary,
+        summary: summary.in_locale(locale),
+        message: summary.message,
         detail: None,
         evidence: Vec::new(),
         metrics: BTreeMap::new(),
         fix: None,
         skipped_because: None,
         duration_ms: 0,
+        l10n,
     }
 }
 
-fn skip(check: &Check, code: &str, summary: String, because: Option<Vec<String>>) -> CheckReport {
-    let mut r = base(check, Status::Skip, code.to_string(), summary);
+fn skip(check: &Check, code: &str, summary: Msg, because: Option<Vec<String>>) -> CheckReport {
+    let mut r = base(check, Status::Skip, code.to_string(), summary.into());
     r.skipped_because = because;
     r
 }
 
-fn host_error(check: &Check, cause: Cause, summary: String, detail: Option<String>) -> CheckReport {
+fn host_error(check: &Check, cause: Cause, summary: Summary, detail: Option<Msg>) -> CheckReport {
     let mut r = base(check, Status::Error, cause.code(), summary);
     r.cause = Some(cause);
-    r.detail = Some(match detail {
-        Some(d) => {
-            format!("{d}. The check itself could not run; send this report to the helpdesk.")
-        }
-        None => "The check itself could not run; send this report to the helpdesk.".to_string(),
-    });
+    let detail = match detail {
+        Some(d) => t!("run.could_not_run_because", what = d),
+        None => t!("run.could_not_run"),
+    };
+    r.detail = Some(i18n::render(i18n::current(), &detail));
+    for (tag, texts) in &mut r.l10n {
+        let l = Locale::parse(tag).unwrap_or_default();
+        texts.detail = Some(i18n::render(l, &detail));
+    }
     r
+}
+
+/// The summary of a plugin call that failed: the cause in the reader's language, with the
+/// technical reason as the host saw it.
+fn call_failed(e: &CallError) -> Summary {
+    t!(
+        format!("cause.{}", e.cause().as_str()),
+        reason = e.message()
+    )
+    .into()
 }
 
 fn from_result(
@@ -440,16 +509,26 @@ fn from_result(
     let _ = profile;
     let mut r = match result {
         Ok(res) => {
-            let mut r = base(check, res.status, res.code, res.summary);
+            let summary = Summary {
+                text: res.summary,
+                message: res.message,
+                l10n: res.summary_l10n,
+            };
+            let mut r = base(check, res.status, res.code, summary);
             r.detail = res.detail;
             r.evidence = res.evidence;
             r.metrics = res.metrics;
-            if matches!(res.status, Status::Fail | Status::Warn | Status::Error) {
-                r.fix = check.fix.clone();
+            if matches!(res.status, Status::Fail | Status::Warn | Status::Error)
+                && let Some(fix) = &check.fix
+            {
+                r.fix = Some(fix.get(i18n::current()).to_string());
+                for (tag, texts) in &mut r.l10n {
+                    texts.fix = Some(fix.get(Locale::parse(tag).unwrap_or_default()).to_string());
+                }
             }
             r
         }
-        Err(e) => host_error(check, e.cause(), e.message().to_string(), None),
+        Err(e) => host_error(check, e.cause(), call_failed(&e), None),
     };
     r.duration_ms = took.as_millis() as u64;
     r

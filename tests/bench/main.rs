@@ -93,6 +93,7 @@ fn main() {
         params: Default::default(),
         timeout_ms: 5000,
         os: std::env::consts::OS.into(),
+        locale: "en".into(),
     })
     .expect("request");
     let call = Call::Run(request);

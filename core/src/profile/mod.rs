@@ -13,6 +13,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -92,17 +93,52 @@ pub struct CheckSpans {
     pub needs: Vec<Option<Range<usize>>>,
 }
 
+/// Text IT wrote in a profile: one string for every reader, or one per language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalText {
+    by_locale: BTreeMap<Locale, String>,
+    plain: Option<String>,
+}
+
+impl LocalText {
+    /// The same text in every language.
+    pub fn plain(s: &str) -> Self {
+        LocalText {
+            by_locale: BTreeMap::new(),
+            plain: Some(s.to_string()),
+        }
+    }
+    /// Sets the text of one language.
+    pub fn set(&mut self, locale: Locale, s: &str) {
+        self.by_locale.insert(locale, s.to_string());
+    }
+    /// No text at all.
+    pub fn is_empty(&self) -> bool {
+        self.plain.is_none() && self.by_locale.is_empty()
+    }
+    /// The text for `locale`: its own, else English, else any language given.
+    pub fn get(&self, locale: Locale) -> &str {
+        self.by_locale
+            .get(&locale)
+            .or(self.plain.as_ref())
+            .or_else(|| self.by_locale.get(&Locale::En))
+            .or_else(|| self.by_locale.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
 /// One `[[check]]`.
 #[derive(Debug, Clone)]
 pub struct Check {
     pub id: String,
     pub plugin: String,
     pub kind: String,
-    pub title: String,
+    pub title: LocalText,
     pub severity: Severity,
     pub needs: Vec<String>,
     pub timeout: Option<Duration>,
-    pub fix: Option<String>,
+    pub fix: Option<LocalText>,
     pub os: Option<Vec<String>>,
     /// Every other key, converted to JSON for the plugin.
     pub params: serde_json::Map<String, serde_json::Value>,

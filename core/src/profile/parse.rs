@@ -11,8 +11,10 @@ use toml_edit::{Item, Table, Value};
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::{
-    Check, CheckSpans, HOST_CHECK_KEYS, PluginSettings, Profile, ReportSettings, Severity, Source,
+    Check, CheckSpans, HOST_CHECK_KEYS, LocalText, PluginSettings, Profile, ReportSettings,
+    Severity, Source,
 };
+use crate::i18n::Locale;
 
 const TOP_KEYS: &[&str] = &["profile", "check", "plugins", "report"];
 const REPORT_KEYS: &[&str] = &["submit", "auth_header_env"];
@@ -94,6 +96,61 @@ fn get_string(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<(Stri
             None
         }
     }
+}
+
+/// A string, or a table of strings per language: `title = { en = "…", zh-CN = "…" }`.
+fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<LocalText> {
+    let item = table.get(key)?;
+    if let Some(s) = item.as_str() {
+        return Some(LocalText::plain(s));
+    }
+    let Some(t) = item.as_table_like() else {
+        cx.err_help(
+            format!(
+                "`{key}` in {what} must be a string or a table of languages, found {}",
+                type_name(item)
+            ),
+            item_span(item),
+            format!("write it like {key} = \"…\" or {key} = {{ en = \"…\", zh-CN = \"…\" }}"),
+        );
+        return None;
+    };
+    let tags: Vec<&str> = Locale::ALL.iter().map(|l| l.tag()).collect();
+    let mut text = LocalText::default();
+    for (lang, v) in t.iter() {
+        let span = t.key(lang).and_then(|k| k.span());
+        let locale = Locale::ALL.into_iter().find(|l| l.tag() == lang);
+        let Some(locale) = locale else {
+            let help = did_you_mean(lang, tags.iter().copied()).unwrap_or_else(|| {
+                format!("the languages readycheck speaks are: {}", tags.join(", "))
+            });
+            cx.err_help(
+                format!("unknown language `{lang}` in `{key}` of {what}"),
+                span,
+                help,
+            );
+            continue;
+        };
+        match v.as_str() {
+            Some(s) => text.set(locale, s),
+            None => cx.err(
+                format!(
+                    "`{key}.{lang}` in {what} must be a string, found {}",
+                    type_name(v)
+                ),
+                item_span(v),
+            ),
+        }
+    }
+    if text.is_empty() {
+        cx.err_help(
+            format!("`{key}` in {what} has no text"),
+            item_span(item),
+            format!("give at least one language, e.g. {key} = {{ en = \"…\", zh-CN = \"…\" }}"),
+        );
+        return None;
+    }
+    Some(text)
 }
 
 fn get_duration(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<Duration> {
@@ -431,7 +488,7 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
             "add a line like: kind = \"tcp\"  (see `readycheck explain PLUGIN`)",
         );
     }
-    let title = get_string(cx, t, "title", &what).map(|(s, _)| s);
+    let title = get_local_text(cx, t, "title", &what);
     let severity = match get_string(cx, t, "severity", &what) {
         None => Severity::Required,
         Some((s, span)) => match s.as_str() {
@@ -448,7 +505,7 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
     };
     let needs = get_string_list(cx, t, "needs", &what).unwrap_or_default();
     let timeout = get_duration(cx, t, "timeout", &what);
-    let fix = get_string(cx, t, "fix", &what).map(|(s, _)| s);
+    let fix = get_local_text(cx, t, "fix", &what);
     let os = get_string_list(cx, t, "os", &what).map(|list| {
         list.into_iter()
             .map(|(s, span)| {
@@ -487,7 +544,7 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
     // too and every problem is reported in one go.
     let id = id?;
     Some(Check {
-        title: title.unwrap_or_else(|| id.clone()),
+        title: title.unwrap_or_else(|| LocalText::plain(&id)),
         id,
         plugin: plugin?.0,
         kind: kind?.0,
@@ -602,7 +659,7 @@ mod tests {
         let p = Profile::parse(&text, Source::Embedded).unwrap();
         assert_eq!(p.timeout, Duration::from_secs(2));
         assert_eq!(p.checks.len(), 2);
-        assert_eq!(p.checks[0].title, "a");
+        assert_eq!(p.checks[0].title.get(Locale::En), "a");
         assert_eq!(p.checks[0].params["target"], "h:1");
         assert_eq!(p.checks[0].params["count"], 3);
         assert_eq!(p.checks[1].severity, Severity::Info);

@@ -1,8 +1,9 @@
 //! A compact plain-text block for a messenger: at most 15 lines — the verdict, the failing
 //! checks with one-line causes, and the report id.
 
-use super::text::symbol;
-use crate::report::{Report, Status, Verdict};
+use super::text::{symbol, verdict_word};
+use crate::report::{Report, Status};
+use crate::tr;
 
 /// Most lines a chat block has.
 pub const MAX_LINES: usize = 15;
@@ -17,20 +18,22 @@ fn one_line(s: &str, max: usize) -> String {
 }
 
 pub fn render(r: &Report) -> String {
-    let verdict = match r.verdict {
-        Verdict::Ready => "✓ READY",
-        Verdict::Degraded => "! DEGRADED",
-        Verdict::NotReady => "✗ NOT READY",
-    };
+    let l = r.locale();
+    let verdict = verdict_word(r);
     let mut lines = vec![format!(
         "readycheck {verdict} · {} · {}",
         one_line(&r.profile.name, 40),
         one_line(&r.host.hostname, 30)
     )];
     let n = &r.counts;
-    lines.push(format!(
-        "{} ok, {} warn, {} fail, {} skip, {} error",
-        n.pass, n.warn, n.fail, n.skip, n.error
+    lines.push(tr!(
+        l,
+        "chat.counts",
+        pass = n.pass,
+        warn = n.warn,
+        fail = n.fail,
+        skip = n.skip,
+        error = n.error
     ));
     // Root causes first, then the remaining failures and warnings.
     let mut bad: Vec<_> = r
@@ -48,7 +51,7 @@ pub fn render(r: &Report) -> String {
     let room = MAX_LINES - lines.len() - 1;
     for (i, c) in bad.iter().enumerate() {
         if i + 1 == room && bad.len() > room {
-            lines.push(format!("… and {} more", bad.len() - i));
+            lines.push(tr!(l, "chat.more", n = bad.len() - i));
             break;
         }
         lines.push(format!(
@@ -58,7 +61,7 @@ pub fn render(r: &Report) -> String {
             one_line(&c.summary, 110)
         ));
     }
-    lines.push(format!("report {}", r.id));
+    lines.push(tr!(l, "chat.report", id = &r.id));
     let mut s = lines.join("\n");
     s.push('\n');
     s

@@ -5,8 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::text::ms;
+use super::text::{counts, ms};
+use crate::i18n::Locale;
 use crate::report::{CheckReport, Report, Status, Verdict};
+use crate::tr;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -44,8 +46,12 @@ td{overflow-wrap:anywhere}
 @media (max-width:40rem){.hide-s,thead{display:none}tr{display:block;border-bottom:1px solid #d0d7de;padding:.5rem 0}td{display:block;border:0;padding:.1rem 0}}
 "#;
 
-fn badge(s: Status) -> String {
-    format!("<span class=\"badge b-{0}\">{0}</span>", s.as_str())
+fn badge(s: Status, l: Locale) -> String {
+    format!(
+        "<span class=\"badge b-{}\">{}</span>",
+        s.as_str(),
+        esc(&tr!(l, &format!("status.{}", s.as_str())))
+    )
 }
 
 fn evidence(c: &CheckReport) -> String {
@@ -73,30 +79,28 @@ fn evidence(c: &CheckReport) -> String {
 }
 
 pub fn render(report: &Report) -> String {
+    let l = report.locale();
     let mut o = String::new();
     let (title, line) = match report.verdict {
-        Verdict::Ready => ("Ready", "Everything this profile checks works.".to_string()),
+        Verdict::Ready => (tr!(l, "html.verdict.ready"), tr!(l, "html.line.ready")),
         Verdict::Degraded => (
-            "Degraded",
-            "You can work, but something needs attention.".to_string(),
+            tr!(l, "html.verdict.degraded"),
+            tr!(l, "html.line.degraded"),
         ),
         Verdict::NotReady => (
-            "Not ready",
-            format!(
-                "{} {} attention before you can work.",
-                report.root_causes.len().max(1),
-                if report.root_causes.len() == 1 {
-                    "problem needs"
-                } else {
-                    "problems need"
-                }
+            tr!(l, "html.verdict.not_ready"),
+            tr!(
+                l,
+                "html.line.not_ready",
+                n = report.root_causes.len().max(1)
             ),
         ),
     };
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>readycheck: {} — {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
-        esc(title),
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>readycheck: {} — {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        l.tag(),
+        esc(&title),
         esc(&report.profile.name)
     );
     let _ = writeln!(
@@ -104,7 +108,7 @@ pub fn render(report: &Report) -> String {
         "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"muted\" style=\"color:#fff\">{} · {} · {}</p></section>",
         report.verdict.as_str(),
         report.verdict.as_str(),
-        esc(title),
+        esc(&title),
         esc(&line),
         esc(&report.profile.name),
         esc(&report.host.hostname),
@@ -121,7 +125,7 @@ pub fn render(report: &Report) -> String {
         .filter_map(|id| report.checks.iter().find(|c| &c.id == id))
         .collect();
     if !roots.is_empty() || !warns.is_empty() {
-        o.push_str("<h2>Start here</h2>\n");
+        let _ = writeln!(o, "<h2>{}</h2>", esc(&tr!(l, "report.start_here")));
         for c in roots.iter().chain(warns.iter()) {
             let _ = write!(
                 o,
@@ -132,31 +136,44 @@ pub fn render(report: &Report) -> String {
                     ""
                 },
                 esc(&c.id),
-                badge(c.status),
+                badge(c.status, l),
                 esc(&c.title),
                 esc(&c.id),
                 esc(&c.summary)
             );
             if let Some(fix) = &c.fix {
-                let _ = write!(o, "<div class=\"fix\">What to do: {}</div>", esc(fix));
+                let _ = write!(
+                    o,
+                    "<div class=\"fix\">{} {}</div>",
+                    esc(&tr!(l, "report.what_to_do")),
+                    esc(fix)
+                );
             }
             o.push_str(&evidence(c));
             o.push_str("</div>\n");
         }
     }
-    o.push_str("<h2>All checks</h2>\n<table>\n<thead><tr><th>Status</th><th>Check</th><th>Result</th><th class=\"hide-s\">Time</th></tr></thead>\n<tbody>\n");
+    let _ = write!(
+        o,
+        "<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"hide-s\">{}</th></tr></thead>\n<tbody>\n",
+        esc(&tr!(l, "report.all_checks")),
+        esc(&tr!(l, "html.col.status")),
+        esc(&tr!(l, "html.col.check")),
+        esc(&tr!(l, "html.col.result")),
+        esc(&tr!(l, "html.col.time"))
+    );
     for c in &report.checks {
         let time = if c.status == Status::Skip {
             "—".to_string()
         } else {
-            ms(c.duration_ms)
+            ms(c.duration_ms, l)
         };
         let _ = writeln!(
             o,
             "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}{}</td><td class=\"hide-s\">{}</td></tr>",
             esc(&c.id),
             c.status.as_str(),
-            badge(c.status),
+            badge(c.status, l),
             esc(&c.title),
             esc(&c.id),
             esc(&c.plugin),
@@ -167,25 +184,25 @@ pub fn render(report: &Report) -> String {
             esc(&time)
         );
     }
-    o.push_str("</tbody>\n</table>\n<h2>About this report</h2>\n<dl>\n");
+    let _ = write!(
+        o,
+        "</tbody>\n</table>\n<h2>{}</h2>\n<dl>\n",
+        esc(&tr!(l, "html.about"))
+    );
     let mut fact = |k: &str, v: &str| {
         let _ = writeln!(o, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
     };
-    let n = &report.counts;
     fact(
-        "Result",
-        &format!(
-            "{} passed, {} warnings, {} failed, {} skipped, {} errors in {}",
-            n.pass,
-            n.warn,
-            n.fail,
-            n.skip,
-            n.error,
-            ms(report.duration_ms)
+        &tr!(l, "html.fact.result"),
+        &tr!(
+            l,
+            "html.result",
+            counts = counts(report),
+            time = ms(report.duration_ms, l)
         ),
     );
     fact(
-        "Profile",
+        &tr!(l, "html.fact.profile"),
         &format!(
             "{} {}",
             report.profile.name,
@@ -193,24 +210,25 @@ pub fn render(report: &Report) -> String {
         ),
     );
     fact(
-        "Computer",
-        &format!(
-            "{} ({} {}, {}) — user {}",
-            report.host.hostname,
-            report.host.os,
-            report.host.os_version,
-            report.host.arch,
-            report.host.user
+        &tr!(l, "html.fact.computer"),
+        &tr!(
+            l,
+            "html.computer",
+            host = &report.host.hostname,
+            os = &report.host.os,
+            version = &report.host.os_version,
+            arch = &report.host.arch,
+            user = &report.host.user
         ),
     );
-    fact("Started", &report.started_at);
-    fact("Report id", &report.id);
+    fact(&tr!(l, "html.fact.started"), &report.started_at);
+    fact(&tr!(l, "html.fact.id"), &report.id);
     fact(
-        "Tool",
+        &tr!(l, "html.fact.tool"),
         &format!("{} {}", report.tool.name, report.tool.version),
     );
     if let Some(c) = &report.profile.contact {
-        fact("Helpdesk", c);
+        fact(&tr!(l, "html.fact.helpdesk"), c);
     }
     o.push_str("</dl>\n</main>\n</body>\n</html>\n");
     o

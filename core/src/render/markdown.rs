@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::text::{ms, symbol};
-use crate::report::{Report, Status, Verdict};
+use super::text::{counts, ms, symbol, verdict_word};
+use crate::report::{Report, Status};
+use crate::tr;
 
 /// Escapes text for a Markdown table cell or line (no HTML, no table breaks).
 fn md(s: &str) -> String {
@@ -15,22 +16,23 @@ fn md(s: &str) -> String {
 }
 
 pub fn render(r: &Report) -> String {
+    let l = r.locale();
     let mut o = String::new();
-    let verdict = match r.verdict {
-        Verdict::Ready => "✓ READY",
-        Verdict::Degraded => "! DEGRADED",
-        Verdict::NotReady => "✗ NOT READY",
-    };
+    let verdict = verdict_word(r);
     let _ = writeln!(o, "## readycheck: {verdict} — {}\n", md(&r.profile.name));
     let _ = writeln!(
         o,
-        "**Computer:** {} ({} {}) · **User:** {} · **Started:** {} · **Report:** `{}`\n",
-        md(&r.host.hostname),
-        md(&r.host.os),
-        md(&r.host.os_version),
-        md(&r.host.user),
-        md(&r.started_at),
-        md(&r.id)
+        "{}\n",
+        tr!(
+            l,
+            "md.facts",
+            host = md(&r.host.hostname),
+            os = md(&r.host.os),
+            version = md(&r.host.os_version),
+            user = md(&r.host.user),
+            started = md(&r.started_at),
+            id = md(&r.id)
+        )
     );
     let roots: Vec<_> = r
         .root_causes
@@ -38,7 +40,7 @@ pub fn render(r: &Report) -> String {
         .filter_map(|id| r.checks.iter().find(|c| &c.id == id))
         .collect();
     if !roots.is_empty() {
-        o.push_str("### Start here\n\n");
+        let _ = writeln!(o, "### {}\n", tr!(l, "report.start_here"));
         for c in roots {
             let _ = writeln!(
                 o,
@@ -49,7 +51,7 @@ pub fn render(r: &Report) -> String {
                 md(&c.summary)
             );
             if let Some(f) = &c.fix {
-                let _ = writeln!(o, "  - What to do: {}", md(f));
+                let _ = writeln!(o, "  - {} {}", tr!(l, "report.what_to_do"), md(f));
             }
             for e in &c.evidence {
                 let _ = writeln!(o, "  - {}", md(e));
@@ -57,12 +59,17 @@ pub fn render(r: &Report) -> String {
         }
         o.push('\n');
     }
-    o.push_str("### All checks\n\n| | Check | Result | Code | Time |\n|---|---|---|---|---|\n");
+    let _ = writeln!(
+        o,
+        "### {}\n\n{}\n|---|---|---|---|---|",
+        tr!(l, "report.all_checks"),
+        tr!(l, "md.table_head")
+    );
     for c in &r.checks {
         let t = if c.status == Status::Skip {
             "—".into()
         } else {
-            ms(c.duration_ms)
+            ms(c.duration_ms, l)
         };
         let _ = writeln!(
             o,
@@ -75,19 +82,18 @@ pub fn render(r: &Report) -> String {
             t
         );
     }
-    let n = &r.counts;
     let _ = writeln!(
         o,
-        "\n{} passed, {} warnings, {} failed, {} skipped, {} errors in {}.",
-        n.pass,
-        n.warn,
-        n.fail,
-        n.skip,
-        n.error,
-        ms(r.duration_ms)
+        "\n{}",
+        tr!(
+            l,
+            "md.totals",
+            counts = counts(r),
+            time = ms(r.duration_ms, l)
+        )
     );
     if let Some(c) = &r.profile.contact {
-        let _ = writeln!(o, "\nHelpdesk: {}", md(c));
+        let _ = writeln!(o, "\n{}", tr!(l, "report.helpdesk", contact = md(c)));
     }
     o
 }

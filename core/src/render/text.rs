@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use super::Style;
+use crate::i18n::Locale;
 use crate::report::{CheckReport, Report, Status, Verdict};
+use crate::tr;
 
 fn paint(style: &Style, code: &str, s: &str) -> String {
     if style.color {
@@ -35,50 +37,58 @@ fn colour_of(status: Status) -> &'static str {
     }
 }
 
-/// "42 ms", "1.3 s".
-pub fn ms(d: u64) -> String {
+/// "42 ms", "1.3 s" (in Chinese "42 毫秒", "1.3 秒").
+pub fn ms(d: u64, locale: Locale) -> String {
     if d < 1000 {
-        format!("{d} ms")
+        tr!(locale, "unit.ms", n = d)
     } else {
-        format!("{:.1} s", d as f64 / 1000.0)
+        tr!(locale, "unit.s", n = format!("{:.1}", d as f64 / 1000.0))
+    }
+}
+
+/// "3 passed, 1 warning, …" in the report's language.
+pub fn counts(report: &Report) -> String {
+    let n = &report.counts;
+    tr!(
+        report.locale(),
+        "report.counts",
+        pass = n.pass,
+        warn = n.warn,
+        fail = n.fail,
+        skip = n.skip,
+        error = n.error
+    )
+}
+
+/// The verdict in capitals with its symbol: "✓ READY", "✗ 未就绪".
+pub fn verdict_word(report: &Report) -> String {
+    let l = report.locale();
+    match report.verdict {
+        Verdict::Ready => format!("✓ {}", tr!(l, "verdict.ready")),
+        Verdict::Degraded => format!("! {}", tr!(l, "verdict.degraded")),
+        Verdict::NotReady => format!("✗ {}", tr!(l, "verdict.not_ready")),
     }
 }
 
 fn verdict_line(report: &Report, style: &Style) -> String {
+    let l = report.locale();
     let problems = report.root_causes.len();
-    let things = |n: usize| {
-        if n == 1 {
-            "1 problem needs".to_string()
-        } else {
-            format!("{n} problems need")
-        }
-    };
     match report.verdict {
-        Verdict::Ready => paint(
-            style,
-            "1;32",
-            "✓ READY — everything this profile checks works",
-        ),
+        Verdict::Ready => paint(style, "1;32", &tr!(l, "text.verdict.ready")),
         Verdict::Degraded => {
-            let n = report.counts.warn as usize + problems;
-            paint(
-                style,
-                "1;33",
-                &format!(
-                    "! DEGRADED — you can work, but {} attention",
-                    things(n.max(1))
-                ),
-            )
+            let n = (report.counts.warn as usize + problems).max(1);
+            paint(style, "1;33", &tr!(l, "text.verdict.degraded", n = n))
         }
         Verdict::NotReady => paint(
             style,
             "1;31",
-            &format!("✗ NOT READY — {} attention", things(problems.max(1))),
+            &tr!(l, "text.verdict.not_ready", n = problems.max(1)),
         ),
     }
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
+    let l = report.locale();
     let mut out = String::new();
     let profile = match &report.profile.version {
         Some(v) => format!("{} ({v})", report.profile.name),
@@ -105,16 +115,24 @@ pub fn render(report: &Report, style: &Style) -> String {
         .collect();
     if !roots.is_empty() || !warns.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", paint(style, "1", "Start here"));
+        let _ = writeln!(out, "{}", paint(style, "1", &tr!(l, "report.start_here")));
         for c in roots.iter().chain(warns.iter()) {
             let sym = paint(style, colour_of(c.status), symbol(c.status));
             let _ = writeln!(out, "  {sym} {} ({})", c.title, c.id);
             let _ = writeln!(out, "    {}", c.summary);
             if let Some(fix) = &c.fix {
-                let _ = writeln!(out, "    {} {fix}", paint(style, "1", "What to do:"));
+                let _ = writeln!(
+                    out,
+                    "    {} {fix}",
+                    paint(style, "1", &tr!(l, "report.what_to_do"))
+                );
             }
             if let Some(cause) = c.cause {
-                let _ = writeln!(out, "    cause: {} ({})", cause.as_str(), c.code);
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    tr!(l, "text.cause", cause = cause.as_str(), code = &c.code)
+                );
             }
             for e in &c.evidence {
                 let _ = writeln!(out, "    · {e}");
@@ -126,7 +144,7 @@ pub fn render(report: &Report, style: &Style) -> String {
     }
 
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}", paint(style, "1", "All checks"));
+    let _ = writeln!(out, "{}", paint(style, "1", &tr!(l, "report.all_checks")));
     let id_w = report
         .checks
         .iter()
@@ -145,7 +163,7 @@ pub fn render(report: &Report, style: &Style) -> String {
         let time = if c.status == Status::Skip {
             "—".to_string()
         } else {
-            ms(c.duration_ms)
+            ms(c.duration_ms, l)
         };
         let title: String = c.title.chars().take(40).collect();
         let _ = writeln!(
@@ -173,26 +191,25 @@ pub fn render(report: &Report, style: &Style) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{total} checks: {} passed, {} {}, {} failed, {} skipped, {} {} · {}",
-        n.pass,
-        n.warn,
-        if n.warn == 1 { "warning" } else { "warnings" },
-        n.fail,
-        n.skip,
-        n.error,
-        if n.error == 1 { "error" } else { "errors" },
-        ms(report.duration_ms)
+        "{}",
+        tr!(
+            l,
+            "text.totals",
+            total = total,
+            counts = counts(report),
+            time = ms(report.duration_ms, l)
+        )
     );
     if let Some(contact) = &report.profile.contact
         && report.verdict != Verdict::Ready
     {
-        let _ = writeln!(out, "Helpdesk: {contact}");
+        let _ = writeln!(out, "{}", tr!(l, "report.helpdesk", contact = contact));
     }
     if let Some(d) = &style.delivery {
         let _ = writeln!(out, "{d}");
     }
     if let Some(p) = &style.saved_to {
-        let _ = writeln!(out, "Report saved: {p}");
+        let _ = writeln!(out, "{}", tr!(l, "text.saved", path = p));
     }
     out
 }

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -55,7 +55,7 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
         Err(ResolveError::Failed(e)) => {
             return CheckResult::fail(
                 "network.dns.not_resolved",
-                format!("cannot resolve {}: {e} — your DNS or internet connection is not working, or the name does not exist", p.name),
+                t!("dns.not_resolved", name = &p.name, error = e.to_string()),
             )
             .evidence(format!("asked the system resolver for {}: {e}", p.name))
             .metric("dns_ms", dns_ms);
@@ -63,9 +63,17 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
         Err(ResolveError::TimedOut(t)) => {
             return CheckResult::fail(
                 "network.dns.timed_out",
-                format!("the DNS server did not answer for {} within {} ms — check your internet connection", p.name, t.as_millis()),
+                t!(
+                    "dns.timed_out",
+                    name = &p.name,
+                    ms = Arg::ms(t.as_millis() as f64)
+                ),
             )
-            .evidence(format!("asked the system resolver for {}: no answer in {} ms", p.name, t.as_millis()))
+            .evidence(format!(
+                "asked the system resolver for {}: no answer in {} ms",
+                p.name,
+                t.as_millis()
+            ))
             .metric("dns_ms", dns_ms);
         }
     };
@@ -76,11 +84,11 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
     if !p.expect.is_empty() && !p.expect.iter().any(|e| list.contains(e)) {
         return CheckResult::fail(
             "network.dns.unexpected_address",
-            format!(
-                "{} resolves to {}, not to the expected {}",
-                p.name,
-                list.join(", "),
-                p.expect.join(" or ")
+            t!(
+                "dns.unexpected_address",
+                name = &p.name,
+                got = &list,
+                expected = &p.expect
             ),
         )
         .evidence(seen)
@@ -95,11 +103,7 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
         if !public.is_empty() {
             return CheckResult::fail(
                 "network.dns.public_address",
-                format!(
-                    "{} resolves to the public address {} — the VPN's DNS is not in use (is the VPN connected?)",
-                    p.name,
-                    public.join(", ")
-                ),
+                t!("dns.public_address", name = &p.name, addresses = &public),
             )
             .evidence(seen)
             .metric("dns_ms", dns_ms);
@@ -110,9 +114,11 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
     {
         return CheckResult::warn(
             "network.dns.slow",
-            format!(
-                "{} resolves, but slowly ({dns_ms:.0} ms, over {w} ms)",
-                p.name
+            t!(
+                "dns.slow",
+                name = &p.name,
+                ms = Arg::ms(dns_ms),
+                limit = Arg::ms(w as f64)
             ),
         )
         .evidence(seen)
@@ -120,7 +126,7 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
     }
     CheckResult::pass(
         "network.dns.ok",
-        format!("{} resolves to {}", p.name, list.join(", ")),
+        t!("dns.ok", name = &p.name, addresses = &list),
     )
     .evidence(seen)
     .metric("dns_ms", dns_ms)

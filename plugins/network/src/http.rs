@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -325,16 +325,16 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             let (code, summary) = if let Some(ce) = cert_err {
                 (
                     "tls_rejected",
-                    format!(
-                        "{shown}: the server's certificate was rejected ({ce}) — see the tls check for details, or a proxy is intercepting"
-                    ),
+                    t!("http.tls_rejected", url = &shown, error = ce.to_string()),
                 )
             } else if text.contains("cannot resolve") || text.contains("no DNS answer") {
                 (
                     "dns_failed",
-                    format!(
-                        "{shown}: {} — your DNS or internet connection is not working",
-                        text.split(": ")
+                    t!(
+                        "http.dns_failed",
+                        url = &shown,
+                        error = text
+                            .split(": ")
                             .find(|s| s.starts_with("cannot resolve") || s.starts_with("no DNS"))
                             .unwrap_or(&text)
                     ),
@@ -342,35 +342,26 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             } else if e.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
                 (
                     "timed_out",
-                    format!(
-                        "{shown} did not answer within {} ms: the service is slow or down, or a firewall drops the traffic",
-                        timeout.as_millis()
+                    t!(
+                        "http.timed_out",
+                        url = &shown,
+                        ms = Arg::ms(timeout.as_millis() as f64)
                     ),
                 )
             } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
-                (
-                    "refused",
-                    format!(
-                        "{shown}: the connection was refused — the service is down or blocked on its side"
-                    ),
-                )
+                ("refused", t!("http.refused", url = &shown))
             } else if matches!(
                 io_kind,
                 Some(std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable)
             ) {
-                (
-                    "unreachable",
-                    format!(
-                        "{shown}: this PC has no route to the server — check your network connection or VPN"
-                    ),
-                )
+                ("unreachable", t!("http.unreachable", url = &shown))
             } else if e.is_redirect() {
                 (
                     "too_many_redirects",
-                    format!("{shown} redirects in a loop or more than 5 times"),
+                    t!("http.too_many_redirects", url = &shown),
                 )
             } else {
-                ("failed", format!("{shown}: {text}"))
+                ("failed", t!("http.failed", url = &shown, error = &text))
             };
             return finish(
                 CheckResult::fail(format!("network.http.{code}"), summary),
@@ -437,35 +428,38 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
     let r = if captive {
         CheckResult::fail(
             "network.http.captive_portal",
-            format!(
-                "your network needs a sign-in page: {shown} returned {}{} instead of the expected answer — open a browser, sign in to the Wi-Fi (hotel, café, guest network), then run this again",
-                status,
-                location
+            t!(
+                "http.captive_portal",
+                url = &shown,
+                status = status.to_string(),
+                sent_to = location
                     .as_ref()
                     .or(moved_host.then_some(&final_url.to_string()))
-                    .map(|l| format!(" (sent to {l})"))
-                    .unwrap_or_default()
+                    .map(|l| t!("http.sent_to", location = l))
+                    .unwrap_or_else(|| t!("http.nothing"))
             ),
         )
     } else if !expected_ok(code) {
         let why = match code {
-            407 => " — the proxy wants a login: check the proxy settings with IT".to_string(),
-            500..=599 => " — the service is having problems; this is not your network".to_string(),
-            401 | 403 => " — access denied: your account or network is not allowed".to_string(),
-            404 => " — the address is wrong or the service moved".to_string(),
-            _ => String::new(),
+            407 => t!("http.why.proxy_login"),
+            500..=599 => t!("http.why.server_error"),
+            401 | 403 => t!("http.why.denied"),
+            404 => t!("http.why.not_found"),
+            _ => t!("http.nothing"),
         };
-        let expected = match &p.expect_status {
-            Some(l) => l
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
-            None => "2xx or 3xx".into(),
+        let expected: Vec<String> = match &p.expect_status {
+            Some(l) => l.iter().map(u16::to_string).collect(),
+            None => vec!["2xx".into(), "3xx".into()],
         };
         CheckResult::fail(
             "network.http.unexpected_status",
-            format!("{shown} answered {status}, expected {expected}{why}"),
+            t!(
+                "http.unexpected_status",
+                url = &shown,
+                status = status.to_string(),
+                expected = expected,
+                why = why
+            ),
         )
     } else if let Some(needle) = p
         .body_contains
@@ -474,22 +468,32 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
     {
         CheckResult::fail(
             "network.http.unexpected_body",
-            format!(
-                "{shown} answered {status} but the page does not contain \"{needle}\" — something in between (a proxy or sign-in page) changed it"
+            t!(
+                "http.unexpected_body",
+                url = &shown,
+                status = status.to_string(),
+                needle = needle
             ),
         )
     } else if p.warn_ms.is_some_and(|w| millis(total) > w as f64) {
         CheckResult::warn(
             "network.http.slow",
-            format!(
-                "{shown} answered {status}, but slowly ({:.0} ms)",
-                millis(total)
+            t!(
+                "http.slow",
+                url = &shown,
+                status = status.to_string(),
+                ms = Arg::ms(millis(total))
             ),
         )
     } else {
         CheckResult::pass(
             "network.http.ok",
-            format!("{shown} answered {status} in {:.0} ms", millis(total)),
+            t!(
+                "http.ok",
+                url = &shown,
+                status = status.to_string(),
+                ms = Arg::ms(millis(total))
+            ),
         )
     };
     finish(r, evidence, metrics)
@@ -498,6 +502,7 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use crate::testpki::*;
     use readycheck_sdk::Status;
 
@@ -546,7 +551,11 @@ mod tests {
         p.expect_status = Some(vec![204]);
         let r = run(&p, T);
         assert_eq!(r.code, "network.http.captive_portal", "{r:#?}");
-        assert!(r.summary.contains("needs a sign-in page"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("needs a sign-in page"),
+            "{}",
+            r.en_summary()
+        );
 
         let redirect: &[u8] = b"HTTP/1.1 302 Found\r\nLocation: http://login.hotel.example/portal\r\nContent-Length: 0\r\n\r\n";
         let port = http_server(redirect, Duration::ZERO);
@@ -555,7 +564,11 @@ mod tests {
         p.follow_redirects = false;
         let r = run(&p, T);
         assert_eq!(r.code, "network.http.captive_portal", "{r:#?}");
-        assert!(r.summary.contains("login.hotel.example"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("login.hotel.example"),
+            "{}",
+            r.en_summary()
+        );
     }
 
     #[test]
@@ -566,7 +579,11 @@ mod tests {
         );
         let r = run(&params(format!("http://127.0.0.1:{port}/")), T);
         assert_eq!(r.code, "network.http.unexpected_status");
-        assert!(r.summary.contains("not your network"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("not your network"),
+            "{}",
+            r.en_summary()
+        );
 
         let port = http_server(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\nMicrosoft Connect Test", Duration::ZERO);
         let mut p = params(format!("http://127.0.0.1:{port}/connecttest.txt"));
@@ -614,7 +631,11 @@ mod tests {
         assert!(r.metrics.contains_key("cert_days_left"));
         let all = format!("{r:?}");
         assert!(!all.contains("s3cret") && !all.contains("alice"), "{all}");
-        assert!(r.summary.contains("https://***@localhost"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("https://***@localhost"),
+            "{}",
+            r.en_summary()
+        );
 
         p.ca_file = None;
         let r = run(&p, T);

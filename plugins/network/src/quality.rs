@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -186,50 +186,47 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
         p.warn_loss_percent.unwrap_or(1.0),
         p.fail_loss_percent.unwrap_or(20.0),
     );
-    let figures = format!(
-        "round trip {}, jitter {}, loss {:.0}%",
-        s.median_ms
-            .map(|v| format!("{v:.0} ms"))
-            .unwrap_or_else(|| "—".into()),
-        s.jitter_ms
-            .map(|v| format!("{v:.0} ms"))
-            .unwrap_or_else(|| "—".into()),
-        s.loss_percent
+    let ms_or_dash = |v: Option<f64>| v.map(Arg::ms).unwrap_or_else(|| "—".into());
+    let figures = t!(
+        "quality.figures",
+        rtt = ms_or_dash(s.median_ms),
+        jitter = ms_or_dash(s.jitter_ms),
+        loss = format!("{:.0}", s.loss_percent)
     );
     let mut problems = Vec::new();
     if s.median_ms.is_some_and(|m| m > warn_rtt) {
-        problems.push(format!("round trip over {warn_rtt:.0} ms"));
+        problems.push(t!("quality.rtt_over", limit = Arg::ms(warn_rtt)));
     }
     if s.jitter_ms.is_some_and(|j| j > warn_jit) {
-        problems.push(format!("jitter over {warn_jit:.0} ms"));
+        problems.push(t!("quality.jitter_over", limit = Arg::ms(warn_jit)));
     }
     if s.loss_percent > warn_loss {
-        problems.push(format!("loss over {warn_loss}%"));
+        problems.push(t!("quality.loss_over", limit = warn_loss));
     }
     let mut r = if s.received == 0 {
         CheckResult::fail(
             "network.quality.no_answer",
-            format!("{what} did not answer any of {} probes", s.sent),
+            t!("quality.no_answer", what = &what, sent = s.sent),
         )
     } else if s.loss_percent > fail_loss {
         CheckResult::fail(
             "network.quality.lossy",
-            format!(
-                "{what}: {figures} — the connection loses too much for calls; move closer to the Wi-Fi router or use a cable"
-            ),
+            t!("quality.lossy", what = &what, figures = figures),
         )
     } else if !problems.is_empty() {
         CheckResult::warn(
             "network.quality.poor",
-            format!(
-                "{what}: {figures} ({}) — calls may stutter; a cable or a less busy network helps",
-                problems.join(", ")
+            t!(
+                "quality.poor",
+                what = &what,
+                figures = figures,
+                problems = problems.clone()
             ),
         )
     } else {
         CheckResult::pass(
             "network.quality.ok",
-            format!("{what}: {figures} — good enough for calls"),
+            t!("quality.ok", what = &what, figures = figures),
         )
     };
     r.evidence = evidence;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -109,7 +109,7 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
                 evidence.push(format!("{label}: {} answered in {ms:.1} ms", site.target()));
                 ok.push((i, *ms));
             }
-            Err(f) => evidence.push(format!("{label}: {}", f.reason)),
+            Err(f) => evidence.push(format!("{label}: {}", crate::en(&f.reason))),
         }
     }
     ok.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -134,9 +134,11 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
         .map(|(r, _)| *r)
         .collect();
     let region_note = match (&fastest, down.is_empty()) {
-        (Some((name, ms)), false) => Some(format!(
-            "all {} sites unreachable; {name} OK at {ms:.0} ms — the fault is on the service's side, not your network; switch to {name}",
-            down.join(" and ")
+        (Some((name, ms)), false) => Some(t!(
+            "sites.region_note",
+            regions = down.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            name = name,
+            ms = Arg::ms(*ms)
         )),
         _ => None,
     };
@@ -153,57 +155,56 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
         } else if ok.len() < total {
             CheckResult::warn(
                 "network.sites.some_down",
-                format!(
-                    "{} of {total} sites answer; fastest: {name} ({ms:.0} ms)",
-                    ok.len()
+                t!(
+                    "sites.some_down",
+                    ok = ok.len(),
+                    total = total,
+                    name = &name,
+                    ms = Arg::ms(ms)
                 ),
             )
         } else if p.warn_ms.is_some_and(|w| ms > w as f64) {
             CheckResult::warn(
                 "network.sites.slow",
-                format!("all {total} sites answer, but slowly: fastest {name} at {ms:.0} ms"),
+                t!("sites.slow", total = total, name = &name, ms = Arg::ms(ms)),
             )
         } else {
             CheckResult::pass(
                 "network.sites.ok",
-                format!("all {total} sites answer; fastest: {name} ({ms:.0} ms)"),
+                t!("sites.ok", total = total, name = &name, ms = Arg::ms(ms)),
             )
         }
     } else if ok.is_empty() && all_failed_same("dns_failed") {
         CheckResult::fail(
             "network.sites.dns_failed",
-            format!(
-                "none of the {total} sites' names resolve — your DNS or internet connection is not working"
-            ),
+            t!("sites.dns_failed", total = total),
         )
     } else if ok.is_empty() && all_failed_same("unreachable") {
         CheckResult::fail(
             "network.sites.unreachable",
-            format!(
-                "this PC has no route to any of the {total} sites — it is not connected to a network"
-            ),
+            t!("sites.unreachable", total = total),
         )
     } else if ok.is_empty() {
-        CheckResult::fail(
-            "network.sites.none",
-            format!("none of the {total} sites answers"),
-        )
+        CheckResult::fail("network.sites.none", t!("sites.none", total = total))
     } else if let Some(note) = region_note {
         CheckResult::fail(
             "network.sites.region_down",
-            format!(
-                "only {} of {total} sites answer (need {}): {note}",
-                ok.len(),
-                p.min_ok
+            t!(
+                "sites.region_down",
+                ok = ok.len(),
+                total = total,
+                need = p.min_ok,
+                note = note
             ),
         )
     } else {
         CheckResult::fail(
             "network.sites.too_few",
-            format!(
-                "only {} of {total} sites answer; {} needed",
-                ok.len(),
-                p.min_ok
+            t!(
+                "sites.too_few",
+                ok = ok.len(),
+                total = total,
+                need = p.min_ok
             ),
         )
     };
@@ -220,6 +221,7 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
     use std::net::TcpListener;
 
@@ -262,18 +264,22 @@ mod tests {
         assert_eq!(r.status, Status::Warn, "{r:?}");
         assert_eq!(r.code, "network.sites.region_down");
         assert!(
-            r.summary
+            r.en_summary()
                 .contains("all Guangdong sites unreachable; Shanghai OK"),
             "{}",
-            r.summary
+            r.en_summary()
         );
-        assert!(r.summary.contains("the service's side"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("the service's side"),
+            "{}",
+            r.en_summary()
+        );
         assert_eq!(r.metrics["sites_ok"], 1.0);
 
         let p2 = SitesParams { min_ok: 2, ..p };
         let r2 = run(&p2, Duration::from_secs(2));
         assert_eq!(r2.status, Status::Fail);
-        assert!(r2.summary.contains("need 2"), "{}", r2.summary);
+        assert!(r2.en_summary().contains("need 2"), "{}", r2.en_summary());
     }
 
     #[test]
@@ -291,10 +297,10 @@ mod tests {
         let r = run(&p, Duration::from_secs(2));
         assert_eq!(r.status, Status::Pass, "{r:?}");
         assert!(
-            r.summary
+            r.en_summary()
                 .starts_with("all 2 sites answer; fastest: 127.0.0.1:"),
             "{}",
-            r.summary
+            r.en_summary()
         );
     }
 }

@@ -5,7 +5,7 @@ use std::io::ErrorKind;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, Msg, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -46,7 +46,7 @@ pub struct Probe {
 #[derive(Debug)]
 pub struct Failure {
     pub code: &'static str,
-    pub reason: String,
+    pub reason: Msg,
     pub connect_ms: Option<f64>,
 }
 
@@ -67,7 +67,7 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
         Err(e) => {
             probe.outcome = Err(Failure {
                 code: "bad_target",
-                reason: e,
+                reason: t!("tcp.bad_target", error = e),
                 connect_ms: None,
             });
             return (probe, None);
@@ -87,9 +87,7 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
                 .push(format!("asked the system resolver for {host}: {e}"));
             probe.outcome = Err(Failure {
                 code: "dns_failed",
-                reason: format!(
-                    "cannot resolve {host}: {e} — your DNS or internet connection is not working, or the name is wrong"
-                ),
+                reason: t!("tcp.dns_failed", host = &host, error = e.to_string()),
                 connect_ms: None,
             });
             return (probe, None);
@@ -101,9 +99,10 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
             ));
             probe.outcome = Err(Failure {
                 code: "dns_timed_out",
-                reason: format!(
-                    "no DNS answer for {host} within {} ms — check your internet connection",
-                    t.as_millis()
+                reason: t!(
+                    "tcp.dns_timed_out",
+                    host = &host,
+                    ms = Arg::ms(t.as_millis() as f64)
                 ),
                 connect_ms: None,
             });
@@ -141,7 +140,11 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
     let Some((addr, e, took)) = last_err else {
         probe.outcome = Err(Failure {
             code: "timed_out",
-            reason: format!("no answer from {target} within {} ms", timeout.as_millis()),
+            reason: t!(
+                "tcp.no_answer",
+                target = target,
+                ms = Arg::ms(timeout.as_millis() as f64)
+            ),
             connect_ms: None,
         });
         return (probe, None);
@@ -150,29 +153,41 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
     let at = if is_literal {
         String::new()
     } else {
-        format!(" ({addr})")
+        addr.clone()
     };
     let (code, reason) = match e.kind() {
         ErrorKind::ConnectionRefused => (
             "refused",
-            format!(
-                "{target} refused the connection{at}: the host is reachable but nothing accepts connections on port {port} — the service is down or blocked on its side"
+            t!(
+                "tcp.refused",
+                target = target,
+                at = at_msg(&at),
+                port = port
             ),
         ),
         ErrorKind::TimedOut | ErrorKind::WouldBlock => (
             "timed_out",
-            format!(
-                "no answer from {target} within {} ms: the host is down or a firewall drops the traffic",
-                timeout.as_millis()
+            t!(
+                "tcp.timed_out",
+                target = target,
+                ms = Arg::ms(timeout.as_millis() as f64)
             ),
         ),
         ErrorKind::NetworkUnreachable
         | ErrorKind::HostUnreachable
         | ErrorKind::AddrNotAvailable => (
             "unreachable",
-            format!("this PC has no route to {target}{at}: check your network connection or VPN"),
+            t!("tcp.unreachable", target = target, at = at_msg(&at)),
         ),
-        _ => ("failed", format!("cannot connect to {target}{at}: {e}")),
+        _ => (
+            "failed",
+            t!(
+                "tcp.failed",
+                target = target,
+                at = at_msg(&at),
+                error = e.to_string()
+            ),
+        ),
     };
     probe.outcome = Err(Failure {
         code,
@@ -182,21 +197,27 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
     (probe, None)
 }
 
+/// " (203.0.113.7)" after a name, nothing after an address.
+fn at_msg(addr: &str) -> Msg {
+    if addr.is_empty() {
+        t!("tcp.at_none")
+    } else {
+        t!("tcp.at", addr = addr)
+    }
+}
+
 pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
     let probe = probe(&p.target, timeout);
     let mut r = match &probe.outcome {
         Ok(connect_ms) if p.warn_connect_ms.is_some_and(|w| *connect_ms > w as f64) => {
             CheckResult::warn(
                 "network.tcp.slow",
-                format!(
-                    "{} answers, but slowly: {connect_ms:.0} ms to connect",
-                    p.target
-                ),
+                t!("tcp.slow", target = &p.target, ms = Arg::ms(*connect_ms)),
             )
         }
         Ok(connect_ms) => CheckResult::pass(
             "network.tcp.ok",
-            format!("{} accepts connections ({connect_ms:.0} ms)", p.target),
+            t!("tcp.ok", target = &p.target, ms = Arg::ms(*connect_ms)),
         ),
         Err(f) if f.code == "bad_target" => {
             CheckResult::error("network.tcp.bad_target", f.reason.clone())

@@ -7,7 +7,7 @@ use std::io::ErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use rustls::pki_types::ServerName;
 use rustls::{CertificateError, ClientConnection};
 use schemars::JsonSchema;
@@ -55,7 +55,9 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let deadline = started + timeout;
     let (host, _) = match split_target(&p.target) {
         Ok(hp) => hp,
-        Err(e) => return CheckResult::error("network.tls.bad_target", e),
+        Err(e) => {
+            return CheckResult::error("network.tls.bad_target", t!("tcp.bad_target", error = e));
+        }
     };
     let sni = p.server_name.clone().unwrap_or(host);
     let server_name = match ServerName::try_from(sni.clone()) {
@@ -159,16 +161,11 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
         ));
     }
     let expiry_note = match (&facts, days_left) {
-        (Some(f), Some(d)) if d >= 0 => format!(
-            " (the certificate expires on {}, in {d} days)",
-            date(f.not_after)
-        ),
-        (Some(f), Some(d)) => format!(
-            " (the certificate expired on {}, {} days ago)",
-            date(f.not_after),
-            -d
-        ),
-        _ => String::new(),
+        (Some(f), Some(d)) if d >= 0 => {
+            t!("tls.expires_on", date = date(f.not_after), days = d)
+        }
+        (Some(f), Some(d)) => t!("tls.expired_on", date = date(f.not_after), days = -d),
+        _ => t!("tls.nothing"),
     };
     let t = &p.target;
     if let Some(err) = verify_error {
@@ -176,46 +173,51 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
             rustls::Error::InvalidCertificate(ce) => match ce {
                 CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
                     "expired",
-                    format!(
-                        "the certificate of {t} has expired{expiry_note} — the service's operator must renew it; tell the helpdesk"
-                    ),
+                    t!("tls.expired", target = t, note = expiry_note.clone()),
                 ),
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
-                    "not_yet_valid",
-                    format!(
-                        "the certificate of {t} is not valid yet — check that this PC's date and time are right"
-                    ),
-                ),
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                    ("not_yet_valid", t!("tls.not_yet_valid", target = t))
+                }
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. } => (
                     "hostname_mismatch",
-                    format!(
-                        "the certificate of {t} is not issued for {sni}{} — a wrong address, or something in between (a captive portal or proxy)",
-                        facts
+                    t!(
+                        "tls.hostname_mismatch",
+                        target = t,
+                        name = &sni,
+                        but_for = facts
                             .as_ref()
                             .filter(|f| !f.names.is_empty())
-                            .map(|f| format!(" but for {}", f.names.join(", ")))
-                            .unwrap_or_default()
+                            .map(|f| t!("tls.but_for", names = &f.names))
+                            .unwrap_or_else(|| t!("tls.nothing"))
                     ),
                 ),
                 CertificateError::UnknownIssuer => (
                     "untrusted_issuer",
-                    format!(
-                        "the certificate of {t} is issued by a CA this PC does not trust ({}){expiry_note} — install the company CA, or a proxy/hotel network is intercepting the connection",
-                        facts
-                            .as_ref()
-                            .map(|f| f.issuer.as_str())
-                            .unwrap_or("unknown issuer")
+                    t!(
+                        "tls.untrusted_issuer",
+                        target = t,
+                        issuer = facts.as_ref().map(|f| f.issuer.as_str()).unwrap_or("?"),
+                        note = expiry_note.clone()
                     ),
                 ),
                 other => (
                     "invalid_certificate",
-                    format!("the certificate of {t} was rejected: {other:?}{expiry_note}"),
+                    t!(
+                        "tls.invalid_certificate",
+                        target = t,
+                        error = format!("{other:?}"),
+                        note = expiry_note.clone()
+                    ),
                 ),
             },
             other => (
                 "handshake_failed",
-                format!("TLS handshake with {t} failed: {other}"),
+                t!(
+                    "tls.handshake_failed",
+                    target = t,
+                    error = other.to_string()
+                ),
             ),
         };
         return finish(
@@ -228,19 +230,14 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
         let (code, summary) = match e.kind() {
             ErrorKind::WouldBlock | ErrorKind::TimedOut => (
                 "handshake_timed_out",
-                format!(
-                    "{t} accepted the connection but did not complete a TLS handshake in time — the service is overloaded or not speaking TLS"
-                ),
+                t!("tls.handshake_timed_out", target = t),
             ),
-            ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset => (
-                "handshake_failed",
-                format!(
-                    "{t} closed the connection during the TLS handshake — the service refused this client or does not speak TLS here"
-                ),
-            ),
+            ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset => {
+                ("handshake_failed", t!("tls.handshake_closed", target = t))
+            }
             _ => (
                 "handshake_failed",
-                format!("TLS handshake with {t} failed: {e}"),
+                t!("tls.handshake_failed", target = t, error = e.to_string()),
             ),
         };
         return finish(
@@ -257,23 +254,19 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let r = match days_left {
         Some(d) if d < fail_days => CheckResult::fail(
             "network.tls.expiring",
-            format!(
-                "the certificate of {t} expires in {d} days — the service's operator must renew it now; tell the helpdesk"
-            ),
+            t!("tls.expiring", target = t, days = d),
         ),
         Some(d) if d < warn_days => CheckResult::warn(
             "network.tls.expiring_soon",
-            format!("{t}: TLS works, but the certificate expires in {d} days"),
+            t!("tls.expiring_soon", target = t, days = d),
         ),
         Some(d) => CheckResult::pass(
             "network.tls.ok",
-            format!(
-                "{t}: TLS works, certificate valid for {d} more days ({tls_ms:.0} ms handshake)"
-            ),
+            t!("tls.ok_days", target = t, days = d, ms = Arg::ms(tls_ms)),
         ),
         None => CheckResult::pass(
             "network.tls.ok",
-            format!("{t}: TLS works ({tls_ms:.0} ms handshake)"),
+            t!("tls.ok", target = t, ms = Arg::ms(tls_ms)),
         ),
     };
     finish(r, evidence, metrics)
@@ -282,6 +275,7 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use crate::testpki::*;
     use readycheck_sdk::Status;
 
@@ -321,9 +315,9 @@ mod tests {
         let r = run(&params(port, None), Duration::from_secs(5));
         assert_eq!(r.code, "network.tls.untrusted_issuer", "{r:#?}");
         assert!(
-            r.summary.contains("Corp Root CA") && r.summary.contains("expires on"),
+            r.en_summary().contains("Corp Root CA") && r.en_summary().contains("expires on"),
             "{}",
-            r.summary
+            r.en_summary()
         );
         assert!(r.metrics.contains_key("cert_days_left"));
     }
@@ -336,7 +330,7 @@ mod tests {
         let expired = tls_server(leaf(&corp, &["localhost"], -400, -3), None);
         let r = run(&params(expired, Some(&ca_file)), Duration::from_secs(5));
         assert_eq!(r.code, "network.tls.expired", "{r:#?}");
-        assert!(r.summary.contains("days ago"), "{}", r.summary);
+        assert!(r.en_summary().contains("days ago"), "{}", r.en_summary());
         assert!(r.metrics["cert_days_left"] < 0.0);
 
         let future = tls_server(leaf(&corp, &["localhost"], 2, 300), None);
@@ -348,7 +342,11 @@ mod tests {
         let other = tls_server(leaf(&corp, &["md.vendor.example"], -1, 300), None);
         let r = run(&params(other, Some(&ca_file)), Duration::from_secs(5));
         assert_eq!(r.code, "network.tls.hostname_mismatch", "{r:#?}");
-        assert!(r.summary.contains("md.vendor.example"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("md.vendor.example"),
+            "{}",
+            r.en_summary()
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -268,12 +268,9 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
             .join(", ")
     )];
     let adapter_note = match vpn_adapters.first() {
-        Some(a) => format!(
-            " The VPN adapter {} is present{}, but the tunnel is not carrying this traffic.",
-            a.label(),
-            if a.up { "" } else { " and down" }
-        ),
-        None => " No VPN adapter was found on this PC.".to_string(),
+        Some(a) if a.up => t!("tunnel.adapter_present", adapter = a.label()),
+        Some(a) => t!("tunnel.adapter_present_down", adapter = a.label()),
+        None => t!("tunnel.no_adapter"),
     };
     let src = match route_source(dest) {
         Ok(s) => s,
@@ -281,8 +278,10 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
             evidence.push(format!("route lookup for {dest}: {e}"));
             let mut r = CheckResult::fail(
                 "network.tunnel.no_route",
-                format!(
-                    "there is no route to the corporate network ({dest}): the VPN is not connected.{adapter_note} Connect the VPN client."
+                t!(
+                    "tunnel.no_route",
+                    dest = dest.to_string(),
+                    note = adapter_note.clone()
                 ),
             );
             r.evidence = evidence;
@@ -320,11 +319,16 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
             }
             Err(ResolveError::Failed(e)) => {
                 evidence.push(format!("resolving {n}: {e}"));
-                Err(format!("the internal name {n} does not resolve ({e})"))
+                Err(t!(
+                    "tunnel.name_not_resolved",
+                    name = n,
+                    error = e.to_string()
+                ))
             }
-            Err(ResolveError::TimedOut(t)) => Err(format!(
-                "the internal name {n} got no DNS answer in {} ms",
-                t.as_millis()
+            Err(ResolveError::TimedOut(t)) => Err(t!(
+                "tunnel.name_timed_out",
+                name = n,
+                ms = Arg::ms(t.as_millis() as f64)
             )),
         }
     });
@@ -332,43 +336,61 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
     let mut r = match (&reach, via_vpn || p.allow_any_interface) {
         (Some((_, Err(_))) | None, true) if via_vpn && !via_running => CheckResult::fail(
             "network.tunnel.adapter_down",
-            format!(
-                "the VPN adapter {via_label} is configured but not connected (no carrier): the VPN client is not running or lost its connection — reconnect it"
-            ),
+            t!("tunnel.adapter_down", via = &via_label),
         ),
         (Some((t, Err(f))), true) => CheckResult::fail(
             "network.tunnel.unreachable",
-            format!(
-                "the VPN tunnel is up ({via_label}) but {t} does not answer through it ({}) — the corporate side is not reachable; call the helpdesk",
-                f.reason
+            t!(
+                "tunnel.unreachable",
+                via = &via_label,
+                target = t,
+                reason = f.reason.clone()
             ),
         ),
         (Some((t, Err(_))), false) => CheckResult::fail(
             "network.tunnel.not_via_vpn",
-            format!(
-                "traffic to the corporate network ({dest}) would leave through {via_label}, your own network, not the VPN, and {t} does not answer.{adapter_note} Connect the VPN client."
+            t!(
+                "tunnel.not_via_vpn_no_answer",
+                dest = dest.to_string(),
+                via = &via_label,
+                target = t,
+                note = adapter_note.clone()
             ),
         ),
         (None, false) => CheckResult::fail(
             "network.tunnel.not_via_vpn",
-            format!(
-                "traffic to the corporate network ({dest}) would leave through {via_label}, your own network, not the VPN.{adapter_note} Connect the VPN client."
+            t!(
+                "tunnel.not_via_vpn",
+                dest = dest.to_string(),
+                via = &via_label,
+                note = adapter_note.clone()
             ),
         ),
         (Some((t, Ok(ms))), vpn) => CheckResult::pass(
             "network.tunnel.ok",
             if vpn {
-                format!("the VPN tunnel is up: {t} answers through {via_label} in {ms:.0} ms")
+                t!(
+                    "tunnel.ok_reach",
+                    target = t,
+                    via = &via_label,
+                    ms = Arg::ms(*ms)
+                )
             } else {
-                format!(
-                    "{t} answers ({ms:.0} ms) through {via_label}, which is not recognised as a VPN adapter — reachability is what counts"
+                t!(
+                    "tunnel.ok_other_adapter",
+                    target = t,
+                    via = &via_label,
+                    ms = Arg::ms(*ms)
                 )
             },
         ),
         (None, true) => CheckResult::pass(
             "network.tunnel.ok",
-            format!(
-                "the VPN tunnel is up: traffic to {dest} goes through {via_label} (source {src})"
+            t!(
+                "tunnel.ok_route",
+                dest = dest.to_string(),
+                via = &via_label,
+                source = src.to_string()
             ),
         ),
     };
@@ -377,9 +399,7 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
     {
         r = CheckResult::fail(
             "network.tunnel.dns",
-            format!(
-                "the VPN tunnel is up ({via_label}) but {e} — the VPN's DNS is not in use; reconnect the VPN or call the helpdesk"
-            ),
+            t!("tunnel.dns", via = &via_label, problem = e),
         );
     }
     r.evidence = evidence;

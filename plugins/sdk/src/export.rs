@@ -73,7 +73,7 @@ pub unsafe extern "C" fn run_entry<P: Plugin>(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let req: CheckRequest = serde_json::from_slice(bytes)
             .map_err(|e| format!("the host sent a request this plugin cannot read: {e}"))?;
-        let result = P::run(&req)?;
+        let result = P::run(&req)?.localize(P::catalogs(), req.locale());
         serde_json::to_vec(&result).map_err(|e| format!("could not encode the result: {e}"))
     }));
     match outcome {

@@ -9,9 +9,11 @@
 pub mod abi;
 pub mod command;
 pub mod export;
+pub mod i18n;
 pub mod wire;
 
-pub use wire::{CheckRequest, CheckResult, KindManifest, Manifest, Status};
+pub use i18n::{Arg, Catalogs, Locale, Msg};
+pub use wire::{CheckRequest, CheckResult, KindManifest, Manifest, Status, Text};
 
 /// What a plugin author implements. One plugin provides one or more check kinds.
 pub trait Plugin {
@@ -22,4 +24,31 @@ pub trait Plugin {
     /// cannot understand) and becomes an `error` / `plugin_error` entry in the report; a check
     /// that ran and found a problem returns `Ok` with a `fail`, `warn` or `skip` result.
     fn run(request: &CheckRequest) -> Result<CheckResult, String>;
+
+    /// The plugin's message catalogs; results whose summary is a [`Msg`] are rendered with them
+    /// in every locale. [`plugin_catalogs!`] defines one from `i18n/en.txt` and
+    /// `i18n/zh-CN.txt` next to the plugin's `Cargo.toml`.
+    fn catalogs() -> &'static Catalogs {
+        static EMPTY: std::sync::OnceLock<Catalogs> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(Catalogs::default)
+    }
+}
+
+/// Defines `pub fn catalogs() -> &'static Catalogs` from the crate's `i18n/en.txt` and
+/// `i18n/zh-CN.txt`, embedded at build time, and `pub const CATALOG_TEXTS` with their text for
+/// completeness tests.
+#[macro_export]
+macro_rules! plugin_catalogs {
+    () => {
+        /// The catalog files as embedded: (English, Simplified Chinese).
+        pub const CATALOG_TEXTS: (&str, &str) = (
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/en.txt")),
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/zh-CN.txt")),
+        );
+        /// This plugin's message catalogs.
+        pub fn catalogs() -> &'static $crate::i18n::Catalogs {
+            static C: std::sync::OnceLock<$crate::i18n::Catalogs> = std::sync::OnceLock::new();
+            C.get_or_init(|| $crate::i18n::Catalogs::embedded(CATALOG_TEXTS.0, CATALOG_TEXTS.1))
+        }
+    };
 }

@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Catalogs, Locale, Msg};
+
 /// How a check ended.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -112,6 +114,13 @@ pub struct CheckRequest {
     /// The OS the host runs on (`linux`, `windows`, `macos`, ...).
     #[serde(default)]
     pub os: String,
+    /// The reader's language (`en`, `zh-CN`): the locale `summary` should be written in.
+    #[serde(default = "default_locale")]
+    pub locale: String,
+}
+
+fn default_locale() -> String {
+    "en".into()
 }
 
 impl CheckRequest {
@@ -125,6 +134,36 @@ impl CheckRequest {
     pub fn timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.timeout_ms)
     }
+
+    /// The requested locale (English when the host asked for one this SDK does not know).
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.locale).unwrap_or_default()
+    }
+}
+
+/// A summary as a plugin writes it: a catalog message, or plain text in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    /// Untranslated text, shown as is in every locale.
+    Plain(String),
+    /// A message rendered from the plugin's catalogs.
+    Msg(Msg),
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::Plain(s)
+    }
+}
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::Plain(s.to_string())
+    }
+}
+impl From<Msg> for Text {
+    fn from(m: Msg) -> Self {
+        Text::Msg(m)
+    }
 }
 
 /// The result of one check as the plugin reports it.
@@ -135,8 +174,14 @@ pub struct CheckResult {
     pub status: Status,
     /// Stable machine-readable outcome id, `<plugin>.<kind>.<outcome>`.
     pub code: String,
-    /// One sentence for the person at the PC.
+    /// One sentence for the person at the PC, in the requested locale.
     pub summary: String,
+    /// The catalog message `summary` was rendered from, with its arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Msg>,
+    /// `summary` in every locale the plugin has a catalog for, keyed by tag (`en`, `zh-CN`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub summary_l10n: BTreeMap<String, String>,
     /// More detail for the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -149,35 +194,42 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// A result with `status`, `code` and `summary` and nothing else.
-    pub fn new(status: Status, code: impl Into<String>, summary: impl Into<String>) -> Self {
+    /// A result with `status`, `code` and `summary` and nothing else. A [`Msg`] summary is
+    /// rendered when the result leaves the plugin (see [`CheckResult::localize`]).
+    pub fn new(status: Status, code: impl Into<String>, summary: impl Into<Text>) -> Self {
+        let (summary, message) = match summary.into() {
+            Text::Plain(s) => (s, None),
+            Text::Msg(m) => (String::new(), Some(m)),
+        };
         CheckResult {
             status,
             code: code.into(),
-            summary: summary.into(),
+            summary,
+            message,
+            summary_l10n: BTreeMap::new(),
             detail: None,
             evidence: Vec::new(),
             metrics: BTreeMap::new(),
         }
     }
     /// A `pass` result.
-    pub fn pass(code: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn pass(code: impl Into<String>, summary: impl Into<Text>) -> Self {
         Self::new(Status::Pass, code, summary)
     }
     /// A `warn` result.
-    pub fn warn(code: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn warn(code: impl Into<String>, summary: impl Into<Text>) -> Self {
         Self::new(Status::Warn, code, summary)
     }
     /// A `fail` result.
-    pub fn fail(code: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn fail(code: impl Into<String>, summary: impl Into<Text>) -> Self {
         Self::new(Status::Fail, code, summary)
     }
     /// A `skip` result.
-    pub fn skip(code: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn skip(code: impl Into<String>, summary: impl Into<Text>) -> Self {
         Self::new(Status::Skip, code, summary)
     }
     /// An `error` result.
-    pub fn error(code: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn error(code: impl Into<String>, summary: impl Into<Text>) -> Self {
         Self::new(Status::Error, code, summary)
     }
     /// Adds a line of evidence.
@@ -193,6 +245,19 @@ impl CheckResult {
     /// Sets the detail text.
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Renders the summary message in every locale of `catalogs` and sets `summary` to the
+    /// `locale` one. A plain summary is left as it is.
+    pub fn localize(mut self, catalogs: &Catalogs, locale: Locale) -> Self {
+        if let Some(m) = &self.message {
+            for l in Locale::ALL {
+                self.summary_l10n
+                    .insert(l.tag().to_string(), catalogs.render(l, m));
+            }
+            self.summary = catalogs.render(locale, m);
+        }
         self
     }
 }
