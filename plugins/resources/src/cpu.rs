@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -62,31 +62,37 @@ pub fn gather(sample: Duration) -> Result<CpuFacts, String> {
 pub fn evaluate(p: &CpuParams, f: &CpuFacts) -> CheckResult {
     let warn_load = p.warn_load_percent.unwrap_or(90.0);
     let cores = match f.physical {
-        Some(ph) => format!("{} logical cores ({ph} physical)", f.logical),
-        None => format!("{} logical cores", f.logical),
+        Some(ph) => t!("cpu.cores_physical", logical = f.logical, physical = ph),
+        None => t!("cpu.cores", logical = f.logical),
     };
-    let load = format!(
-        "{:.0}% busy over {:.1} s",
-        f.load_percent,
-        f.sample.as_secs_f64()
+    let load = t!(
+        "cpu.load",
+        percent = format!("{:.0}", f.load_percent),
+        secs = format!("{:.1}", f.sample.as_secs_f64())
     );
     let mut r = if let Some(min) = p.min_cores.filter(|m| f.logical < *m) {
         CheckResult::fail(
             "resources.cpu.too_few_cores",
-            format!("this PC has {cores}; at least {min} are needed for this job"),
+            t!("cpu.too_few_cores", cores = cores.clone(), min = min),
         )
     } else if f.load_percent > warn_load {
         CheckResult::warn(
             "resources.cpu.busy",
-            format!(
-                "the processor is {load} (over {warn_load:.0}%): close programs you do not need or look for one that is stuck"
+            t!(
+                "cpu.busy",
+                load = load.clone(),
+                limit = format!("{warn_load:.0}")
             ),
         )
     } else {
-        CheckResult::pass("resources.cpu.ok", format!("{cores}, {load}"))
+        CheckResult::pass(
+            "resources.cpu.ok",
+            t!("cpu.ok", cores = cores.clone(), load = load.clone()),
+        )
     };
     r.evidence.push(format!(
-        "{cores}; load sampled twice {} ms apart: {:.1}%",
+        "{}; load sampled twice {} ms apart: {:.1}%",
+        crate::en(&cores),
         f.sample.as_millis(),
         f.load_percent
     ));

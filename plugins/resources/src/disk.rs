@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -192,28 +192,44 @@ pub fn evaluate(p: &DiskParams, f: &DiskFacts) -> CheckResult {
         Amount::Percent(x) => format!("{x}%"),
     };
     let where_ = match &f.mount {
-        Some((mp, _)) if !mp.is_empty() => format!("{} (volume {mp})", f.path.display()),
-        _ => f.path.display().to_string(),
+        Some((mp, _)) if !mp.is_empty() => t!(
+            "disk.where_volume",
+            path = f.path.display().to_string(),
+            volume = mp.as_str()
+        ),
+        _ => t!("disk.where", path = f.path.display().to_string()),
     };
-    let state = format!("{} free of {} ({pct:.1}%)", human(f.free), human(f.total));
+    let state = t!(
+        "disk.state",
+        free = human(f.free),
+        total = human(f.total),
+        percent = format!("{pct:.1}")
+    );
     let mut r = if let Some(a) = fail.filter(|a| below(*a)) {
         CheckResult::fail(
             "resources.disk.full",
-            format!(
-                "{where_}: only {state} — under {}; delete or move files, or empty the recycle bin",
-                show(a)
+            t!(
+                "disk.full",
+                place = where_.clone(),
+                state = state.clone(),
+                limit = show(a)
             ),
         )
     } else if let Some(a) = warn.filter(|a| below(*a)) {
         CheckResult::warn(
             "resources.disk.low",
-            format!(
-                "{where_}: {state} — under {}; free some space soon",
-                show(a)
+            t!(
+                "disk.low",
+                place = where_.clone(),
+                state = state.clone(),
+                limit = show(a)
             ),
         )
     } else {
-        CheckResult::pass("resources.disk.ok", format!("{where_}: {state}"))
+        CheckResult::pass(
+            "resources.disk.ok",
+            t!("disk.ok", place = where_.clone(), state = state.clone()),
+        )
     };
     let mut ev = format!(
         "statvfs({}) → total {} B, available {} B",
@@ -251,7 +267,7 @@ pub fn run(p: &DiskParams) -> CheckResult {
         Ok(f) => evaluate(p, &f),
         Err(e) => CheckResult::fail(
             "resources.disk.path_missing",
-            format!("{e} — check that the drive or folder exists and is connected"),
+            t!("disk.path_missing", error = e),
         ),
     }
 }
@@ -259,6 +275,7 @@ pub fn run(p: &DiskParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     const GIB: u64 = 1 << 30;
@@ -313,14 +330,14 @@ mod tests {
         ];
         for (p, f, want) in cases {
             let r = evaluate(&p, &f);
-            assert_eq!(r.status, want, "{p:?} {f:?}: {}", r.summary);
+            assert_eq!(r.status, want, "{p:?} {f:?}: {}", r.en_summary());
         }
         let r = evaluate(&params(None, Some("2 GiB")), &facts(100 * GIB, GIB));
         assert!(
-            r.summary
+            r.en_summary()
                 .starts_with("/data (volume /data): only 1.0 GiB free of 100 GiB (1.0%)"),
             "{}",
-            r.summary
+            r.en_summary()
         );
     }
 
@@ -358,7 +375,7 @@ mod tests {
         };
         let r = run(&p);
         assert_eq!(r.status, Status::Fail);
-        assert!(r.summary.contains("/no/such/drive/here"));
+        assert!(r.en_summary().contains("/no/such/drive/here"));
     }
 }
 
@@ -366,6 +383,7 @@ mod tests {
 #[cfg(all(test, target_os = "linux"))]
 mod mounted {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
     use std::process::Command;
 
@@ -435,15 +453,15 @@ mod mounted {
             fail_free: Some(Size::Text("1 MiB".into())),
         };
         let r = run(&p);
-        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert_eq!(r.status, Status::Fail, "{}", r.en_summary());
         assert_eq!(r.code, "resources.disk.full");
         assert_eq!(r.metrics["disk_total_bytes"], total as f64);
         assert_eq!(r.metrics["disk_free_bytes"], free as f64);
         assert!(
-            r.summary
+            r.en_summary()
                 .contains(&format!("only {} free of 4.0 MiB", human(free))),
             "{}",
-            r.summary
+            r.en_summary()
         );
         assert!(
             r.evidence.iter().any(|e| e.contains("(tmpfs)")),

@@ -1,7 +1,7 @@
 //! `resources/memory`: total and available RAM and swap, against `min_total`,
 //! `warn_available` and `fail_available`.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -77,44 +77,44 @@ pub fn evaluate(p: &MemoryParams, f: &MemoryFacts) -> CheckResult {
             return CheckResult::error("resources.memory.bad_param", e);
         }
     };
-    let facts = format!(
-        "{} installed, {} available; swap {} of {} used",
-        human(f.total),
-        human(f.available),
-        human(f.swap_used),
-        human(f.swap_total)
+    let facts = t!(
+        "memory.facts",
+        total = human(f.total),
+        available = human(f.available),
+        swap_used = human(f.swap_used),
+        swap_total = human(f.swap_total)
     );
     let mut r = if let Some(min) = min_total.filter(|m| f.total < *m) {
         CheckResult::fail(
             "resources.memory.too_little_installed",
-            format!(
-                "this PC has {} of RAM; at least {} is needed for this job",
-                human(f.total),
-                human(min)
+            t!(
+                "memory.too_little",
+                total = human(f.total),
+                min = human(min)
             ),
         )
     } else if let Some(min) = fail_avail.filter(|m| f.available < *m) {
         CheckResult::fail(
             "resources.memory.low_available",
-            format!(
-                "only {} of RAM is free (under {}): close applications you do not need, or restart the PC",
-                human(f.available),
-                human(min)
+            t!(
+                "memory.low_fail",
+                available = human(f.available),
+                min = human(min)
             ),
         )
     } else if let Some(min) = warn_avail.filter(|m| f.available < *m) {
         CheckResult::warn(
             "resources.memory.low_available",
-            format!(
-                "only {} of RAM is free (under {}): close applications you do not need",
-                human(f.available),
-                human(min)
+            t!(
+                "memory.low_warn",
+                available = human(f.available),
+                min = human(min)
             ),
         )
     } else {
         CheckResult::pass("resources.memory.ok", facts.clone())
     };
-    r.evidence.push(format!("memory: {facts}"));
+    r.evidence.push(format!("memory: {}", crate::en(&facts)));
     r.metric("memory_total_bytes", f.total as f64)
         .metric("memory_available_bytes", f.available as f64)
         .metric("swap_total_bytes", f.swap_total as f64)
@@ -124,6 +124,7 @@ pub fn evaluate(p: &MemoryParams, f: &MemoryFacts) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     const GIB: u64 = 1 << 30;
@@ -192,12 +193,12 @@ mod tests {
                 (r.status, r.code.as_str()),
                 (status, code),
                 "{p:?} {f:?}: {}",
-                r.summary
+                r.en_summary()
             );
         }
         let r = evaluate(&params(Some("8 GiB"), None, None), &facts(4 * GIB, 3 * GIB));
         assert_eq!(
-            r.summary,
+            r.en_summary(),
             "this PC has 4.0 GiB of RAM; at least 8.0 GiB is needed for this job"
         );
         assert_eq!(r.metrics["memory_total_bytes"], (4 * GIB) as f64);

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::time::SystemTime;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -185,16 +185,16 @@ pub fn evaluate(p: &OsParams, f: &OsFacts, today: i64) -> CheckResult {
     let mut r = if let Some(m) = min.filter(|m| compare_versions(&f.version, m) == Ordering::Less) {
         CheckResult::fail(
             "resources.os.too_old",
-            format!(
-                "{what} is older than the minimum {m} IT supports: update the operating system"
-            ),
+            t!("os.too_old", what = &what, min = m),
         )
     } else if let Some(e) = eos.as_ref().filter(|e| parse_date(e.date) <= today) {
         CheckResult::warn(
             "resources.os.end_of_support",
-            format!(
-                "{what}: {} stopped receiving security updates on {}; plan an upgrade",
-                e.release, e.date
+            t!(
+                "os.end_of_support",
+                what = &what,
+                release = &e.release,
+                date = e.date
             ),
         )
     } else if let Some(e) = eos
@@ -203,9 +203,11 @@ pub fn evaluate(p: &OsParams, f: &OsFacts, today: i64) -> CheckResult {
     {
         CheckResult::warn(
             "resources.os.end_of_support_soon",
-            format!(
-                "{what}: {} stops receiving security updates on {}; plan an upgrade",
-                e.release, e.date
+            t!(
+                "os.end_of_support_soon",
+                what = &what,
+                release = &e.release,
+                date = e.date
             ),
         )
     } else {
@@ -294,6 +296,7 @@ pub fn run(p: &OsParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     fn win(version: &str) -> OsFacts {
@@ -345,7 +348,7 @@ mod tests {
         );
         let r = evaluate(&p, &win("10.0.19045"), after_eos);
         assert_eq!(r.code, "resources.os.end_of_support");
-        assert!(r.summary.contains("2025-10-14"), "{}", r.summary);
+        assert!(r.en_summary().contains("2025-10-14"), "{}", r.en_summary());
         assert_eq!(
             evaluate(&p, &win("10.0.22631"), after_eos).status,
             Status::Pass

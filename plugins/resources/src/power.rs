@@ -6,7 +6,7 @@
 #[cfg(any(target_os = "linux", test))]
 use std::path::Path;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -212,16 +212,11 @@ pub fn evaluate(p: &PowerParams, f: &PowerFacts) -> CheckResult {
     let fail_charge = p.fail_charge_percent.unwrap_or(10.0);
     let warn_health = p.warn_health_percent.unwrap_or(50.0);
     let mut r = if f.batteries.is_empty() {
-        let ac = match f.on_ac {
-            Some(true) => "mains power connected; ",
-            _ => "",
+        let id = match f.on_ac {
+            Some(true) => "power.no_battery_on_ac",
+            _ => "power.no_battery",
         };
-        CheckResult::skip(
-            "resources.power.no_battery",
-            format!(
-                "{ac}no battery found (a desktop PC?): a power cut would stop it at once — a UPS protects your work"
-            ),
-        )
+        CheckResult::skip("resources.power.no_battery", t!(id))
     } else {
         let b = f
             .batteries
@@ -234,31 +229,27 @@ pub fn evaluate(p: &PowerParams, f: &PowerFacts) -> CheckResult {
         if on_battery && b.charge_percent < fail_charge {
             CheckResult::fail(
                 "resources.power.battery_critical",
-                format!("running on battery with only {charge} left: plug in the charger now"),
+                t!("power.critical", charge = &charge),
             )
         } else if on_battery && b.charge_percent < warn_charge {
             CheckResult::warn(
                 "resources.power.battery_low",
-                format!(
-                    "running on battery with {charge} left: plug in the charger before you start work"
-                ),
+                t!("power.low", charge = &charge),
             )
         } else if let Some(h) = health_low {
             CheckResult::warn(
                 "resources.power.battery_worn",
-                format!(
-                    "the battery holds only {h:.0}% of its original capacity: it may not last through a power cut"
-                ),
+                t!("power.worn", health = format!("{h:.0}")),
             )
         } else if on_battery {
             CheckResult::pass(
                 "resources.power.on_battery",
-                format!("running on battery, {charge} charged"),
+                t!("power.on_battery", charge = &charge),
             )
         } else {
             CheckResult::pass(
                 "resources.power.on_ac",
-                format!("mains power connected, battery {charge} ({})", b.state),
+                t!("power.on_ac", charge = &charge, state = b.state.to_string()),
             )
         }
     };
@@ -282,6 +273,7 @@ pub fn run(p: &PowerParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     fn supply(root: &Path, name: &str, files: &[(&str, &str)]) {
@@ -352,7 +344,7 @@ mod tests {
         supply(desktop.path(), "AC", &[("type", "Mains"), ("online", "1")]);
         let r = evaluate(&PowerParams::default(), &read_sysfs(desktop.path()));
         assert_eq!(r.status, Status::Skip);
-        assert!(r.summary.contains("no battery"), "{}", r.summary);
+        assert!(r.en_summary().contains("no battery"), "{}", r.en_summary());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `resources/uptime`: days since the PC was started. Pending updates usually need a restart,
 //! and a PC that has run for weeks often has some waiting.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -31,24 +31,23 @@ pub fn evaluate(p: &UptimeParams, uptime_seconds: u64) -> CheckResult {
     let days = uptime_seconds as f64 / 86400.0;
     let warn = p.warn_days.unwrap_or(14.0);
     let shown = if days < 1.0 {
-        format!("{:.1} hours", days * 24.0)
+        t!("uptime.hours", n = format!("{:.1}", days * 24.0))
     } else {
-        format!("{days:.1} days")
+        t!("uptime.days", n = format!("{days:.1}"))
     };
     let mut r = match p.fail_days {
         Some(f) if days > f => CheckResult::fail(
             "resources.uptime.restart_overdue",
-            format!(
-                "this PC has not been restarted for {shown} (limit {f} days): save your work and restart it now"
-            ),
+            t!("uptime.overdue", shown = shown.clone(), limit = f),
         ),
         _ if days > warn => CheckResult::warn(
             "resources.uptime.restart_due",
-            format!(
-                "this PC has not been restarted for {shown}: restart it today so pending updates can finish"
-            ),
+            t!("uptime.due", shown = shown.clone()),
         ),
-        _ => CheckResult::pass("resources.uptime.ok", format!("restarted {shown} ago")),
+        _ => CheckResult::pass(
+            "resources.uptime.ok",
+            t!("uptime.ok", shown = shown.clone()),
+        ),
     };
     r.evidence
         .push(format!("uptime reported by the OS: {uptime_seconds} s"));
@@ -68,6 +67,7 @@ pub fn run(p: &UptimeParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     #[test]
@@ -85,7 +85,7 @@ mod tests {
             evaluate(&strict, 31 * day).code,
             "resources.uptime.restart_overdue"
         );
-        assert_eq!(evaluate(&d, 3600).summary, "restarted 1.0 hours ago");
+        assert_eq!(evaluate(&d, 3600).en_summary(), "restarted 1.0 hours ago");
     }
 
     #[cfg(target_os = "linux")]
