@@ -5,6 +5,7 @@ mod apps;
 mod cli;
 mod corpus;
 mod fleet;
+mod i18n;
 mod network;
 mod packaging;
 mod permissions;

@@ -154,6 +154,10 @@ impl Env {
             .env("NO_COLOR", "1")
             .env_remove("READYCHECK_PLUGIN_PATH")
             .env_remove("READYCHECK_PROFILE")
+            .env_remove("READYCHECK_LANG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
             .current_dir(self.dir.path());
         c
     }

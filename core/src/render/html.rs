@@ -144,9 +144,8 @@ pub fn render(report: &Report) -> String {
             if let Some(fix) = &c.fix {
                 let _ = write!(
                     o,
-                    "<div class=\"fix\">{} {}</div>",
-                    esc(&tr!(l, "report.what_to_do")),
-                    esc(fix)
+                    "<div class=\"fix\">{}</div>",
+                    esc(&tr!(l, "report.what_to_do", fix = fix))
                 );
             }
             o.push_str(&evidence(c));

@@ -51,7 +51,7 @@ pub fn render(r: &Report) -> String {
                 md(&c.summary)
             );
             if let Some(f) = &c.fix {
-                let _ = writeln!(o, "  - {} {}", tr!(l, "report.what_to_do"), md(f));
+                let _ = writeln!(o, "  - {}", tr!(l, "report.what_to_do", fix = md(f)));
             }
             for e in &c.evidence {
                 let _ = writeln!(o, "  - {}", md(e));

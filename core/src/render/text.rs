@@ -28,6 +28,30 @@ pub fn symbol(status: Status) -> &'static str {
     }
 }
 
+/// Columns `s` takes in a terminal: CJK characters take two.
+fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to at most `max` columns.
+fn cut(s: &str, max: usize) -> String {
+    let mut w = 0;
+    s.chars()
+        .take_while(|c| {
+            w += unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            w <= max
+        })
+        .collect()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+fn pad_left(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
+}
+
 fn colour_of(status: Status) -> &'static str {
     match status {
         Status::Pass => "32",
@@ -123,8 +147,8 @@ pub fn render(report: &Report, style: &Style) -> String {
             if let Some(fix) = &c.fix {
                 let _ = writeln!(
                     out,
-                    "    {} {fix}",
-                    paint(style, "1", &tr!(l, "report.what_to_do"))
+                    "    {}",
+                    paint(style, "1", &tr!(l, "report.what_to_do", fix = fix))
                 );
             }
             if let Some(cause) = c.cause {
@@ -148,13 +172,13 @@ pub fn render(report: &Report, style: &Style) -> String {
     let id_w = report
         .checks
         .iter()
-        .map(|c| c.id.chars().count())
+        .map(|c| width(&c.id))
         .max()
         .unwrap_or(0);
     let title_w = report
         .checks
         .iter()
-        .map(|c| c.title.chars().count())
+        .map(|c| width(&c.title))
         .max()
         .unwrap_or(0)
         .min(40);
@@ -165,16 +189,14 @@ pub fn render(report: &Report, style: &Style) -> String {
         } else {
             ms(c.duration_ms, l)
         };
-        let title: String = c.title.chars().take(40).collect();
+        let title = cut(&c.title, 40);
         let _ = writeln!(
             out,
-            "  {sym} {:id_w$}  {:title_w$}  {:>7}  {}",
-            c.id,
-            title,
-            time,
-            c.summary,
-            id_w = id_w,
-            title_w = title_w
+            "  {sym} {}  {}  {}  {}",
+            pad(&c.id, id_w),
+            pad(&title, title_w),
+            pad_left(&time, 7),
+            c.summary
         );
         if style.verbose {
             for e in &c.evidence {

@@ -1,0 +1,641 @@
+//! Simplified Chinese and English: every catalog complete (ids used in the code included, the
+//! same arguments in each translation), the text and chat renderers against snapshots in both
+//! languages for a report with every status, the locale chosen from --lang and the environment,
+//! a Chinese report re-rendered in English, profiles with per-language titles and fixes, and a
+//! Chinese HTML report in headless Chromium with a CJK font.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use readycheck::i18n::{Catalogs, Locale, Msg};
+use readycheck::profile::Severity;
+use readycheck::render::{self, Format, Style};
+use readycheck::report::{self, Cause, CheckReport, Localized, Report, Status};
+use readycheck_sdk::t;
+
+use crate::support::*;
+
+// The plugins' catalogs as they embed them (two plugin libraries cannot be linked into one
+// test binary: each exports the ABI symbols).
+const NETWORK: (&str, &str) = (
+    include_str!("../../plugins/network/i18n/en.txt"),
+    include_str!("../../plugins/network/i18n/zh-CN.txt"),
+);
+const RESOURCES: (&str, &str) = (
+    include_str!("../../plugins/resources/i18n/en.txt"),
+    include_str!("../../plugins/resources/i18n/zh-CN.txt"),
+);
+
+/// Each component's catalog files and sources.
+fn components() -> Vec<(&'static str, (&'static str, &'static str), PathBuf)> {
+    let ws = workspace();
+    vec![
+        ("core", readycheck::i18n::CATALOG_TEXTS, ws.join("core/src")),
+        ("network", NETWORK, ws.join("plugins/network/src")),
+        ("resources", RESOURCES, ws.join("plugins/resources/src")),
+    ]
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The literal ids in `t!("…"` and `tr!(locale, "…"` calls of a source file (comments and
+/// other macros ending in `t!`, like `format!`, left out).
+fn ids_in(src: &str) -> Vec<String> {
+    let code: String = src
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut ids = Vec::new();
+    for start in ["t!(", "tr!("] {
+        let mut from = 0;
+        while let Some(i) = code[from..].find(start) {
+            let at = from + i;
+            from = at + start.len();
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let call = code[from..].trim_start();
+            let call = if start == "tr!(" {
+                match call.split_once(',') {
+                    Some((_, after)) => after.trim_start(),
+                    None => continue,
+                }
+            } else {
+                call
+            };
+            if let Some(lit) = call.strip_prefix('"')
+                && let Some(end) = lit.find('"')
+            {
+                ids.push(lit[..end].to_string());
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn every_message_has_both_translations_with_the_same_arguments() {
+    let mut problems = Vec::new();
+    for (name, (en, zh), src) in components() {
+        for p in readycheck_sdk::i18n::check_catalogs(en, zh) {
+            problems.push(format!("{name}: {p}"));
+        }
+        let cats = Catalogs::embedded(en, zh);
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut used = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for id in ids_in(&text) {
+                used += 1;
+                if cats.en.get(&id).is_none() {
+                    problems.push(format!(
+                        "{}: uses `{id}`, which is not in the catalog",
+                        f.display()
+                    ));
+                }
+            }
+        }
+        assert!(
+            used > 10,
+            "{name}: found only {used} message ids in the sources"
+        );
+    }
+    // Ids built at run time.
+    let host = Catalogs::embedded(
+        readycheck::i18n::CATALOG_TEXTS.0,
+        readycheck::i18n::CATALOG_TEXTS.1,
+    );
+    for s in ["pass", "warn", "fail", "skip", "error"] {
+        if host.en.get(&format!("status.{s}")).is_none() {
+            problems.push(format!("core: no status.{s}"));
+        }
+    }
+    for c in [
+        Cause::PluginError,
+        Cause::AbiMismatch,
+        Cause::LoadFailed,
+        Cause::Crashed,
+        Cause::TimedOut,
+        Cause::InvalidOutput,
+        Cause::Interrupted,
+    ] {
+        if host.en.get(&format!("cause.{}", c.as_str())).is_none() {
+            problems.push(format!("core: no cause.{}", c.as_str()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_catalog_check_catches_a_missing_translation_and_a_dropped_argument() {
+    let en = "a = {host} is down\nb = fine\n";
+    let zh = "a = 服务器宕机\n";
+    let p = readycheck_sdk::i18n::check_catalogs(en, zh);
+    assert!(
+        p.iter().any(|l| l.contains("`a`") && l.contains("{host}")),
+        "{p:?}"
+    );
+    assert!(p.iter().any(|l| l.contains("`b` has no zh-CN")), "{p:?}");
+}
+
+/// A check as a plugin would have reported it, with its summary rendered in both languages.
+fn check(
+    id: &str,
+    title: (&str, &str),
+    status: Status,
+    code: &str,
+    msg: Msg,
+    cats: &Catalogs,
+) -> CheckReport {
+    let l10n: BTreeMap<String, Localized> = Locale::ALL
+        .iter()
+        .map(|&l| {
+            (
+                l.tag().to_string(),
+                Localized {
+                    title: if l == Locale::En { title.0 } else { title.1 }.to_string(),
+                    summary: cats.render(l, &msg),
+                    detail: None,
+                    fix: None,
+                },
+            )
+        })
+        .collect();
+    CheckReport {
+        id: id.into(),
+        title: title.0.into(),
+        plugin: code.split('.').next().unwrap().into(),
+        kind: code.split('.').nth(1).unwrap().into(),
+        severity: Severity::Required,
+        status,
+        code: code.into(),
+        cause: None,
+        summary: cats.render(Locale::En, &msg),
+        message: Some(msg),
+        detail: None,
+        evidence: vec![],
+        metrics: BTreeMap::new(),
+        fix: None,
+        skipped_because: None,
+        duration_ms: 42,
+        l10n,
+    }
+}
+
+/// A fixed report with every status: pass, warn, fail (with a fix in both languages), a skip
+/// for the failed need, and a crashed plugin; its texts come from the real catalogs.
+fn every_status() -> Report {
+    let net = &Catalogs::embedded(NETWORK.0, NETWORK.1);
+    let res = &Catalogs::embedded(RESOURCES.0, RESOURCES.1);
+    let host = readycheck::i18n::catalogs();
+    let mut checks = vec![
+        check(
+            "disk",
+            ("Free disk space", "磁盘剩余空间"),
+            Status::Pass,
+            "resources.disk.ok",
+            t!(
+                "disk.ok",
+                place = t!("disk.where", path = "C:\\"),
+                state = t!(
+                    "disk.state",
+                    free = "56.4 GiB",
+                    total = "252 GiB",
+                    percent = "22.4"
+                )
+            ),
+            res,
+        ),
+        check(
+            "memory",
+            ("Memory (RAM)", "内存"),
+            Status::Warn,
+            "resources.memory.low_available",
+            t!("memory.low_warn", available = "1.2 GiB", min = "2.0 GiB"),
+            res,
+        ),
+        check(
+            "vpn",
+            ("Head-office VPN gateway", "总部 VPN 网关"),
+            Status::Fail,
+            "network.tcp.refused",
+            t!(
+                "tcp.refused",
+                target = "vpn.corp.example:443",
+                at = t!("tcp.at", addr = "203.0.113.7:443"),
+                port = 443
+            ),
+            net,
+        ),
+        check(
+            "quotes",
+            ("Market-data server", "行情服务器"),
+            Status::Skip,
+            "host.check.needs_not_passed",
+            t!("run.needs_not_passed", needs = vec!["vpn".to_string()]),
+            host,
+        ),
+        check(
+            "posture",
+            ("Firewall", "防火墙"),
+            Status::Error,
+            "host.plugin.crashed",
+            t!(
+                "cause.crashed",
+                reason = "the plugin crashed: killed by SIGSEGV (segmentation fault)"
+            ),
+            host,
+        ),
+    ];
+    checks[2].fix = Some("Call the helpdesk.".into());
+    checks[2].l10n.get_mut("en").unwrap().fix = Some("Call the helpdesk.".into());
+    checks[2].l10n.get_mut("zh-CN").unwrap().fix = Some("请联系服务台。".into());
+    checks[3].skipped_because = Some(vec!["vpn".into()]);
+    checks[4].cause = Some(Cause::Crashed);
+    let mut needs = BTreeMap::new();
+    needs.insert("quotes".to_string(), vec!["vpn".to_string()]);
+    Report {
+        schema: report::SCHEMA_ID.into(),
+        id: "pc-0042-20261123T201500Z".into(),
+        locale: "en".into(),
+        verdict: report::verdict(&checks),
+        counts: report::counts(&checks),
+        tool: report::Tool {
+            name: "readycheck".into(),
+            version: "0.1.0".into(),
+        },
+        host: report::Host {
+            hostname: "PC-0042".into(),
+            user: "li.wei".into(),
+            os: "windows".into(),
+            os_version: "10.0.22631".into(),
+            arch: "x86_64".into(),
+        },
+        profile: report::ProfileInfo {
+            name: "Trading desk".into(),
+            version: Some("2026.11".into()),
+            sha256: "0".repeat(64),
+            source: "embedded".into(),
+            contact: Some("Helpdesk 0755-0000-0000".into()),
+        },
+        started_at: "2026-11-23T20:15:00.000Z".into(),
+        duration_ms: 1234,
+        plugins: vec![],
+        root_causes: report::root_causes(&checks, &needs),
+        checks,
+    }
+}
+
+/// Compares `got` with `tests/snapshots/NAME`; `READYCHECK_BLESS=1` writes it instead.
+fn snapshot(name: &str, got: &str) {
+    let path = workspace().join("tests/snapshots").join(name);
+    if std::env::var_os("READYCHECK_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        want == got,
+        "{name} differs from the snapshot (READYCHECK_BLESS=1 to accept):\n--- want\n{want}\n--- got\n{got}"
+    );
+}
+
+#[test]
+fn text_and_chat_snapshots_in_both_languages() {
+    let style = Style::default();
+    for locale in Locale::ALL {
+        let mut r = every_status();
+        r.localize(locale);
+        for (format, ext) in [(Format::Text, "txt"), (Format::Chat, "chat.txt")] {
+            let out = render::render(&r, format, &style);
+            snapshot(&format!("every-status.{}.{ext}", locale.tag()), &out);
+        }
+    }
+    // Chinese really is Chinese and English really is English.
+    let mut zh = every_status();
+    zh.localize(Locale::ZhCn);
+    let text = render::render(&zh, Format::Text, &style);
+    for want in [
+        "未就绪",
+        "先看这里",
+        "拒绝连接",
+        "请联系服务台。",
+        "总部 VPN 网关",
+        "服务台：Helpdesk",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    let en = render::render(&every_status(), Format::Text, &style);
+    assert!(
+        en.contains("NOT READY") && en.contains("refused the connection"),
+        "{en}"
+    );
+    assert!(
+        !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "Chinese in English:\n{en}"
+    );
+}
+
+/// A profile whose checks run the real resources plugin: one passes, one fails with a fix, one
+/// is skipped because of it; titles and fixes in both languages.
+fn bilingual_profile(env: &Env) -> PathBuf {
+    env.profile(
+        "bilingual.toml",
+        r#"[profile]
+name = "Back office"
+
+[[check]]
+id = "uptime"
+plugin = "resources"
+kind = "uptime"
+title = { en = "Restarted recently", zh-CN = "最近重启过" }
+
+[[check]]
+id = "disk"
+plugin = "resources"
+kind = "disk"
+path = "/"
+fail_free = "99%"
+title = { en = "Free disk space", zh-CN = "磁盘剩余空间" }
+fix = { en = "Delete large files.", zh-CN = "请删除大文件。" }
+
+[[check]]
+id = "after-disk"
+plugin = "resources"
+kind = "memory"
+needs = ["disk"]
+title = "Memory"
+"#,
+    )
+}
+
+#[test]
+fn a_chinese_run_is_re_rendered_in_english() {
+    let env = Env::new();
+    env.copy_plugin("resources");
+    let p = bilingual_profile(&env);
+    let json = env.dir.path().join("zh.json");
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--lang",
+        "zh-CN",
+        "--no-save",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "✗ 未就绪",
+        "磁盘剩余空间",
+        "处理办法：请删除大文件。",
+        "未检查，因为 disk 没有通过",
+        "共 3 项检查",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_valid_report(&report);
+    assert_eq!(report["locale"], "zh-CN");
+    let disk = check_of(&report, "disk");
+    assert_eq!(
+        disk["code"], "resources.disk.full",
+        "codes never change with the language"
+    );
+    assert_eq!(disk["message"]["id"], "disk.full");
+    assert_eq!(disk["title"], "磁盘剩余空间");
+    assert_eq!(disk["l10n"]["en"]["fix"], "Delete large files.");
+    assert!(
+        disk["l10n"]["en"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("delete or move files")
+    );
+    assert_eq!(
+        check_of(&report, "after-disk")["l10n"]["zh-CN"]["title"],
+        "Memory"
+    );
+
+    // The same report, in English.
+    let out = env.run(&["report", json.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let en = stdout(&out);
+    for want in [
+        "✗ NOT READY",
+        "Free disk space",
+        "What to do: Delete large files.",
+        "not checked because disk did not pass",
+        "3 checks:",
+    ] {
+        assert!(en.contains(want), "{want} missing:\n{en}");
+    }
+    assert!(
+        !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "Chinese left in:\n{en}"
+    );
+    let out = env.run(&[
+        "report",
+        json.to_str().unwrap(),
+        "--lang",
+        "en",
+        "-f",
+        "json",
+    ]);
+    let back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(back["locale"], "en");
+    assert_eq!(check_of(&back, "disk")["fix"], "Delete large files.");
+}
+
+fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+#[test]
+fn the_locale_comes_from_the_flag_then_the_environment() {
+    let env = Env::new();
+    env.copy_plugin("resources");
+    let p = bilingual_profile(&env);
+    let verdict_of = |vars: &[(&str, &str)], extra: &[&str]| {
+        let mut c = env.cmd();
+        c.args([
+            "run",
+            "-p",
+            p.to_str().unwrap(),
+            "--no-save",
+            "--plugin-dir",
+        ])
+        .arg(&env.plugins)
+        .args(extra);
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        let text = stdout(&out);
+        text.lines().nth(2).unwrap_or_default().to_string()
+    };
+    assert!(verdict_of(&[], &[]).contains("NOT READY"));
+    assert!(verdict_of(&[("LANG", "zh_CN.UTF-8")], &[]).contains("未就绪"));
+    assert!(
+        verdict_of(&[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "en_US.UTF-8")], &[])
+            .contains("NOT READY")
+    );
+    assert!(verdict_of(&[("LC_MESSAGES", "zh_CN.UTF-8"), ("LANG", "C")], &[]).contains("未就绪"));
+    assert!(
+        verdict_of(
+            &[("READYCHECK_LANG", "zh-CN"), ("LANG", "en_US.UTF-8")],
+            &[]
+        )
+        .contains("未就绪")
+    );
+    assert!(verdict_of(&[("READYCHECK_LANG", "zh-CN")], &["--lang", "en"]).contains("NOT READY"));
+    assert!(
+        verdict_of(&[("LANG", "de_DE.UTF-8")], &[]).contains("NOT READY"),
+        "unknown languages read English"
+    );
+
+    let out = env.run(&["--lang", "fr", "validate", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("--lang zh-CN"), "{}", stderr(&out));
+    let help = env.run(&["--help", "--lang", "zh-CN"]);
+    assert!(stdout(&help).contains("用法：") && stdout(&help).contains("检查这台电脑能否远程办公"));
+}
+
+#[test]
+fn per_language_profile_texts_are_checked() {
+    let env = Env::new();
+    let p = env.profile(
+        "bad.toml",
+        r#"[profile]
+name = "x"
+
+[[check]]
+id = "a"
+plugin = "resources"
+kind = "uptime"
+title = { en = "Restarted", zh_CN = "重启" }
+fix = { }
+"#,
+    );
+    let out = env.run(&["validate", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown language `zh_CN`") && err.contains("did you mean `zh-CN`"),
+        "{err}"
+    );
+    assert!(err.contains("`fix` in check `a` has no text"), "{err}");
+    assert!(err.contains("bad.toml:8"), "names the line: {err}");
+}
+
+#[test]
+fn a_chinese_html_report_in_chromium() {
+    let mut r = every_status();
+    r.localize(Locale::ZhCn);
+    let html = render::render(&r, Format::Html, &Style::default());
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(
+        html.contains("\"Noto Sans CJK SC\"") && html.contains("\"Microsoft YaHei\""),
+        "CJK system fonts"
+    );
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| have(c))
+    else {
+        skip_note("Chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("zh.html");
+    std::fs::write(&page, &html).unwrap();
+    let base = |extra: &[&str]| {
+        let mut c = Command::new(chromium);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .args(extra)
+        .arg(format!("file://{}", page.display()));
+        c
+    };
+    let dom = base(&["--dump-dom"]).output().unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    for want in [
+        "lang=\"zh-CN\"",
+        "<h1>未就绪</h1>",
+        "<h2>先看这里</h2>",
+        "<h2>全部检查</h2>",
+        "总部 VPN 网关",
+        "拒绝连接",
+        "处理办法：请联系服务台。",
+        ">通过</span>",
+        ">警告</span>",
+        ">失败</span>",
+        ">跳过</span>",
+        ">出错</span>",
+        "<h2>关于本报告</h2>",
+    ] {
+        assert!(dom.contains(want), "{want} not in the DOM:\n{dom}");
+    }
+    // A CJK font is installed, so the page draws glyphs, not boxes.
+    let fonts = Command::new("fc-list")
+        .args([":lang=zh-cn", "family"])
+        .output();
+    let has_cjk_font = fonts.is_ok_and(|o| !o.stdout.is_empty());
+    let shot = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("report-zh-CN.png");
+    let _ = std::fs::remove_file(&shot);
+    let st = base(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=412,915",
+    ])
+    .output()
+    .unwrap();
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&st.stderr)
+        )
+    });
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a real screenshot"
+    );
+    if !has_cjk_font {
+        skip_note("no CJK font (apt-get install fonts-noto-cjk): the screenshot shows boxes");
+    }
+}
