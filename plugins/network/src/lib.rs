@@ -69,16 +69,6 @@ pub(crate) fn millis(d: std::time::Duration) -> f64 {
     (d.as_micros() as f64) / 1000.0
 }
 
-#[cfg(test)]
-mod catalog_tests {
-    /// Every message in both languages, with the same arguments.
-    #[test]
-    fn catalogs_are_complete() {
-        let p =
-            readycheck_sdk::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
-        assert!(p.is_empty(), "plugins/network/i18n:\n{}", p.join("\n"));
-    }
-}
 
 /// Tests read summaries in English, as the host would get them with `locale = "en"`.
 #[cfg(test)]
@@ -92,5 +82,16 @@ impl EnSummary for readycheck_sdk::CheckResult {
         self.clone()
             .localize(catalogs(), readycheck_sdk::Locale::En)
             .summary
+    }
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    /// Every message in both languages, with the same arguments.
+    #[test]
+    fn catalogs_are_complete() {
+        let p =
+            readycheck_sdk::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
+        assert!(p.is_empty(), "plugins/network/i18n:\n{}", p.join("\n"));
     }
 }

@@ -60,16 +60,6 @@ pub(crate) fn en(m: &readycheck_sdk::Msg) -> String {
     catalogs().render(readycheck_sdk::Locale::En, m)
 }
 
-#[cfg(test)]
-mod catalog_tests {
-    /// Every message in both languages, with the same arguments.
-    #[test]
-    fn catalogs_are_complete() {
-        let p =
-            readycheck_sdk::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
-        assert!(p.is_empty(), "plugins/resources/i18n:\n{}", p.join("\n"));
-    }
-}
 
 /// Tests read summaries in English, as the host would get them with `locale = "en"`.
 #[cfg(test)]
@@ -83,5 +73,16 @@ impl EnSummary for readycheck_sdk::CheckResult {
         self.clone()
             .localize(catalogs(), readycheck_sdk::Locale::En)
             .summary
+    }
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    /// Every message in both languages, with the same arguments.
+    #[test]
+    fn catalogs_are_complete() {
+        let p =
+            readycheck_sdk::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
+        assert!(p.is_empty(), "plugins/resources/i18n:\n{}", p.join("\n"));
     }
 }
