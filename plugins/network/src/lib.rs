@@ -69,7 +69,6 @@ pub(crate) fn millis(d: std::time::Duration) -> f64 {
     (d.as_micros() as f64) / 1000.0
 }
 
-
 /// Tests read summaries in English, as the host would get them with `locale = "en"`.
 #[cfg(test)]
 pub(crate) trait EnSummary {

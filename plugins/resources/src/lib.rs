@@ -60,7 +60,6 @@ pub(crate) fn en(m: &readycheck_sdk::Msg) -> String {
     catalogs().render(readycheck_sdk::Locale::En, m)
 }
 
-
 /// Tests read summaries in English, as the host would get them with `locale = "en"`.
 #[cfg(test)]
 pub(crate) trait EnSummary {

@@ -75,7 +75,7 @@ pub struct Msg {
 }
 
 /// One argument of a message. Its type decides how each locale writes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Arg {
     /// A whole number, written as is (ports, counts, years).
@@ -105,6 +105,52 @@ pub enum Arg {
     Msg(Box<Msg>),
     /// Several messages, rendered and joined like a list.
     Msgs(Vec<Msg>),
+}
+
+// Read through a JSON value rather than serde's untagged machinery, which costs the host
+// binary 20 KB; the shapes are the ones `Serialize` writes.
+impl<'de> Deserialize<'de> for Arg {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        use serde_json::Value;
+        let v = Value::deserialize(d)?;
+        let bad = || D::Error::custom("not a message argument");
+        Ok(match v {
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Arg::Int(i),
+                None => Arg::Num(n.as_f64().ok_or_else(bad)?),
+            },
+            Value::String(s) => Arg::Text(s),
+            Value::Array(items) if items.iter().all(Value::is_string) => Arg::List(
+                items
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            Value::Array(items) => Arg::Msgs(
+                items
+                    .into_iter()
+                    .map(serde_json::from_value)
+                    .collect::<Result<_, _>>()
+                    .map_err(D::Error::custom)?,
+            ),
+            Value::Object(o) => {
+                let num = |k: &str| o.get(k).and_then(Value::as_f64);
+                if let Some(b) = o.get("bytes").and_then(Value::as_u64) {
+                    Arg::Bytes { bytes: b }
+                } else if let Some(secs) = num("secs") {
+                    Arg::Secs { secs }
+                } else if let Some(ms) = num("ms") {
+                    Arg::Ms { ms }
+                } else {
+                    Arg::Msg(Box::new(
+                        serde_json::from_value(Value::Object(o)).map_err(D::Error::custom)?,
+                    ))
+                }
+            }
+            _ => return Err(bad()),
+        })
+    }
 }
 
 impl Msg {
@@ -640,7 +686,10 @@ mod tests {
             b = 2.5,
             c = "s",
             d = Arg::bytes(3),
-            e = t!("y", f = Arg::secs(2.0))
+            e = t!("y", f = Arg::secs(2.0)),
+            g = vec!["p".to_string()],
+            h = vec![t!("z")],
+            i = Arg::ms(1.5)
         );
         let j = serde_json::to_string(&m).unwrap();
         let back: Msg = serde_json::from_str(&j).unwrap();
