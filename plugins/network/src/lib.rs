@@ -59,38 +59,7 @@ impl Plugin for Network {
 readycheck_sdk::export_plugin!(Network, name = "network");
 readycheck_sdk::plugin_catalogs!();
 
-/// A message in English, for evidence lines (which stay in English for the helpdesk).
-pub(crate) fn en(m: &readycheck_sdk::Msg) -> String {
-    catalogs().render(readycheck_sdk::Locale::En, m)
-}
-
 /// Milliseconds as f64 with microsecond resolution.
 pub(crate) fn millis(d: std::time::Duration) -> f64 {
     (d.as_micros() as f64) / 1000.0
-}
-
-/// Tests read summaries in English, as the host would get them with `locale = "en"`.
-#[cfg(test)]
-pub(crate) trait EnSummary {
-    fn en_summary(&self) -> String;
-}
-
-#[cfg(test)]
-impl EnSummary for readycheck_sdk::CheckResult {
-    fn en_summary(&self) -> String {
-        self.clone()
-            .localize(catalogs(), readycheck_sdk::Locale::En)
-            .summary
-    }
-}
-
-#[cfg(test)]
-mod catalog_tests {
-    /// Every message in both languages, with the same arguments.
-    #[test]
-    fn catalogs_are_complete() {
-        let p =
-            readycheck_sdk::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
-        assert!(p.is_empty(), "plugins/network/i18n:\n{}", p.join("\n"));
-    }
 }

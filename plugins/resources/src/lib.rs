@@ -53,35 +53,3 @@ impl Plugin for Resources {
 
 readycheck_sdk::export_plugin!(Resources, name = "resources");
 readycheck_sdk::plugin_catalogs!();
-
-/// A message in English, for evidence lines (which stay in English for the helpdesk).
-#[allow(dead_code)]
-pub(crate) fn en(m: &readycheck_sdk::Msg) -> String {
-    catalogs().render(readycheck_sdk::Locale::En, m)
-}
-
-/// Tests read summaries in English, as the host would get them with `locale = "en"`.
-#[cfg(test)]
-pub(crate) trait EnSummary {
-    fn en_summary(&self) -> String;
-}
-
-#[cfg(test)]
-impl EnSummary for readycheck_sdk::CheckResult {
-    fn en_summary(&self) -> String {
-        self.clone()
-            .localize(catalogs(), readycheck_sdk::Locale::En)
-            .summary
-    }
-}
-
-#[cfg(test)]
-mod catalog_tests {
-    /// Every message in both languages, with the same arguments.
-    #[test]
-    fn catalogs_are_complete() {
-        let p =
-            readycheck_sdk::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
-        assert!(p.is_empty(), "plugins/resources/i18n:\n{}", p.join("\n"));
-    }
-}

@@ -35,8 +35,9 @@ pub trait Plugin {
 }
 
 /// Defines `pub fn catalogs() -> &'static Catalogs` from the crate's `i18n/en.txt` and
-/// `i18n/zh-CN.txt`, embedded at build time, and `pub const CATALOG_TEXTS` with their text for
-/// completeness tests.
+/// `i18n/zh-CN.txt`, embedded at build time, `pub const CATALOG_TEXTS` with their text, `en()`
+/// (a message in English, for evidence), and for tests the catalog completeness test and
+/// `EnSummary::en_summary()`.
 #[macro_export]
 macro_rules! plugin_catalogs {
     () => {
@@ -49,6 +50,43 @@ macro_rules! plugin_catalogs {
         pub fn catalogs() -> &'static $crate::i18n::Catalogs {
             static C: std::sync::OnceLock<$crate::i18n::Catalogs> = std::sync::OnceLock::new();
             C.get_or_init(|| $crate::i18n::Catalogs::embedded(CATALOG_TEXTS.0, CATALOG_TEXTS.1))
+        }
+
+        /// A message in English, for evidence lines (which stay in English for the helpdesk).
+        #[allow(dead_code)]
+        pub(crate) fn en(m: &$crate::i18n::Msg) -> String {
+            catalogs().render($crate::i18n::Locale::En, m)
+        }
+
+        /// Tests read summaries in English, as the host gets them with `locale = "en"`.
+        #[cfg(test)]
+        pub(crate) trait EnSummary {
+            fn en_summary(&self) -> String;
+        }
+
+        #[cfg(test)]
+        impl EnSummary for $crate::CheckResult {
+            fn en_summary(&self) -> String {
+                self.clone()
+                    .localize(catalogs(), $crate::i18n::Locale::En)
+                    .summary
+            }
+        }
+
+        #[cfg(test)]
+        mod catalog_tests {
+            /// Every message in both languages, with the same arguments.
+            #[test]
+            fn catalogs_are_complete() {
+                let p =
+                    $crate::i18n::check_catalogs(super::CATALOG_TEXTS.0, super::CATALOG_TEXTS.1);
+                assert!(
+                    p.is_empty(),
+                    "{}/i18n:\n{}",
+                    env!("CARGO_MANIFEST_DIR"),
+                    p.join("\n")
+                );
+            }
         }
     };
 }
