@@ -418,7 +418,8 @@ impl From<Msg> for Summary {
             .map(|l| (l.tag().to_string(), i18n::render(*l, &msg)))
             .collect();
         Summary {
-            text: i18n::render(i18n::current(), &msg),
+            // Every locale is in `l10n`; the fallback is never read.
+            text: String::new(),
             message: Some(msg),
             l10n,
         }
@@ -434,8 +435,8 @@ impl Summary {
     }
 }
 
+/// The report entry with its texts in every locale, shown in the run's locale.
 fn base(check: &Check, status: Status, code: String, summary: Summary) -> CheckReport {
-    let locale = i18n::current();
     let l10n = Locale::ALL
         .iter()
         .map(|&l| {
@@ -448,16 +449,16 @@ fn base(check: &Check, status: Status, code: String, summary: Summary) -> CheckR
             (l.tag().to_string(), texts)
         })
         .collect();
-    CheckReport {
+    let mut r = CheckReport {
         id: check.id.clone(),
-        title: check.title.get(locale).to_string(),
+        title: String::new(),
         plugin: check.plugin.clone(),
         kind: check.kind.clone(),
         severity: check.severity,
         status,
         code,
         cause: None,
-        summary: summary.in_locale(locale),
+        summary: String::new(),
         message: summary.message,
         detail: None,
         evidence: Vec::new(),
@@ -466,7 +467,17 @@ fn base(check: &Check, status: Status, code: String, summary: Summary) -> CheckR
         skipped_because: None,
         duration_ms: 0,
         l10n,
+    };
+    r.localize(i18n::current());
+    r
+}
+
+/// Sets one text in every locale of a report entry, then shows the run's locale again.
+fn set_in_each_locale(r: &mut CheckReport, set: impl Fn(&mut Localized, Locale)) {
+    for (tag, texts) in &mut r.l10n {
+        set(texts, Locale::parse(tag).unwrap_or_default());
     }
+    r.localize(i18n::current());
 }
 
 fn skip(check: &Check, code: &str, summary: Msg, because: Option<Vec<String>>) -> CheckReport {
@@ -482,11 +493,9 @@ fn host_error(check: &Check, cause: Cause, summary: Summary, detail: Option<Msg>
         Some(d) => t!("run.could_not_run_because", what = d),
         None => t!("run.could_not_run"),
     };
-    r.detail = Some(i18n::render(i18n::current(), &detail));
-    for (tag, texts) in &mut r.l10n {
-        let l = Locale::parse(tag).unwrap_or_default();
-        texts.detail = Some(i18n::render(l, &detail));
-    }
+    set_in_each_locale(&mut r, |texts, l| {
+        texts.detail = Some(i18n::render(l, &detail))
+    });
     r
 }
 
@@ -521,10 +530,7 @@ fn from_result(
             if matches!(res.status, Status::Fail | Status::Warn | Status::Error)
                 && let Some(fix) = &check.fix
             {
-                r.fix = Some(fix.get(i18n::current()).to_string());
-                for (tag, texts) in &mut r.l10n {
-                    texts.fix = Some(fix.get(Locale::parse(tag).unwrap_or_default()).to_string());
-                }
+                set_in_each_locale(&mut r, |texts, l| texts.fix = Some(fix.get(l).to_string()));
             }
             r
         }
