@@ -558,39 +558,13 @@ fn a_chinese_html_report_in_chromium() {
         html.contains("\"Noto Sans CJK SC\"") && html.contains("\"Microsoft YaHei\""),
         "CJK system fonts"
     );
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| have(c))
-    else {
-        skip_note("Chromium is not installed (apt-get install chromium)");
+    let Some(chromium) = Chromium::find() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("zh.html");
     std::fs::write(&page, &html).unwrap();
-    let base = |extra: &[&str]| {
-        let mut c = Command::new(chromium);
-        c.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .args([
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .args(extra)
-        .arg(format!("file://{}", page.display()));
-        c
-    };
-    let dom = base(&["--dump-dom"]).output().unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let dom = chromium.dom(&page);
     for want in [
         "lang=\"zh-CN\"",
         "<h1>未就绪</h1>",
@@ -613,28 +587,7 @@ fn a_chinese_html_report_in_chromium() {
         .args([":lang=zh-cn", "family"])
         .output();
     let has_cjk_font = fonts.is_ok_and(|o| !o.stdout.is_empty());
-    let shot = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("report-zh-CN.png");
-    let _ = std::fs::remove_file(&shot);
-    let st = base(&[
-        &format!("--screenshot={}", shot.display()),
-        "--window-size=412,915",
-    ])
-    .output()
-    .unwrap();
-    let png = std::fs::read(&shot).unwrap_or_else(|e| {
-        panic!(
-            "no screenshot ({e}): {}",
-            String::from_utf8_lossy(&st.stderr)
-        )
-    });
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "a real screenshot"
-    );
+    chromium.screenshot(&page, "report-zh-CN.png");
     if !has_cjk_font {
         skip_note("no CJK font (apt-get install fonts-noto-cjk): the screenshot shows boxes");
     }

@@ -92,37 +92,10 @@ fn html_escapes_everything_and_chromium_renders_it() {
     let page = env.dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
 
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {c} >/dev/null")])
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-    else {
-        skip_note("Chromium is not installed (apt-get install chromium)");
+    let Some(chromium) = Chromium::find() else {
         return;
     };
-    let profile_dir = env.dir.path().join("chromium-profile");
-    let base = |extra: &[&str]| {
-        let mut c = Command::new(chromium);
-        c.args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile_dir.display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()));
-        c
-    };
-    let dom = base(&["--dump-dom"]).output().unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let dom = chromium.dom(&page);
     assert!(
         dom.contains("data-verdict=\"not_ready\""),
         "verdict in the DOM"
@@ -146,28 +119,7 @@ fn html_escapes_everything_and_chromium_renders_it() {
         "script shown as text"
     );
     assert!(!dom.contains("<img"), "an img element was created");
-    let shot = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("report-screenshot.png");
-    let _ = std::fs::remove_file(&shot);
-    let st = base(&[
-        &format!("--screenshot={}", shot.display()),
-        "--window-size=412,915",
-    ])
-    .output()
-    .unwrap();
-    let png = std::fs::read(&shot).unwrap_or_else(|e| {
-        panic!(
-            "no screenshot ({e}): {}",
-            String::from_utf8_lossy(&st.stderr)
-        )
-    });
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "a real screenshot"
-    );
+    chromium.screenshot(&page, "report-screenshot.png");
 }
 
 #[test]

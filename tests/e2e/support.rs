@@ -427,3 +427,85 @@ impl Wine {
         format!("Z:{}", p.display().to_string().replace('/', "\\"))
     }
 }
+
+/// Headless Chromium with a profile of its own, showing local pages: the DOM it built and a
+/// phone-sized screenshot.
+pub struct Chromium {
+    exe: &'static str,
+    profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    /// Chromium if installed; `None` (skip noted) otherwise.
+    pub fn find() -> Option<Chromium> {
+        let Some(exe) = ["chromium", "chromium-browser", "google-chrome"]
+            .into_iter()
+            .find(|c| have(c))
+        else {
+            skip_note("Chromium is not installed (apt-get install chromium)");
+            return None;
+        };
+        Some(Chromium {
+            exe,
+            profile: tempfile::tempdir().expect("chromium profile dir"),
+        })
+    }
+
+    fn cmd(&self, page: &Path, extra: &[&str]) -> Command {
+        let mut c = Command::new(self.exe);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", self.profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()));
+        c
+    }
+
+    /// The DOM after the page loaded (`--dump-dom`).
+    pub fn dom(&self, page: &Path) -> String {
+        let out = self
+            .cmd(page, &["--dump-dom"])
+            .output()
+            .expect("run chromium");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A 412×915 screenshot written next to the test binary as NAME, checked to be a real PNG;
+    /// its path, to look at.
+    pub fn screenshot(&self, page: &Path, name: &str) -> PathBuf {
+        let shot = std::env::current_exe()
+            .expect("test binary")
+            .parent()
+            .expect("its directory")
+            .join(name);
+        let _ = std::fs::remove_file(&shot);
+        let st = self
+            .cmd(
+                page,
+                &[
+                    &format!("--screenshot={}", shot.display()),
+                    "--window-size=412,915",
+                ],
+            )
+            .output()
+            .expect("run chromium");
+        let png = std::fs::read(&shot).unwrap_or_else(|e| {
+            panic!(
+                "no screenshot ({e}): {}",
+                String::from_utf8_lossy(&st.stderr)
+            )
+        });
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "a real screenshot"
+        );
+        shot
+    }
+}
