@@ -300,6 +300,22 @@ impl std::fmt::Display for CatalogError {
 impl Catalog {
     /// Parses a catalog file, reporting every bad line.
     pub fn parse(text: &'static str) -> Result<Catalog, Vec<CatalogError>> {
+        let (catalog, errors) = Catalog::read(text);
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Parses a catalog that ships inside the binary; a broken one is a build mistake that the
+    /// catalog tests catch, so here its good lines are kept and the bad ones dropped.
+    pub fn embedded(text: &'static str) -> Catalog {
+        Catalog::read(text).0
+    }
+
+    /// The good lines of a catalog file, and what is wrong with the others.
+    fn read(text: &'static str) -> (Catalog, Vec<CatalogError>) {
         let mut messages = BTreeMap::new();
         let mut errors = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -321,24 +337,7 @@ impl Catalog {
                 });
             }
         }
-        if errors.is_empty() {
-            Ok(Catalog { messages })
-        } else {
-            Err(errors)
-        }
-    }
-
-    /// Parses a catalog that ships inside the binary; a broken one is a build mistake that the
-    /// catalog tests catch, so here its good lines are kept and the bad ones dropped.
-    pub fn embedded(text: &'static str) -> Catalog {
-        Catalog::parse(text).unwrap_or_else(|_| {
-            let messages = text
-                .lines()
-                .filter(|l| !l.trim_start().starts_with('#'))
-                .filter_map(split_line)
-                .collect();
-            Catalog { messages }
-        })
+        (Catalog { messages }, errors)
     }
 
     /// The template of `id`.
