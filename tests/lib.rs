@@ -9,41 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// An HTTP/1.1 server answering every request with `response` after `delay`. Returns its port.
-pub fn http_server(response: &'static [u8], delay: Duration) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream, response, delay));
-        }
-    });
-    port
-}
-
-fn serve(mut s: TcpStream, response: &[u8], delay: Duration) {
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut buf = [0u8; 4096];
-    let mut got = Vec::new();
-    loop {
-        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-        }
-        let end = got
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|p| p + 4)
-            .unwrap_or(got.len());
-        got.drain(..end);
-        std::thread::sleep(delay);
-        if s.write_all(response).is_err() {
-            return;
-        }
-    }
-}
+// The HTTP server and the refusing port are the plugins' test fixtures, shared.
+pub use readycheck_testpki::{http_server, refusing_port};
 
 /// A TCP proxy to `upstream` that holds every chunk from the upstream for `delay` before passing
 /// it on (so each request/response round trip takes `delay` longer), and closes every
@@ -89,15 +56,6 @@ fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
             }
         }
     }
-}
-
-/// A port on 127.0.0.1 that refuses connections.
-pub fn refusing_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 /// A black hole on 127.0.0.1: a listener with a one-slot accept queue that is already full and

@@ -117,7 +117,7 @@ pub fn http_server(response: &'static [u8], delay: Duration) -> u16 {
 }
 
 fn serve_http(mut s: TcpStream, response: &[u8], delay: Duration) {
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
     let mut buf = [0u8; 4096];
     let mut got = Vec::new();
     loop {
