@@ -268,7 +268,11 @@ fn open_writes_the_html_report_and_hands_it_to_the_desktop() {
     let opener = bin_dir.join("xdg-open");
     std::fs::write(
         &opener,
-        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", seen.display()),
+        // Written aside and renamed, so the test never reads a half-written file.
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > '{0}.part' && mv '{0}.part' '{0}'\n",
+            seen.display()
+        ),
     )
     .unwrap();
     chmod(&opener, 0o755);

@@ -91,7 +91,10 @@ impl Plugin for Misbehave {
                     .spawn()
                     .map_err(|e| e.to_string())?;
                 if let Some(f) = &p.pid_file {
-                    std::fs::write(f, child.id().to_string()).map_err(|e| e.to_string())?;
+                    // Renamed into place, so a waiting test never reads it half-written.
+                    let part = format!("{f}.part");
+                    std::fs::write(&part, child.id().to_string()).map_err(|e| e.to_string())?;
+                    std::fs::rename(&part, f).map_err(|e| e.to_string())?;
                 }
                 std::mem::forget(child);
                 loop {
