@@ -525,6 +525,12 @@ fn from_result(
             };
             let mut r = base(check, res.status, res.code, summary);
             r.detail = res.detail;
+            if !res.detail_l10n.is_empty() {
+                let l10n = res.detail_l10n;
+                set_in_each_locale(&mut r, |texts, l| {
+                    texts.detail = l10n.get(l.tag()).cloned();
+                });
+            }
             r.evidence = res.evidence;
             r.metrics = res.metrics;
             if matches!(res.status, Status::Fail | Status::Warn | Status::Error)

@@ -26,6 +26,18 @@ const RESOURCES: (&str, &str) = (
     include_str!("../../plugins/resources/i18n/en.txt"),
     include_str!("../../plugins/resources/i18n/zh-CN.txt"),
 );
+const POSTURE: (&str, &str) = (
+    include_str!("../../plugins/posture/i18n/en.txt"),
+    include_str!("../../plugins/posture/i18n/zh-CN.txt"),
+);
+const PERMISSIONS: (&str, &str) = (
+    include_str!("../../plugins/permissions/i18n/en.txt"),
+    include_str!("../../plugins/permissions/i18n/zh-CN.txt"),
+);
+const APPS: (&str, &str) = (
+    include_str!("../../plugins/apps/i18n/en.txt"),
+    include_str!("../../plugins/apps/i18n/zh-CN.txt"),
+);
 
 /// Each component's catalog files and sources.
 fn components() -> Vec<(&'static str, (&'static str, &'static str), PathBuf)> {
@@ -34,6 +46,13 @@ fn components() -> Vec<(&'static str, (&'static str, &'static str), PathBuf)> {
         ("core", readycheck::i18n::CATALOG_TEXTS, ws.join("core/src")),
         ("network", NETWORK, ws.join("plugins/network/src")),
         ("resources", RESOURCES, ws.join("plugins/resources/src")),
+        ("posture", POSTURE, ws.join("plugins/posture/src")),
+        (
+            "permissions",
+            PERMISSIONS,
+            ws.join("plugins/permissions/src"),
+        ),
+        ("apps", APPS, ws.join("plugins/apps/src")),
     ]
 }
 
@@ -445,10 +464,7 @@ fn a_chinese_run_is_re_rendered_in_english() {
     ] {
         assert!(en.contains(want), "{want} missing:\n{en}");
     }
-    assert!(
-        !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-        "Chinese left in:\n{en}"
-    );
+    assert!(!has_cjk(&en), "Chinese left in:\n{en}");
     let out = env.run(&[
         "report",
         json.to_str().unwrap(),
@@ -460,6 +476,128 @@ fn a_chinese_run_is_re_rendered_in_english() {
     let back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(back["locale"], "en");
     assert_eq!(check_of(&back, "disk")["fix"], "Delete large files.");
+}
+
+/// The posture, permissions and apps plugins answer in Chinese too, summary and detail, and
+/// the report carries English beside it.
+#[test]
+fn every_shipped_plugin_speaks_both_languages() {
+    let env = Env::new();
+    for p in ["posture", "permissions", "apps"] {
+        env.copy_plugin(p);
+    }
+    let share = env.dir.path().join("share");
+    std::fs::create_dir(&share).unwrap();
+    let p = env.profile(
+        "three.toml",
+        &format!(
+            r#"[profile]
+name = "Trading desk"
+
+[[check]]
+id = "clock"
+plugin = "posture"
+kind = "clock"
+
+[[check]]
+id = "share"
+plugin = "permissions"
+kind = "path"
+path = "{share}"
+writable = true
+listable = true
+
+[[check]]
+id = "proxy"
+plugin = "permissions"
+kind = "env"
+name = "READYCHECK_TEST_NO_SUCH_VARIABLE"
+
+[[check]]
+id = "terminal"
+plugin = "apps"
+kind = "installed"
+name = "Terminal A"
+sources = [{{ command = ["sh", "-c", "echo Terminal A 5.0.1"] }}]
+min_version = "5.1"
+"#,
+            share = share.display()
+        ),
+    );
+    let json = env.dir.path().join("zh.json");
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--lang",
+        "zh-CN",
+        "--no-save",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_valid_report(&report);
+    let expect = [
+        (
+            "clock",
+            "clock.no_reference",
+            "配置文件既没有给出 `ntp_server` 也没有给出 `url`",
+        ),
+        ("share", "path.can_2", "可以列出和写入"),
+        (
+            "proxy",
+            "env.missing",
+            "READYCHECK_TEST_NO_SUCH_VARIABLE 未设置",
+        ),
+        (
+            "terminal",
+            "installed.too_old",
+            "Terminal A 5.0.1 版本过旧：需要 5.1",
+        ),
+    ];
+    for (id, msg, zh) in expect {
+        let c = check_of(&report, id);
+        assert_eq!(c["message"]["id"], msg, "{c:#}");
+        let summary = c["summary"].as_str().unwrap();
+        assert!(summary.contains(zh), "{id}: {summary}");
+        let en = c["l10n"]["en"]["summary"].as_str().unwrap();
+        assert!(!has_cjk(en), "{id}: {en}");
+    }
+    let terminal = check_of(&report, "terminal");
+    assert_eq!(terminal["detail"], "版本：5.0.1");
+    assert_eq!(terminal["l10n"]["en"]["detail"], "version: 5.0.1");
+
+    // Re-rendered in English from the report alone.
+    let out = env.run(&[
+        "report",
+        json.to_str().unwrap(),
+        "--lang",
+        "en",
+        "-f",
+        "json",
+    ]);
+    let back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let terminal = check_of(&back, "terminal");
+    assert_eq!(terminal["detail"], "version: 5.0.1");
+    assert!(
+        terminal["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Terminal A 5.0.1 is too old: version 5.1 or newer is needed"),
+        "{terminal:#}"
+    );
+    assert!(
+        check_of(&back, "share")["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("can be listed and written")
+    );
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
 fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {

@@ -378,6 +378,9 @@ pub struct Wine {
 }
 
 impl Wine {
+    /// How long one Wine command may take; the slowest (msiexec, a first run) take under a minute.
+    pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(240);
+
     pub fn new(prefix: &Path) -> Wine {
         let w = Wine {
             prefix: prefix.to_path_buf(),
@@ -401,14 +404,21 @@ impl Wine {
         w
     }
 
-    /// `wine ARGS` in this prefix, without a display.
+    /// `wine ARGS` in this prefix, without a display, stopped (with everything it started) after
+    /// [`Wine::TIMEOUT`]: a hung Wine then fails the test with exit code 124 instead of stalling
+    /// the suite.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("wine");
-        c.args(args)
-            .env("WINEPREFIX", &self.prefix)
-            .env("WINEDEBUG", "-all")
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            .env_remove("DISPLAY");
+        let mut c = Command::new("timeout");
+        c.args([
+            "--kill-after=10",
+            &Wine::TIMEOUT.as_secs().to_string(),
+            "wine",
+        ])
+        .args(args)
+        .env("WINEPREFIX", &self.prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY");
         c
     }
 

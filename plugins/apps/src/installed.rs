@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{CheckResult, KindManifest, Status};
+use readycheck_sdk::i18n::{Arg, Msg};
+use readycheck_sdk::{CheckResult, KindManifest, Status, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -160,23 +161,17 @@ fn cmp(found: &str, debian: bool, constraint: &str) -> std::cmp::Ordering {
 }
 
 /// Judges a finding against the app's constraints: (status, code suffix, message).
-pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
+pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, Msg) {
     let n = &app.name;
     if f.undetermined {
         return (
             Status::Error,
             "undetermined",
-            format!(
-                "cannot tell whether {n} is installed: none of its sources can be read here (see the evidence)"
-            ),
+            t!("installed.undetermined", app = n),
         );
     }
     if !f.found {
-        return (
-            Status::Fail,
-            "missing",
-            format!("{n} is not installed — install it from the company software portal or ask IT"),
-        );
+        return (Status::Fail, "missing", t!("installed.missing", app = n));
     }
     let constrained = app.min_version.is_some()
         || app.max_version.is_some()
@@ -187,12 +182,10 @@ pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
             (
                 Status::Warn,
                 "version_unknown",
-                format!(
-                    "{n} is installed but its version could not be read; IT requires a specific version"
-                ),
+                t!("installed.version_unknown", app = n),
             )
         } else {
-            (Status::Pass, "ok", format!("{n} is installed"))
+            (Status::Pass, "ok", t!("installed.ok_no_version", app = n))
         };
     };
     use std::cmp::Ordering::*;
@@ -200,7 +193,7 @@ pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
         return (
             Status::Fail,
             "blocked",
-            format!("{n} {v} is a known-bad version ({b}) — update it now"),
+            t!("installed.blocked", app = n, version = v, blocked = b),
         );
     }
     if let Some(min) = app
@@ -211,7 +204,7 @@ pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
         return (
             Status::Fail,
             "too_old",
-            format!("{n} {v} is too old: version {min} or newer is needed — update it"),
+            t!("installed.too_old", app = n, version = v, min = min),
         );
     }
     if let Some(max) = app
@@ -222,7 +215,7 @@ pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
         return (
             Status::Fail,
             "too_new",
-            format!("{n} {v} is newer than IT supports ({max} at most) — ask IT before using it"),
+            t!("installed.too_new", app = n, version = v, max = max),
         );
     }
     if let Some(nudge) = app
@@ -233,10 +226,10 @@ pub fn judge(app: &App, f: &Finding) -> (Status, &'static str, String) {
         return (
             Status::Warn,
             "update_due",
-            format!("{n} {v} works, but please update to {nudge} or newer soon"),
+            t!("installed.update_due", app = n, version = v, nudge = nudge),
         );
     }
-    (Status::Pass, "ok", format!("{n} {v} is installed"))
+    (Status::Pass, "ok", t!("installed.ok", app = n, version = v))
 }
 
 pub fn run(p: &InstalledParams, timeout: Duration) -> CheckResult {
@@ -252,12 +245,12 @@ pub fn run(p: &InstalledParams, timeout: Duration) -> CheckResult {
                 || e.contains("no DisplayName")
         })
     {
-        r.detail = Some("looked everywhere this OS keeps installed software".to_string());
+        r = r.detail(t!("installed.detail_looked_everywhere"));
     }
     r.evidence = f.evidence;
     r = r.metric("probe_ms", t0.elapsed().as_secs_f64() * 1000.0);
     if let Some(v) = &f.version {
-        r.detail = Some(format!("version: {v}"));
+        r = r.detail(t!("installed.detail_version", version = v));
     }
     r
 }
@@ -276,7 +269,7 @@ pub fn run_any_of(p: &AnyOfParams, timeout: Duration) -> CheckResult {
     let mut evidence = Vec::new();
     for (app, f) in &findings {
         let (status, _, msg) = judge(app, f);
-        evidence.push(format!("{}: {msg}", app.name));
+        evidence.push(format!("{}: {}", app.name, crate::en(&msg)));
         evidence.extend(f.evidence.iter().map(|e| format!("  {}: {e}", app.name)));
         if matches!(status, Status::Pass | Status::Warn) {
             ok.push(match &f.version {
@@ -287,32 +280,34 @@ pub fn run_any_of(p: &AnyOfParams, timeout: Duration) -> CheckResult {
             not_ok.push(app.name.clone());
         }
     }
-    let present = if ok.is_empty() {
-        "none".to_string()
-    } else {
-        ok.join(", ")
+    let listed = |names: &Vec<String>| {
+        if names.is_empty() {
+            Arg::from(t!("any_of.none"))
+        } else {
+            Arg::from(names)
+        }
     };
-    let missing = if not_ok.is_empty() {
-        "none".to_string()
-    } else {
-        not_ok.join(", ")
-    };
+    let (present, missing) = (listed(&ok), listed(&not_ok));
     let mut r = if ok.len() >= p.min_present {
         CheckResult::pass(
             "apps.any_of.ok",
-            format!(
-                "{} of {} available ({present}); missing or unusable: {missing}",
-                ok.len(),
-                p.apps.len()
+            t!(
+                "any_of.ok",
+                usable = ok.len(),
+                total = p.apps.len(),
+                present = present,
+                missing = missing
             ),
         )
     } else {
         CheckResult::fail(
             "apps.any_of.too_few",
-            format!(
-                "only {} of the {} needed channels are usable (available: {present}; missing or unusable: {missing}) — install a backup before the market opens",
-                ok.len(),
-                p.min_present
+            t!(
+                "any_of.too_few",
+                usable = ok.len(),
+                needed = p.min_present,
+                present = present,
+                missing = missing
             ),
         )
     };
@@ -360,7 +355,7 @@ mod tests {
         ];
         for (v, deb, status, code) in cases {
             let (s, c, msg) = judge(&a, &found(v, deb));
-            assert_eq!((s, c), (status, code), "{v}: {msg}");
+            assert_eq!((s, c), (status, code), "{v}: {}", crate::en(&msg));
         }
         let missing = Finding {
             found: false,

@@ -28,6 +28,10 @@ impl Plugin for Apps {
         }
     }
 
+    fn catalogs() -> &'static readycheck_sdk::Catalogs {
+        catalogs()
+    }
+
     fn run(request: &CheckRequest) -> Result<CheckResult, String> {
         // Leave time to answer: each source gets most of the check's timeout.
         let timeout = request.timeout().mul_f64(0.8);
@@ -41,3 +45,4 @@ impl Plugin for Apps {
 }
 
 readycheck_sdk::export_plugin!(Apps, name = "apps");
+readycheck_sdk::plugin_catalogs!();

@@ -1,7 +1,7 @@
 //! `apps/running`: a process is running — the VPN client's service, the antivirus agent — matched
 //! by name (case-insensitive, with or without `.exe`) or by executable path.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -43,10 +43,7 @@ pub fn run(p: &RunningParams) -> CheckResult {
         (Some(n), None) => (n.clone(), true),
         (None, Some(path)) => (path.clone(), false),
         _ => {
-            return CheckResult::error(
-                "apps.running.bad_params",
-                "give exactly one of `process` or `path`",
-            );
+            return CheckResult::error("apps.running.bad_params", t!("running.bad_params"));
         }
     };
     let mut sys = match sysinfo::System::new() {
@@ -54,7 +51,7 @@ pub fn run(p: &RunningParams) -> CheckResult {
         Err(e) => {
             return CheckResult::error(
                 "apps.running.unavailable",
-                format!("the OS did not list processes: {e}"),
+                t!("running.unavailable", error = e.to_string()),
             );
         }
     };
@@ -92,18 +89,17 @@ pub fn run(p: &RunningParams) -> CheckResult {
         }
     );
     let r = match (p.running, pids.is_empty()) {
-        (true, false) => CheckResult::pass("apps.running.ok", format!("{what} is running")),
+        (true, false) => CheckResult::pass("apps.running.ok", t!("running.ok", what = &what)),
         (true, true) => CheckResult::fail(
             "apps.running.not_running",
-            format!("{what} is not running — start it (or restart the PC)"),
+            t!("running.not_running", what = &what),
         ),
-        (false, true) => CheckResult::pass(
-            "apps.running.absent",
-            format!("{what} is not running, as required"),
-        ),
+        (false, true) => {
+            CheckResult::pass("apps.running.absent", t!("running.absent", what = &what))
+        }
         (false, false) => CheckResult::fail(
             "apps.running.unexpected",
-            format!("{what} is running but must not — close it"),
+            t!("running.unexpected", what = &what),
         ),
     };
     r.evidence(evidence)

@@ -2,7 +2,7 @@
 //! an administrators' group (`sudo`, `wheel`, `admin` by default; macOS uses `admin`). Windows:
 //! membership of Administrators in the process token, and whether it runs elevated (UAC).
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -108,23 +108,20 @@ pub fn gather(p: &AdminParams) -> AdminFacts {
 pub fn evaluate(p: &AdminParams, f: &AdminFacts) -> CheckResult {
     let u = &f.user;
     let mut r = match (p.expect, f.is_admin) {
-        (true, true) => CheckResult::pass(
-            "permissions.admin.is_admin",
-            format!("{u} has administrator rights"),
-        ),
+        (true, true) => {
+            CheckResult::pass("permissions.admin.is_admin", t!("admin.is_admin", user = u))
+        }
         (true, false) => CheckResult::fail(
             "permissions.admin.not_admin",
-            format!("{u} has no administrator rights, which this job needs — ask IT"),
+            t!("admin.needs_admin", user = u),
         ),
         (false, true) => CheckResult::fail(
             "permissions.admin.is_admin",
-            format!(
-                "{u} has administrator rights; daily work should use a normal account — tell IT"
-            ),
+            t!("admin.should_not_be_admin", user = u),
         ),
         (false, false) => CheckResult::pass(
             "permissions.admin.not_admin",
-            format!("{u} works without administrator rights"),
+            t!("admin.not_admin", user = u),
         ),
     };
     r.evidence = f.evidence.clone();

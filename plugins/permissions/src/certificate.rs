@@ -6,7 +6,10 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::i18n::Msg;
+use readycheck_sdk::{CheckResult, KindManifest, t};
+
+use crate::path::Action;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use x509_parser::prelude::*;
@@ -54,7 +57,7 @@ fn expand(p: &str) -> std::path::PathBuf {
     }
 }
 
-fn fail(code: &str, summary: String, evidence: Vec<String>) -> CheckResult {
+fn fail(code: &str, summary: Msg, evidence: Vec<String>) -> CheckResult {
     let mut r = CheckResult::fail(format!("permissions.certificate.{code}"), summary);
     r.evidence = evidence;
     r
@@ -75,14 +78,14 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
-            let (code, msg) = crate::path::explain(&e, &path, "read");
+            let (code, msg) = crate::path::explain(&e, &path, Action::Read);
             evidence.push(format!("read {}: {e}", path.display()));
             let code = if code == "missing" {
                 "missing"
             } else {
                 "unreadable"
             };
-            return fail(code, format!("certificate: {msg}"), evidence);
+            return fail(code, t!("certificate.file", problem = msg), evidence);
         }
     };
     let der: Vec<u8> =
@@ -92,7 +95,11 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
                 Err(e) => {
                     return fail(
                         "unparsable",
-                        format!("{} is not a readable PEM certificate: {e}", path.display()),
+                        t!(
+                            "certificate.not_pem",
+                            path = path.display().to_string(),
+                            error = e.to_string()
+                        ),
                         evidence,
                     );
                 }
@@ -105,9 +112,10 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
         Err(e) => {
             return fail(
                 "unparsable",
-                format!(
-                    "{} is not an X.509 certificate (PEM or DER): {e} — ask IT for a new copy",
-                    path.display()
+                t!(
+                    "certificate.not_x509",
+                    path = path.display().to_string(),
+                    error = e.to_string()
                 ),
                 evidence,
             );
@@ -140,19 +148,21 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
     let mut r = if now < not_before {
         fail(
             "not_yet_valid",
-            format!(
-                "certificate {name} is not valid until {} — check the PC's clock",
-                cert.validity().not_before.to_datetime().date()
+            t!(
+                "certificate.not_yet_valid",
+                name = &name,
+                date = cert.validity().not_before.to_datetime().date().to_string()
             ),
             evidence.clone(),
         )
     } else if now > not_after {
         fail(
             "expired",
-            format!(
-                "certificate {name} expired {} days ago ({}) — ask IT for a new one",
-                -days_left,
-                cert.validity().not_after.to_datetime().date()
+            t!(
+                "certificate.expired",
+                name = &name,
+                days = -days_left,
+                date = cert.validity().not_after.to_datetime().date().to_string()
             ),
             evidence.clone(),
         )
@@ -163,9 +173,10 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
     {
         fail(
             "wrong_subject",
-            format!(
-                "certificate subject is {subject}, not the expected {}",
-                p.subject_contains.as_deref().unwrap_or("")
+            t!(
+                "certificate.wrong_subject",
+                subject = &subject,
+                expected = p.subject_contains.as_deref().unwrap_or("")
             ),
             evidence.clone(),
         )
@@ -176,29 +187,31 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
     {
         fail(
             "wrong_issuer",
-            format!(
-                "certificate {name} was issued by {issuer}, not by {} — install the certificate IT issued",
-                p.issuer_contains.as_deref().unwrap_or("")
+            t!(
+                "certificate.wrong_issuer",
+                name = &name,
+                issuer = &issuer,
+                expected = p.issuer_contains.as_deref().unwrap_or("")
             ),
             evidence.clone(),
         )
     } else if days_left < fail_days {
         fail(
             "expiring",
-            format!("certificate {name} expires in {days_left} days — ask IT to renew it now"),
+            t!("certificate.expiring", name = &name, days = days_left),
             evidence.clone(),
         )
     } else if days_left < warn_days {
         let mut r = CheckResult::warn(
             "permissions.certificate.expiring_soon",
-            format!("certificate {name} expires in {days_left} days — ask IT to renew it"),
+            t!("certificate.expiring_soon", name = &name, days = days_left),
         );
         r.evidence = evidence.clone();
         r
     } else {
         let mut r = CheckResult::pass(
             "permissions.certificate.ok",
-            format!("certificate {name} is valid for {days_left} more days"),
+            t!("certificate.ok", name = &name, days = days_left),
         );
         r.evidence = evidence.clone();
         r
@@ -214,26 +227,26 @@ pub fn check_at(p: &CertParams, now: i64) -> CheckResult {
 }
 
 /// The private key exists, is readable, looks like a key, and is private to its owner.
-fn check_key(path: &Path, evidence: &mut Vec<String>) -> Result<(), (&'static str, String)> {
+fn check_key(path: &Path, evidence: &mut Vec<String>) -> Result<(), (&'static str, Msg)> {
     let bytes = std::fs::read(path).map_err(|e| {
         evidence.push(format!("read key {}: {e}", path.display()));
-        let (code, msg) = crate::path::explain(&e, path, "read");
+        let (code, msg) = crate::path::explain(&e, path, Action::Read);
         (
             if code == "missing" {
                 "key_missing"
             } else {
                 "key_unreadable"
             },
-            format!("private key: {msg}"),
+            t!("certificate.key", problem = msg),
         )
     })?;
     let text = String::from_utf8_lossy(&bytes);
     if !(text.contains("PRIVATE KEY-----") || bytes.first() == Some(&0x30)) {
         return Err((
             "key_unparsable",
-            format!(
-                "{} does not look like a private key (PEM or DER)",
-                path.display()
+            t!(
+                "certificate.key_unparsable",
+                path = path.display().to_string()
             ),
         ));
     }
@@ -247,10 +260,10 @@ fn check_key(path: &Path, evidence: &mut Vec<String>) -> Result<(), (&'static st
         if mode & 0o077 != 0 {
             return Err((
                 "key_exposed",
-                format!(
-                    "the private key {} can be read by other users (mode {mode:o}) — fix with: chmod 600 {}",
-                    path.display(),
-                    path.display()
+                t!(
+                    "certificate.key_exposed",
+                    path = path.display().to_string(),
+                    mode = format!("{mode:o}")
                 ),
             ));
         }
@@ -261,6 +274,7 @@ fn check_key(path: &Path, evidence: &mut Vec<String>) -> Result<(), (&'static st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use ::time::{Duration, OffsetDateTime};
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     use readycheck_sdk::Status;
@@ -339,9 +353,10 @@ mod tests {
         let r = run(&params(&soon));
         assert_eq!(r.code, "permissions.certificate.expiring", "{r:?}");
         assert!(
-            r.summary.contains("expires in 2 days") || r.summary.contains("expires in 3 days"),
+            r.en_summary().contains("expires in 2 days")
+                || r.en_summary().contains("expires in 3 days"),
             "{}",
-            r.summary
+            r.en_summary()
         );
         let mut lenient = params(&soon);
         lenient.fail_days = Some(1);
@@ -351,9 +366,10 @@ mod tests {
         let r = run(&params(&old));
         assert_eq!(r.code, "permissions.certificate.expired");
         assert!(
-            r.summary.contains("expired 5 days ago") || r.summary.contains("expired 6 days ago"),
+            r.en_summary().contains("expired 5 days ago")
+                || r.en_summary().contains("expired 6 days ago"),
             "{}",
-            r.summary
+            r.en_summary()
         );
 
         let (future, _) = leaf(d.path(), &corp, "future", 2, 100, false);
@@ -372,7 +388,11 @@ mod tests {
         p.issuer_contains = Some("Corp Issuing CA".into());
         let r = run(&p);
         assert_eq!(r.code, "permissions.certificate.wrong_issuer");
-        assert!(r.summary.contains("Someone Else CA"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("Someone Else CA"),
+            "{}",
+            r.en_summary()
+        );
 
         let junk = d.path().join("junk.pem");
         std::fs::write(&junk, "not a certificate").unwrap();
@@ -397,6 +417,6 @@ mod tests {
         p.key = Some(key.display().to_string());
         let r = run(&p);
         assert_eq!(r.code, "permissions.certificate.key_exposed", "{r:?}");
-        assert!(r.summary.contains("chmod 600"), "{}", r.summary);
+        assert!(r.en_summary().contains("chmod 600"), "{}", r.en_summary());
     }
 }

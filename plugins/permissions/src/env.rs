@@ -2,7 +2,8 @@
 //! expected value — a corporate proxy in `HTTPS_PROXY`, the intranet suffix in `NO_PROXY`.
 //! Credentials inside proxy URLs never reach the report, and `secret = true` hides a value.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::i18n::{Arg, Msg};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -71,7 +72,7 @@ pub fn redact(value: &str) -> String {
 }
 
 /// Reads the setting; `Err` when this OS cannot answer.
-fn read(p: &EnvParams) -> Result<(Option<String>, String), String> {
+fn read(p: &EnvParams) -> Result<(Option<String>, String), Msg> {
     match p.source {
         Source::Env => Ok((
             std::env::var(&p.name).ok(),
@@ -82,7 +83,7 @@ fn read(p: &EnvParams) -> Result<(Option<String>, String), String> {
 }
 
 #[cfg(windows)]
-fn system_proxy(name: &str) -> Result<(Option<String>, String), String> {
+fn system_proxy(name: &str) -> Result<(Option<String>, String), Msg> {
     use windows_sys::Win32::System::Registry::{
         HKEY_CURRENT_USER, RRF_RT_REG_DWORD, RRF_RT_REG_SZ, RegGetValueW,
     };
@@ -92,9 +93,7 @@ fn system_proxy(name: &str) -> Result<(Option<String>, String), String> {
         "bypass" => "ProxyOverride",
         "enabled" => "ProxyEnable",
         other => {
-            return Err(format!(
-                "`{other}` is not a system proxy setting; use server, bypass or enabled"
-            ));
+            return Err(t!("env.proxy_unknown_name", name = other));
         }
     };
     let wide = |s: &str| {
@@ -152,55 +151,60 @@ fn system_proxy(name: &str) -> Result<(Option<String>, String), String> {
 }
 
 #[cfg(not(windows))]
-fn system_proxy(_name: &str) -> Result<(Option<String>, String), String> {
-    Err("the system proxy setting is read on Windows; on this OS check the proxy variables (name = \"HTTPS_PROXY\")".into())
+fn system_proxy(_name: &str) -> Result<(Option<String>, String), Msg> {
+    Err(t!("env.proxy_elsewhere"))
 }
 
 pub fn evaluate(p: &EnvParams, value: Option<&str>, where_: &str) -> CheckResult {
     let value = value.filter(|v| !v.is_empty());
     let shown = |v: &str| {
         if p.secret {
-            format!("set ({} characters, hidden)", v.chars().count())
+            Arg::from(t!("env.hidden", count = v.chars().count()))
         } else {
-            format!("\"{}\"", redact(v))
+            Arg::from(format!("\"{}\"", redact(v)))
         }
     };
     let evidence = match value {
-        Some(v) => format!("{where_} = {}", shown(v)),
+        Some(v) if p.secret => format!(
+            "{where_} = {}",
+            crate::en(&t!("env.hidden", count = v.chars().count()))
+        ),
+        Some(v) => format!("{where_} = \"{}\"", redact(v)),
         None => format!("{where_} is not set"),
     };
     let n = &p.name;
     let r = match (p.present, value) {
-        (false, None) => CheckResult::pass(
-            "permissions.env.absent",
-            format!("{n} is not set, as required"),
-        ),
-        (false, Some(_)) => CheckResult::fail(
-            "permissions.env.unexpected",
-            format!("{n} is set but must not be — ask IT how to remove it"),
-        ),
-        (true, None) => CheckResult::fail(
-            "permissions.env.missing",
-            format!("{n} is not set — ask IT for the right setting"),
-        ),
+        (false, None) => CheckResult::pass("permissions.env.absent", t!("env.absent", name = n)),
+        (false, Some(_)) => {
+            CheckResult::fail("permissions.env.unexpected", t!("env.unexpected", name = n))
+        }
+        (true, None) => CheckResult::fail("permissions.env.missing", t!("env.missing", name = n)),
         (true, Some(v)) => {
             if let Some(e) = p.equals.as_ref().filter(|e| e.as_str() != v) {
                 let expected = if p.secret {
-                    "the expected value".to_string()
+                    Arg::from(t!("env.expected_hidden"))
                 } else {
-                    format!("\"{}\"", redact(e))
+                    Arg::from(format!("\"{}\"", redact(e)))
                 };
                 CheckResult::fail(
                     "permissions.env.wrong_value",
-                    format!("{n} is {} instead of {expected}", shown(v)),
+                    t!(
+                        "env.wrong_value",
+                        name = n,
+                        value = shown(v),
+                        expected = expected
+                    ),
                 )
             } else if let Some(c) = p.contains.as_ref().filter(|c| !v.contains(c.as_str())) {
                 CheckResult::fail(
                     "permissions.env.wrong_value",
-                    format!("{n} does not contain \"{c}\"; it is {}", shown(v)),
+                    t!("env.lacks", name = n, part = c, value = shown(v)),
                 )
             } else {
-                CheckResult::pass("permissions.env.ok", format!("{n} is {}", shown(v)))
+                CheckResult::pass(
+                    "permissions.env.ok",
+                    t!("env.ok", name = n, value = shown(v)),
+                )
             }
         }
     };

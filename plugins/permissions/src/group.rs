@@ -2,7 +2,7 @@
 //! this login session. When the two differ the fix is to log out and back in, which the message
 //! says.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -39,7 +39,7 @@ pub fn evaluate(p: &GroupParams, user: &str, m: Option<Membership>) -> CheckResu
     let Some(m) = m else {
         return CheckResult::fail(
             "permissions.group.no_such_group",
-            format!("there is no group `{g}` on this PC — check the name with IT"),
+            t!("group.no_such_group", group = g),
         )
         .evidence(format!("looked up group {g}: not found"));
     };
@@ -57,25 +57,23 @@ pub fn evaluate(p: &GroupParams, user: &str, m: Option<Membership>) -> CheckResu
     let r = match (p.member, m.database, m.session) {
         (true, _, true) => CheckResult::pass(
             "permissions.group.member",
-            format!("{user} is in group `{g}`"),
+            t!("group.member", user = user, group = g),
         ),
         (true, Some(true), false) => CheckResult::fail(
             "permissions.group.not_yet_active",
-            format!(
-                "{user} was added to `{g}` but it is not yet active: log out and back in (or restart)"
-            ),
+            t!("group.not_yet_active", user = user, group = g),
         ),
         (true, _, false) => CheckResult::fail(
             "permissions.group.not_member",
-            format!("{user} is not in group `{g}` — ask IT to add your account"),
+            t!("group.not_member", user = user, group = g),
         ),
         (false, Some(true), _) | (false, _, true) => CheckResult::fail(
             "permissions.group.unexpected_member",
-            format!("{user} is in group `{g}` but must not be — tell IT"),
+            t!("group.unexpected_member", user = user, group = g),
         ),
         (false, _, false) => CheckResult::pass(
             "permissions.group.not_member",
-            format!("{user} is not in group `{g}`, as required"),
+            t!("group.not_member_ok", user = user, group = g),
         ),
     };
     r.evidence(evidence)
@@ -89,6 +87,7 @@ pub fn run(p: &GroupParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     fn params(member: bool) -> GroupParams {
@@ -150,7 +149,7 @@ mod tests {
         }
         let r = evaluate(&params(true), "alice", m(Some(true), false));
         assert_eq!(
-            r.summary,
+            r.en_summary(),
             "alice was added to `traders` but it is not yet active: log out and back in (or restart)"
         );
     }

@@ -31,6 +31,10 @@ impl Plugin for Permissions {
         }
     }
 
+    fn catalogs() -> &'static readycheck_sdk::Catalogs {
+        catalogs()
+    }
+
     fn run(request: &CheckRequest) -> Result<CheckResult, String> {
         Ok(match request.kind.as_str() {
             "path" => path::run(&request.params()?),
@@ -44,3 +48,4 @@ impl Plugin for Permissions {
 }
 
 readycheck_sdk::export_plugin!(Permissions, name = "permissions");
+readycheck_sdk::plugin_catalogs!();

@@ -7,7 +7,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::i18n::Msg;
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -51,28 +52,39 @@ pub fn manifest() -> KindManifest {
     )
 }
 
-/// Plain words for an I/O failure on `path`, with what to do.
-pub fn explain(e: &std::io::Error, path: &Path, action: &str) -> (&'static str, String) {
-    let p = path.display();
-    #[cfg(unix)]
-    let raw = e.raw_os_error();
+/// What was being done to a path when an I/O call failed.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    Open,
+    List,
+    Read,
+    Write,
+}
+
+impl Action {
+    fn msg(self) -> Msg {
+        match self {
+            Action::Open => t!("path.action.open"),
+            Action::List => t!("path.action.list"),
+            Action::Read => t!("path.action.read"),
+            Action::Write => t!("path.action.write"),
+        }
+    }
+}
+
+/// Plain words for an I/O failure on `path`, with what to do: the result code's last part and
+/// the message.
+pub fn explain(e: &std::io::Error, path: &Path, action: Action) -> (&'static str, Msg) {
+    let p = path.display().to_string();
+    let a = action.msg();
     #[cfg(unix)]
     {
+        let raw = e.raw_os_error();
         if raw == Some(libc::EROFS) {
-            return (
-                "read_only",
-                format!(
-                    "cannot {action} {p}: read-only file system — ask IT to map the share read-write"
-                ),
-            );
+            return ("read_only", t!("path.read_only", action = a, path = p));
         }
         if raw == Some(libc::ENOSPC) || raw == Some(libc::EDQUOT) {
-            return (
-                "full",
-                format!(
-                    "cannot {action} {p}: no space left (disk or quota full) — free space or ask IT to raise the quota"
-                ),
-            );
+            return ("full", t!("path.full_or_quota", action = a, path = p));
         }
     }
     #[cfg(windows)]
@@ -81,52 +93,29 @@ pub fn explain(e: &std::io::Error, path: &Path, action: &str) -> (&'static str, 
             Some(19) => {
                 return (
                     "read_only",
-                    format!(
-                        "cannot {action} {p}: the drive is write-protected — ask IT to map the share read-write"
-                    ),
+                    t!("path.write_protected", action = a, path = p),
                 );
             }
             Some(39) | Some(112) => {
-                return (
-                    "full",
-                    format!(
-                        "cannot {action} {p}: the disk is full — free space or ask IT to raise the quota"
-                    ),
-                );
+                return ("full", t!("path.disk_full", action = a, path = p));
             }
             Some(53) | Some(67) => {
-                return (
-                    "missing",
-                    format!(
-                        "cannot reach {p}: the network path was not found — is the VPN connected?"
-                    ),
-                );
+                return ("missing", t!("path.network_path", path = p));
             }
             _ => {}
         }
     }
     match e.kind() {
-        ErrorKind::NotFound => (
-            "missing",
-            format!(
-                "{p} does not exist — is the share connected and the VPN up? Check the path with IT"
-            ),
+        ErrorKind::NotFound => ("missing", t!("path.missing", path = p)),
+        ErrorKind::PermissionDenied => ("denied", t!("path.denied", action = a, path = p)),
+        ErrorKind::ReadOnlyFilesystem => ("read_only", t!("path.read_only", action = a, path = p)),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            ("full", t!("path.no_space", action = a, path = p))
+        }
+        _ => (
+            "failed",
+            t!("path.failed", action = a, path = p, error = e.to_string()),
         ),
-        ErrorKind::PermissionDenied => (
-            "denied",
-            format!("cannot {action} {p}: permission denied — ask IT to give your account access"),
-        ),
-        ErrorKind::ReadOnlyFilesystem => (
-            "read_only",
-            format!(
-                "cannot {action} {p}: read-only file system — ask IT to map the share read-write"
-            ),
-        ),
-        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => (
-            "full",
-            format!("cannot {action} {p}: no space left — free space or ask IT to raise the quota"),
-        ),
-        _ => ("failed", format!("cannot {action} {p}: {e}")),
     }
 }
 
@@ -159,7 +148,7 @@ pub fn prove_writable(dir: &Path) -> Result<PathBuf, std::io::Error> {
 pub fn run(p: &PathParams) -> CheckResult {
     let path = PathBuf::from(&p.path);
     let mut evidence = Vec::new();
-    let fail = |code: &str, summary: String, evidence: Vec<String>| {
+    let fail = |code: &str, summary: Msg, evidence: Vec<String>| {
         let mut r = CheckResult::fail(format!("permissions.path.{code}"), summary);
         r.evidence = evidence;
         r
@@ -168,7 +157,7 @@ pub fn run(p: &PathParams) -> CheckResult {
         Ok(m) => m,
         Err(e) => {
             evidence.push(format!("stat {}: {e}", path.display()));
-            let (code, msg) = explain(&e, &path, "open");
+            let (code, msg) = explain(&e, &path, Action::Open);
             return fail(code, msg, evidence);
         }
     };
@@ -182,14 +171,14 @@ pub fn run(p: &PathParams) -> CheckResult {
         Some(Expect::File) if is_dir => {
             return fail(
                 "wrong_type",
-                format!("{} is a folder, but a file is expected", path.display()),
+                t!("path.folder_not_file", path = path.display().to_string()),
                 evidence,
             );
         }
         Some(Expect::Directory) if !is_dir => {
             return fail(
                 "wrong_type",
-                format!("{} is a file, but a folder is expected", path.display()),
+                t!("path.file_not_folder", path = path.display().to_string()),
                 evidence,
             );
         }
@@ -200,7 +189,7 @@ pub fn run(p: &PathParams) -> CheckResult {
         if !is_dir {
             return fail(
                 "wrong_type",
-                format!("{} is a file and cannot be listed", path.display()),
+                t!("path.file_not_listable", path = path.display().to_string()),
                 evidence,
             );
         }
@@ -208,11 +197,11 @@ pub fn run(p: &PathParams) -> CheckResult {
             Ok(entries) => {
                 let n = entries.take(10_000).count();
                 evidence.push(format!("listed {}: {n} entries", path.display()));
-                done.push("listed");
+                done.push(t!("path.done.listed"));
             }
             Err(e) => {
                 evidence.push(format!("list {}: {e}", path.display()));
-                let (code, msg) = explain(&e, &path, "list");
+                let (code, msg) = explain(&e, &path, Action::List);
                 return fail(code, msg, evidence);
             }
         }
@@ -224,11 +213,11 @@ pub fn run(p: &PathParams) -> CheckResult {
         }) {
             Ok(n) => {
                 evidence.push(format!("read {n} bytes from {}", path.display()));
-                done.push("read");
+                done.push(t!("path.done.read"));
             }
             Err(e) => {
                 evidence.push(format!("read {}: {e}", path.display()));
-                let (code, msg) = explain(&e, &path, "read");
+                let (code, msg) = explain(&e, &path, Action::Read);
                 return fail(code, msg, evidence);
             }
         }
@@ -246,19 +235,22 @@ pub fn run(p: &PathParams) -> CheckResult {
         match result {
             Ok(ev) => {
                 evidence.push(ev);
-                done.push("written");
+                done.push(t!("path.done.written"));
             }
             Err(e) => {
                 evidence.push(format!("write test in {}: {e}", path.display()));
-                let (code, msg) = explain(&e, &path, "write to");
+                let (code, msg) = explain(&e, &path, Action::Write);
                 return fail(code, msg, evidence);
             }
         }
     }
-    let summary = if done.is_empty() {
-        format!("{} exists", path.display())
-    } else {
-        format!("{} can be {}", path.display(), done.join(" and "))
+    let shown = path.display().to_string();
+    let mut done = done.into_iter();
+    let summary = match (done.next(), done.next(), done.next()) {
+        (None, ..) => t!("path.exists", path = shown),
+        (Some(a), None, _) => t!("path.can_1", path = shown, a = a),
+        (Some(a), Some(b), None) => t!("path.can_2", path = shown, a = a, b = b),
+        (Some(a), Some(b), Some(c)) => t!("path.can_3", path = shown, a = a, b = b, c = c),
     };
     let mut r = CheckResult::pass("permissions.path.ok", summary);
     r.evidence = evidence;
@@ -268,6 +260,7 @@ pub fn run(p: &PathParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     #[test]
@@ -296,9 +289,9 @@ mod tests {
         });
         assert_eq!(r.code, "permissions.path.missing");
         assert!(
-            r.summary.contains("is the share connected"),
+            r.en_summary().contains("is the share connected"),
             "{}",
-            r.summary
+            r.en_summary()
         );
         let f = d.path().join("file.txt");
         std::fs::write(&f, "x").unwrap();

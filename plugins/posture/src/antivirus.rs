@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -58,34 +58,29 @@ pub struct Facts {
 pub fn judge(p: &AntivirusParams, f: &Facts) -> CheckResult {
     let max = p.max_signature_age_days.unwrap_or(3.0);
     let mut r = match &f.product {
-        None => CheckResult::fail(
-            "posture.antivirus.missing",
-            "no antivirus was found on this PC: install the one your company requires",
-        ),
+        None => CheckResult::fail("posture.antivirus.missing", t!("antivirus.missing")),
         Some(name) if !f.running => CheckResult::fail(
             "posture.antivirus.not_running",
-            format!("{name} is installed but not running: start it or restart the PC"),
+            t!("antivirus.not_running", product = name),
         ),
         Some(name) => match f.signature_age_days {
             Some(age) if age > max => CheckResult::fail(
                 "posture.antivirus.outdated",
-                format!(
-                    "{name}'s signatures are {age:.1} days old (limit {max} days): update them now"
-                ),
+                t!("antivirus.outdated", product = name, age = age, max = max),
             ),
             _ if f.realtime == Some(false) && p.require_realtime.unwrap_or(true) => {
                 CheckResult::warn(
                     "posture.antivirus.realtime_off",
-                    format!("{name} is running but real-time protection is off: turn it on"),
+                    t!("antivirus.realtime_off", product = name),
                 )
             }
             Some(age) => CheckResult::pass(
                 "posture.antivirus.ok",
-                format!("{name} is running, signatures {age:.1} days old"),
+                t!("antivirus.ok", product = name, age = age),
             ),
             None => CheckResult::pass(
                 "posture.antivirus.ok",
-                format!("{name} is running (it does not report its signature age)"),
+                t!("antivirus.ok_no_age", product = name),
             ),
         },
     };
@@ -254,7 +249,7 @@ pub fn run(p: &AntivirusParams) -> CheckResult {
         if let (Err(a), Err(b)) = (&defender, &products) {
             return CheckResult::error(
                 "posture.antivirus.unreadable",
-                format!("neither Defender nor Security Center could be asked: {a}; {b}"),
+                t!("antivirus.unreadable", error = format!("{a}; {b}")),
             );
         }
         windows_facts(

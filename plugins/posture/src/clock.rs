@@ -8,7 +8,8 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::i18n::Arg;
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -50,27 +51,36 @@ pub fn judge(p: &ClockParams, offset_secs: f64, evidence: Vec<String>) -> CheckR
     let warn = p.warn_seconds.unwrap_or(60.0);
     let fail = p.fail_seconds.unwrap_or(300.0);
     let off = offset_secs.abs();
-    let how = if offset_secs > 0.0 { "behind" } else { "ahead" };
-    let amount = if off >= 120.0 {
-        format!("{:.0} minutes", off / 60.0)
+    let direction = if offset_secs > 0.0 {
+        t!("clock.behind")
     } else {
-        format!("{off:.0} seconds")
+        t!("clock.ahead")
     };
-    let fix = "turn on \"Set time automatically\" (Windows: Settings → Time & language; macOS: Date & Time)";
+    let amount = Arg::secs(off.round());
     let mut r = if off > fail {
         CheckResult::fail(
             "posture.clock.wrong",
-            format!("this PC's clock is {amount} {how}: VPN and secure sign-in will fail — {fix}"),
+            t!(
+                "clock.wrong",
+                amount = amount,
+                direction = direction,
+                fix = t!("clock.fix")
+            ),
         )
     } else if off > warn {
         CheckResult::warn(
             "posture.clock.drifting",
-            format!("this PC's clock is {amount} {how}: {fix}"),
+            t!(
+                "clock.drifting",
+                amount = amount,
+                direction = direction,
+                fix = t!("clock.fix")
+            ),
         )
     } else {
         CheckResult::pass(
             "posture.clock.ok",
-            format!("the clock is right (within {off:.1} s)"),
+            t!("clock.ok", offset = Arg::secs((off * 10.0).ceil() / 10.0)),
         )
     };
     r.evidence = evidence;
@@ -300,10 +310,7 @@ impl<T: Read + Write> ReadWrite for T {}
 
 pub fn run(p: &ClockParams, timeout: Duration) -> CheckResult {
     if p.url.is_none() && p.ntp_server.is_none() {
-        return CheckResult::error(
-            "posture.clock.no_reference",
-            "the profile gives neither `ntp_server` nor `url` to compare the clock with",
-        );
+        return CheckResult::error("posture.clock.no_reference", t!("clock.no_reference"));
     }
     let per_try = (timeout / 2).max(Duration::from_millis(500));
     let mut evidence = Vec::new();
@@ -325,9 +332,7 @@ pub fn run(p: &ClockParams, timeout: Duration) -> CheckResult {
             Err(e) if e.clock_suspect => {
                 let mut r = CheckResult::fail(
                     "posture.clock.certificate_dates",
-                    format!(
-                        "{url}'s certificate looks expired or not yet valid to this PC — usually because this PC's clock is wrong: check the date and time"
-                    ),
+                    t!("clock.certificate_dates", url = url),
                 );
                 evidence.push(e.message);
                 r.evidence = evidence;
@@ -336,10 +341,7 @@ pub fn run(p: &ClockParams, timeout: Duration) -> CheckResult {
             Err(e) => evidence.push(e.message),
         }
     }
-    let mut r = CheckResult::error(
-        "posture.clock.unreachable",
-        "no time reference could be reached, so the clock could not be checked",
-    );
+    let mut r = CheckResult::error("posture.clock.unreachable", t!("clock.unreachable"));
     r.evidence = evidence;
     r
 }
@@ -347,6 +349,7 @@ pub fn run(p: &ClockParams, timeout: Duration) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
     use readycheck_testpki as testpki;
 
@@ -390,7 +393,11 @@ mod tests {
         assert_eq!(r.code, "posture.clock.wrong", "{r:?}");
         let off = r.metrics["offset_seconds"];
         assert!((off + 600.0).abs() < 3.0, "{off}");
-        assert!(r.summary.contains("10 minutes ahead"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("10 minutes ahead"),
+            "{}",
+            r.en_summary()
+        );
         assert!(r.evidence[0].contains("Date: "), "{r:?}");
 
         let (port, dir) = https_with_date(90);
@@ -399,7 +406,7 @@ mod tests {
             Duration::from_secs(5),
         );
         assert_eq!(r.code, "posture.clock.drifting", "{r:?}");
-        assert!(r.summary.contains("behind"), "{}", r.summary);
+        assert!(r.en_summary().contains("behind"), "{}", r.en_summary());
 
         let (port, dir) = https_with_date(0);
         let r = run(
@@ -456,7 +463,11 @@ mod tests {
         let r = run(&p, Duration::from_secs(5));
         assert_eq!(r.code, "posture.clock.wrong", "{r:?}");
         assert!((r.metrics["offset_seconds"] + 420.25).abs() < 0.2, "{r:?}");
-        assert!(r.summary.contains("7 minutes ahead"), "{}", r.summary);
+        assert!(
+            r.en_summary().contains("7 minutes ahead"),
+            "{}",
+            r.en_summary()
+        );
 
         // NTP silent (a bound socket that never answers): the HTTPS Date decides.
         let silent = UdpSocket::bind("127.0.0.1:0").unwrap();

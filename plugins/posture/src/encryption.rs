@@ -5,7 +5,7 @@
 //! through the shell (no administrator rights needed, unlike manage-bde). macOS: `fdesetup
 //! status` for FileVault.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -121,26 +121,25 @@ pub fn judge_linux(mount: &Mount, lsblk: Option<&serde_json::Value>) -> CheckRes
     if NOT_ON_A_DISK.contains(&mount.fstype.as_str()) {
         return CheckResult::skip(
             "posture.encryption.not_a_disk",
-            format!(
-                "{} is a {} file system, not a disk partition: its encryption cannot be judged (check the disk it lives on)",
-                mount.point, mount.fstype
+            t!(
+                "encryption.not_a_disk",
+                path = &mount.point,
+                fstype = &mount.fstype
             ),
         )
         .evidence(seen);
     }
     let Some(lsblk) = lsblk else {
-        return CheckResult::error(
-            "posture.encryption.unreadable",
-            "lsblk could not list the block devices",
-        )
-        .evidence(seen);
+        return CheckResult::error("posture.encryption.unreadable", t!("encryption.no_lsblk"))
+            .evidence(seen);
     };
     let Some(chain) = device_chain(lsblk, &mount.majmin) else {
         return CheckResult::skip(
             "posture.encryption.unknown_device",
-            format!(
-                "device {} of {} is not in lsblk's list (a network or virtual file system?): cannot tell",
-                mount.majmin, mount.point
+            t!(
+                "encryption.unknown_device",
+                device = &mount.majmin,
+                path = &mount.point
             ),
         )
         .evidence(seen);
@@ -162,14 +161,11 @@ pub fn judge_linux(mount: &Mount, lsblk: Option<&serde_json::Value>) -> CheckRes
     let r = match crypt {
         Some((name, _, _)) => CheckResult::pass(
             "posture.encryption.on",
-            format!("{} is encrypted (LUKS/dm-crypt layer {name})", mount.point),
+            t!("encryption.luks_on", path = &mount.point, layer = name),
         ),
         None => CheckResult::fail(
             "posture.encryption.off",
-            format!(
-                "{} is not encrypted: no LUKS/dm-crypt layer between the disk and the mount",
-                mount.point
-            ),
+            t!("encryption.luks_off", path = &mount.point),
         ),
     };
     r.evidence(seen)
@@ -185,29 +181,23 @@ pub fn judge_bitlocker(drive: &str, value: Option<i64>) -> CheckResult {
     let r = match value {
         Some(1) | Some(6) => CheckResult::pass(
             "posture.encryption.on",
-            format!("{drive} is encrypted with BitLocker"),
+            t!("encryption.bitlocker_on", drive = drive),
         ),
         Some(3) => CheckResult::warn(
             "posture.encryption.in_progress",
-            format!("BitLocker is still encrypting {drive}: leave the PC on until it finishes"),
+            t!("encryption.bitlocker_in_progress", drive = drive),
         ),
         Some(5) => CheckResult::fail(
             "posture.encryption.suspended",
-            format!(
-                "BitLocker protection of {drive} is suspended: resume it in Control Panel → BitLocker"
-            ),
+            t!("encryption.bitlocker_suspended", drive = drive),
         ),
         Some(2) | Some(4) | Some(8) => CheckResult::fail(
             "posture.encryption.off",
-            format!(
-                "{drive} is not encrypted: turn on BitLocker (Control Panel → BitLocker Drive Encryption)"
-            ),
+            t!("encryption.bitlocker_off", drive = drive),
         ),
         _ => CheckResult::skip(
             "posture.encryption.unknown",
-            format!(
-                "Windows did not say whether {drive} is encrypted (BitLocker may not be available on this edition)"
-            ),
+            t!("encryption.bitlocker_unknown", drive = drive),
         ),
     };
     r.evidence(ev)
@@ -220,22 +210,16 @@ pub fn judge_filevault(text: &str) -> CheckResult {
     let r = if t.contains("in progress") {
         CheckResult::warn(
             "posture.encryption.in_progress",
-            "FileVault is still encrypting the disk: keep the Mac plugged in until it finishes",
+            t!("encryption.filevault_in_progress"),
         )
     } else if first.contains("FileVault is On") {
-        CheckResult::pass(
-            "posture.encryption.on",
-            "the disk is encrypted with FileVault",
-        )
+        CheckResult::pass("posture.encryption.on", t!("encryption.filevault_on"))
     } else if first.contains("FileVault is Off") {
-        CheckResult::fail(
-            "posture.encryption.off",
-            "the disk is not encrypted: turn on FileVault in System Settings → Privacy & Security",
-        )
+        CheckResult::fail("posture.encryption.off", t!("encryption.filevault_off"))
     } else {
         CheckResult::error(
             "posture.encryption.unreadable",
-            format!("unexpected output from fdesetup status: {first}"),
+            t!("encryption.filevault_unexpected", output = first),
         )
     };
     r.evidence(format!("fdesetup status: {first}"))
@@ -270,7 +254,7 @@ pub fn run(p: &EncryptionParams) -> CheckResult {
         Err(e) => {
             return CheckResult::error(
                 "posture.encryption.no_path",
-                format!("cannot find {path}: {e}"),
+                t!("encryption.no_path", path = path, error = e.to_string()),
             );
         }
     };
@@ -286,7 +270,7 @@ pub fn run(p: &EncryptionParams) -> CheckResult {
     let Some(mount) = mount_of(&mountinfo, &real) else {
         return CheckResult::error(
             "posture.encryption.unreadable",
-            format!("no mount in /proc/self/mountinfo holds {real}"),
+            t!("encryption.no_mount", path = real),
         );
     };
     let lsblk = os::tool(&["lsblk", "--json", "-o", "NAME,TYPE,FSTYPE,MAJ:MIN"])

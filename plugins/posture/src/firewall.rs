@@ -4,7 +4,7 @@
 //! every profile's `EnableFirewall` in the registry (group policy first). macOS: the
 //! application firewall's global state.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -72,33 +72,25 @@ pub fn judge(readings: &[Reading]) -> CheckResult {
     let mut r = if !off.is_empty() && (on.is_empty() || cfg!(windows)) {
         // On Windows every profile must be on; elsewhere one protecting layer is enough.
         let how = if cfg!(windows) {
-            "turn it on in Windows Security → Firewall & network protection"
+            t!("firewall.how_windows")
         } else if cfg!(target_os = "macos") {
-            "turn it on in System Settings → Network → Firewall"
+            t!("firewall.how_macos")
         } else {
-            "turn it on (e.g. `sudo ufw enable`) or ask IT"
+            t!("firewall.how_linux")
         };
         CheckResult::fail(
             "posture.firewall.off",
-            format!("the firewall is off ({}): {how}", off[0]),
+            t!("firewall.off", reading = off[0], how = how),
         )
     } else if let Some(first) = on.first() {
-        CheckResult::pass(
-            "posture.firewall.on",
-            format!("the firewall is on: {first}"),
-        )
+        CheckResult::pass("posture.firewall.on", t!("firewall.on", reading = *first))
     } else if let Some(what) = admin.first() {
         CheckResult::skip(
             "posture.firewall.needs_admin",
-            format!(
-                "needs administrator rights to read {what}; no firewall could be confirmed without them"
-            ),
+            t!("firewall.needs_admin", what = *what),
         )
     } else {
-        CheckResult::fail(
-            "posture.firewall.none",
-            "no host firewall was found (no ufw, firewalld, nftables or iptables rules)",
-        )
+        CheckResult::fail("posture.firewall.none", t!("firewall.none"))
     };
     r.evidence = evidence;
     r
@@ -294,6 +286,7 @@ pub fn run(_p: &FirewallParams) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     #[test]
@@ -353,7 +346,10 @@ mod tests {
         );
         let r = judge(std::slice::from_ref(&admin));
         assert_eq!(r.status, Status::Skip);
-        assert!(r.summary.starts_with("needs administrator rights to read"));
+        assert!(
+            r.en_summary()
+                .starts_with("needs administrator rights to read")
+        );
         assert_eq!(
             judge(&[Reading::Absent("x".into())]).code,
             "posture.firewall.none"

@@ -36,6 +36,10 @@ impl Plugin for Posture {
         }
     }
 
+    fn catalogs() -> &'static readycheck_sdk::Catalogs {
+        catalogs()
+    }
+
     fn run(request: &CheckRequest) -> Result<CheckResult, String> {
         Ok(match request.kind.as_str() {
             "firewall" => firewall::run(&request.params()?),
@@ -50,3 +54,4 @@ impl Plugin for Posture {
 }
 
 readycheck_sdk::export_plugin!(Posture, name = "posture");
+readycheck_sdk::plugin_catalogs!();

@@ -4,7 +4,7 @@
 //! under HKCU\Control Panel\Desktop (policy keys first) and the machine inactivity limit; macOS:
 //! `sysadminctl -screenLock status` and the screen saver's idleTime.
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -48,19 +48,19 @@ pub fn judge(p: &ScreenLockParams, f: &Facts) -> CheckResult {
     let mut r = match f.lock_after_minutes {
         None => CheckResult::fail(
             "posture.screen_lock.never",
-            format!("the screen never locks by itself: set it to lock after {max} minutes or less"),
+            t!("screen_lock.never", max = max),
         ),
         Some(m) if m > max => CheckResult::fail(
             "posture.screen_lock.too_late",
-            format!("the screen locks only after {m:.0} idle minutes (limit {max}): shorten it"),
+            t!("screen_lock.too_late", minutes = m.round(), max = max),
         ),
         Some(_) if !f.password && p.require_password.unwrap_or(true) => CheckResult::fail(
             "posture.screen_lock.no_password",
-            "the screen blanks but does not ask for a password: turn on \"require password\"",
+            t!("screen_lock.no_password"),
         ),
         Some(m) => CheckResult::pass(
             "posture.screen_lock.ok",
-            format!("the screen locks after {m:.0} idle minutes"),
+            t!("screen_lock.ok", minutes = m.round()),
         ),
     };
     r.evidence = f.evidence.clone();
@@ -220,14 +220,14 @@ fn linux_facts() -> Result<Facts, Box<CheckResult>> {
     if !gnome_like {
         return Err(Box::new(CheckResult::skip(
             "posture.screen_lock.no_desktop",
-            "no desktop session settings were found (no GNOME dconf database, no KDE kscreenlockerrc): nothing locks a screen here",
+            t!("screen_lock.no_desktop"),
         )));
     }
     let read = |schema: &str, key: &str| {
         gsettings(schema, key).map_err(|e| {
             Box::new(CheckResult::error(
                 "posture.screen_lock.unreadable",
-                format!("cannot read the GNOME settings: {e}"),
+                t!("screen_lock.unreadable_gnome", error = e),
             ))
         })
     };

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use readycheck_sdk::{CheckResult, KindManifest};
+use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -48,33 +48,22 @@ pub struct Facts {
 pub fn judge(p: &UpdatesParams, f: &Facts) -> CheckResult {
     let max = p.max_days_since_update.unwrap_or(30.0);
     let mut r = match f.days_since_update {
-        None => CheckResult::skip(
-            "posture.updates.unknown",
-            "this OS did not say when it was last updated",
-        ),
+        None => CheckResult::skip("posture.updates.unknown", t!("updates.unknown")),
         Some(d) if d > max => CheckResult::fail(
             "posture.updates.stale",
-            format!(
-                "the last update was installed {d:.0} days ago (limit {max} days): install updates now and restart"
-            ),
+            t!("updates.stale", days = d.round(), max = max),
         ),
         Some(_) if f.pending_security.is_some_and(|n| n > 0) => CheckResult::warn(
             "posture.updates.security_pending",
-            format!(
-                "{} security updates are waiting: install them and restart",
-                f.pending_security.unwrap_or(0)
+            t!(
+                "updates.security_pending",
+                count = f.pending_security.unwrap_or(0)
             ),
         ),
         Some(_) if f.automatic == Some(false) && p.require_automatic.unwrap_or(true) => {
-            CheckResult::warn(
-                "posture.updates.manual",
-                "automatic updates are off: turn them on so security fixes arrive by themselves",
-            )
+            CheckResult::warn("posture.updates.manual", t!("updates.manual"))
         }
-        Some(d) => CheckResult::pass(
-            "posture.updates.ok",
-            format!("the last update was installed {d:.0} days ago"),
-        ),
+        Some(d) => CheckResult::pass("posture.updates.ok", t!("updates.ok", days = d.round())),
     };
     r.evidence = f.evidence.clone();
     if let Some(d) = f.days_since_update {

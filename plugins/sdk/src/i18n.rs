@@ -447,8 +447,9 @@ fn format(template: &str, locale: Locale, args: &BTreeMap<String, Arg>, cats: &C
                 let forms: Vec<&str> = parts.collect();
                 match (args.get(name), forms.as_slice()) {
                     (Some(arg), [one, other]) => {
+                        // By the number as written: 1.04 days is written "1" and reads "1 day".
                         let n = arg.number().unwrap_or(0.0);
-                        out.push_str(if n == 1.0 { one } else { other });
+                        out.push_str(if decimal(n) == "1" { one } else { other });
                     }
                     (Some(arg), _) => out.push_str(&format_arg(arg, locale, cats)),
                     (None, _) => {
@@ -632,6 +633,18 @@ mod tests {
         );
         let one = t!("hello", name = "Li", n = 1, left = Arg::secs(90.0));
         assert_eq!(cats().render(Locale::En, &one), "Hello Li, 1 file in 90 s");
+        // A decimal picks the word by how it is written.
+        let near_one = t!("hello", name = "Li", n = 1.04, left = Arg::secs(1.0));
+        assert_eq!(
+            cats().render(Locale::En, &near_one),
+            "Hello Li, 1 file in 1 s"
+        );
+        let one_and_a_bit = t!("hello", name = "Li", n = 1.2, left = Arg::secs(1.0));
+        assert!(
+            cats()
+                .render(Locale::En, &one_and_a_bit)
+                .contains("1.2 files")
+        );
         let s = t!(
             "size",
             free = Arg::bytes(5 * 1024 * 1024 * 1024 / 2),

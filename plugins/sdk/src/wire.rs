@@ -182,9 +182,15 @@ pub struct CheckResult {
     /// `summary` in every locale the plugin has a catalog for, keyed by tag (`en`, `zh-CN`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub summary_l10n: BTreeMap<String, String>,
-    /// More detail for the helpdesk.
+    /// More detail for the helpdesk, in the requested locale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The catalog message `detail` was rendered from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail_message: Option<Msg>,
+    /// `detail` in every locale the plugin has a catalog for, keyed by tag.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub detail_l10n: BTreeMap<String, String>,
     /// What was probed, read or seen.
     #[serde(default)]
     pub evidence: Vec<String>,
@@ -208,6 +214,8 @@ impl CheckResult {
             message,
             summary_l10n: BTreeMap::new(),
             detail: None,
+            detail_message: None,
+            detail_l10n: BTreeMap::new(),
             evidence: Vec::new(),
             metrics: BTreeMap::new(),
         }
@@ -242,14 +250,23 @@ impl CheckResult {
         self.metrics.insert(name.into(), value);
         self
     }
-    /// Sets the detail text.
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+    /// Sets the detail text (a [`Msg`] is rendered as the summary is).
+    pub fn detail(mut self, detail: impl Into<Text>) -> Self {
+        match detail.into() {
+            Text::Plain(s) => {
+                self.detail = Some(s);
+                self.detail_message = None;
+            }
+            Text::Msg(m) => {
+                self.detail = None;
+                self.detail_message = Some(m);
+            }
+        }
         self
     }
 
-    /// Renders the summary message in every locale of `catalogs` and sets `summary` to the
-    /// `locale` one. A plain summary is left as it is.
+    /// Renders the summary and detail messages in every locale of `catalogs` and sets
+    /// `summary` and `detail` to the `locale` ones. Plain texts are left as they are.
     pub fn localize(mut self, catalogs: &Catalogs, locale: Locale) -> Self {
         if let Some(m) = &self.message {
             for l in Locale::ALL {
@@ -257,6 +274,13 @@ impl CheckResult {
                     .insert(l.tag().to_string(), catalogs.render(l, m));
             }
             self.summary = catalogs.render(locale, m);
+        }
+        if let Some(m) = &self.detail_message {
+            for l in Locale::ALL {
+                self.detail_l10n
+                    .insert(l.tag().to_string(), catalogs.render(l, m));
+            }
+            self.detail = Some(catalogs.render(locale, m));
         }
         self
     }
