@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
+use readycheck_sdk::t;
 
+use crate::i18n;
 use crate::plugin::discovery;
 use crate::plugin::isolate::Isolation;
 use crate::plugin::registry::{self, Backend, PluginState, Plugins};
@@ -470,9 +472,18 @@ fn check_selection(profile: &Profile, args: &RunArgs) -> Vec<String> {
         for id in list {
             if !ids.contains(&id.as_str()) {
                 let hint = profile::diagnostic::did_you_mean(id, ids.iter().copied())
-                    .unwrap_or_else(|| format!("the checks are: {}", ids.join(", ")));
-                errs.push(format!(
-                    "error: {flag} names `{id}`, which is not a check in this profile; {hint}"
+                    .unwrap_or_else(|| {
+                        t!(
+                            "cli.the_checks_are",
+                            ids = ids.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+                        )
+                    });
+                errs.push(crate::tr!(
+                    i18n::current(),
+                    "cli.unknown_selection",
+                    flag = flag,
+                    id = id,
+                    hint = hint
                 ));
             }
         }
@@ -531,6 +542,7 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
             &profile.source.display_name(),
             &profile.text,
             &diags,
+            i18n::current(),
         ));
         return ExitStatus::Unusable;
     }
@@ -1024,32 +1036,35 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
         let problem = match plugins.states.get(&check.plugin) {
             Some(PluginState::Ready { .. }) => None,
             Some(PluginState::Refused { reason, .. }) => Some((
-                format!("plugin `{}` is refused: {reason}", check.plugin),
+                t!(
+                    "profile.plugin_refused",
+                    plugin = &check.plugin,
+                    reason = reason.to_string()
+                ),
                 None,
             )),
             Some(PluginState::Broken { error, .. }) => Some((
-                format!(
-                    "plugin `{}` could not start ({}): {}",
-                    check.plugin,
-                    error.cause().as_str(),
-                    error.message()
+                t!(
+                    "profile.plugin_broken",
+                    plugin = &check.plugin,
+                    cause = error.cause().as_str(),
+                    reason = error.message()
                 ),
                 None,
             )),
             Some(PluginState::Missing) | None => Some((
-                format!(
-                    "plugin `{}` is not installed: no {} on the plugin search path",
-                    check.plugin,
-                    discovery::file_name(&check.plugin)
+                t!(
+                    "profile.plugin_missing",
+                    plugin = &check.plugin,
+                    file = discovery::file_name(&check.plugin)
                 ),
-                Some(format!(
-                    "searched: {}; use --plugin-dir or [plugins] dirs",
-                    plugins
+                Some(t!(
+                    "profile.plugin_missing_help",
+                    dirs = plugins
                         .search_path
                         .iter()
                         .map(|p| p.display().to_string())
                         .collect::<Vec<_>>()
-                        .join(", ")
                 )),
             )),
         };
@@ -1084,6 +1099,7 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
             &profile.source.display_name(),
             &profile.text,
             &diags,
+            i18n::current(),
         ));
         ExitStatus::Unusable
     }

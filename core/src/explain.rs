@@ -14,10 +14,18 @@ pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String
             let Some(km) = manifest.kind(k) else {
                 let names: Vec<&str> = manifest.kinds.iter().map(|k| k.name.as_str()).collect();
                 let hint = crate::profile::diagnostic::did_you_mean(k, names.iter().copied())
-                    .unwrap_or_else(|| format!("it provides: {}", names.join(", ")));
-                return Err(format!(
-                    "plugin `{}` has no kind `{k}`; {hint}",
-                    manifest.name
+                    .unwrap_or_else(|| {
+                        readycheck_sdk::t!(
+                            "explain.it_provides",
+                            kinds = names.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+                        )
+                    });
+                return Err(crate::tr!(
+                    crate::i18n::current(),
+                    "explain.no_kind",
+                    plugin = &manifest.name,
+                    kind = k,
+                    hint = hint
                 ));
             };
             explain_kind(&mut out, manifest, km);

@@ -686,6 +686,69 @@ fix = { }
     assert!(err.contains("bad.toml:8"), "names the line: {err}");
 }
 
+/// Profile problems, plugin parameter problems and the closing count are written in Chinese
+/// for a Chinese reader, with the same file:line pointers and the TOML left as written.
+#[test]
+fn profile_problems_in_chinese() {
+    let env = Env::new();
+    env.copy_plugin("resources");
+    let p = env.profile(
+        "bad.toml",
+        r#"[profile]
+name = "x"
+timeout = "soon"
+
+[[check]]
+id = "disk"
+plugin = "resources"
+kind = "disk"
+path = "/"
+warn_fre = "10%"
+
+[[check]]
+id = "b"
+plugin = "resources"
+kind = "uptime"
+needs = ["dsik"]
+severity = "urgent"
+"#,
+    );
+    let out = env.run(&["validate", p.to_str().unwrap(), "--lang", "zh-CN"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    for want in [
+        "错误：[profile] 中的 `timeout` 不是时长",
+        "帮助：写法如 \"5s\"、\"500ms\" 或 \"2m\"",
+        "错误：检查项 `b` 依赖 `dsik`，但这个配置文件里没有这个检查项",
+        "你是不是想写 `disk`？",
+        "错误：检查项 `b` 中有未知的严重级别 `urgent`",
+        "bad.toml:3",
+        "发现 3 个问题；没有运行任何检查",
+    ] {
+        assert!(err.contains(want), "{want} missing:\n{err}");
+    }
+    assert!(!err.contains("error:"), "{err}");
+
+    // Once the file itself is right, the plugin's parameters are judged, in Chinese too.
+    let p = env.profile(
+        "params.toml",
+        "[profile]\nname = \"x\"\n[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\nwarn_fre = \"10%\"\n",
+    );
+    let out = env.run(&["validate", p.to_str().unwrap(), "--lang", "zh-CN"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.contains("错误：检查项 `disk`：resources/disk 没有键 `warn_fre`"),
+        "{err}"
+    );
+    assert!(err.contains("params.toml:7"), "{err}");
+    let en = stderr(&env.run(&["validate", p.to_str().unwrap(), "--lang", "en"]));
+    assert!(
+        en.contains("error: check `disk`: unknown key `warn_fre` for resources/disk"),
+        "{en}"
+    );
+}
+
 #[test]
 fn a_chinese_html_report_in_chromium() {
     let mut r = every_status();

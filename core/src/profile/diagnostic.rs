@@ -4,25 +4,39 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
-/// One problem found in a profile, with the byte span it is about (if any).
-#[derive(Debug, Clone, PartialEq, Eq)]
+use readycheck_sdk::i18n::Msg;
+use readycheck_sdk::t;
+
+use crate::i18n::{Locale, render as tr_msg};
+
+/// One problem found in a profile, with the byte span it is about (if any). The texts are
+/// catalog messages, shown in the reader's language when rendered.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
-    pub message: String,
+    pub message: Msg,
     pub span: Option<Range<usize>>,
-    pub help: Option<String>,
+    pub help: Option<Msg>,
 }
 
 impl Diagnostic {
-    pub fn new(message: impl Into<String>, span: Option<Range<usize>>) -> Self {
+    pub fn new(message: Msg, span: Option<Range<usize>>) -> Self {
         Diagnostic {
-            message: message.into(),
+            message,
             span,
             help: None,
         }
     }
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+    pub fn help(mut self, help: Msg) -> Self {
+        self.help = Some(help);
         self
+    }
+    /// The message in `locale`.
+    pub fn message_in(&self, locale: Locale) -> String {
+        tr_msg(locale, &self.message)
+    }
+    /// The help line in `locale`, if any.
+    pub fn help_in(&self, locale: Locale) -> Option<String> {
+        self.help.as_ref().map(|h| tr_msg(locale, h))
     }
 }
 
@@ -43,11 +57,16 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Renders all diagnostics for `file_name` (whose contents are `text`) as plain text.
-pub fn render(file_name: &str, text: &str, diags: &[Diagnostic]) -> String {
+/// Renders all diagnostics for `file_name` (whose contents are `text`) as plain text in
+/// `locale`.
+pub fn render(file_name: &str, text: &str, diags: &[Diagnostic], locale: Locale) -> String {
     let mut out = String::new();
     for d in diags {
-        let _ = writeln!(out, "error: {}", d.message);
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::tr!(locale, "profile.error", message = d.message.clone())
+        );
         if let Some(span) = &d.span {
             let (line, col) = line_col(text, span.start);
             let gutter = line.to_string().len();
@@ -71,15 +90,18 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic]) -> String {
             let _ = writeln!(out, " --> {file_name}");
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(
+                out,
+                "  = {}",
+                crate::tr!(locale, "profile.help", help = help.clone())
+            );
         }
         out.push('\n');
     }
-    let n = diags.len();
     let _ = writeln!(
         out,
-        "{file_name}: {n} {} found; nothing was run",
-        if n == 1 { "problem" } else { "problems" }
+        "{}",
+        crate::tr!(locale, "profile.summary", file = file_name, n = diags.len())
     );
     out
 }
@@ -87,10 +109,7 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic]) -> String {
 /// "did you mean `x`?" for the closest of `candidates` to `word`, if any is close enough:
 /// an edit distance (transpositions count once) of at most a third of the word, or a high
 /// Jaro-Winkler similarity for longer words with a shared prefix.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<Msg> {
     let limit = (word.chars().count() / 3).max(1);
     let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
@@ -107,7 +126,7 @@ pub fn did_you_mean<'a>(
             best = Some((dist, jw, c));
         }
     }
-    best.map(|(_, _, c)| format!("did you mean `{c}`?"))
+    best.map(|(_, _, c)| t!("profile.did_you_mean", word = c))
 }
 
 #[cfg(test)]
@@ -127,28 +146,44 @@ mod tests {
     fn caret_points_at_the_span() {
         let text = "[[check]]\ntagret = \"x\"\n";
         let start = text.find("tagret").unwrap();
-        let d = Diagnostic::new("unknown key `tagret`", Some(start..start + 6))
-            .help("did you mean `target`?");
-        let out = render("p.toml", text, &[d]);
+        let d = Diagnostic::new(
+            t!("profile.unknown_key", key = "tagret", what = "[[check]]"),
+            Some(start..start + 6),
+        )
+        .help(t!("profile.did_you_mean", word = "target"));
+        let out = render("p.toml", text, std::slice::from_ref(&d), Locale::En);
         assert!(out.contains("--> p.toml:2:1"), "{out}");
         assert!(out.contains("2 | tagret = \"x\""), "{out}");
         assert!(out.contains("  | ^^^^^^\n"), "{out}");
         assert!(out.contains("= help: did you mean `target`?"), "{out}");
+        assert!(
+            out.contains("p.toml: 1 problem found; nothing was run"),
+            "{out}"
+        );
+        let zh = render("p.toml", text, &[d], Locale::ZhCn);
+        assert!(zh.contains("错误：[[check]] 中有未知的键 `tagret`"), "{zh}");
+        assert!(zh.contains("--> p.toml:2:1"), "{zh}");
+        assert!(zh.contains("= 帮助：你是不是想写 `target`？"), "{zh}");
+        assert!(zh.contains("发现 1 个问题"), "{zh}");
+    }
+
+    fn en(m: Option<Msg>) -> Option<String> {
+        m.map(|m| tr_msg(Locale::En, &m))
     }
 
     #[test]
     fn suggestions_only_for_close_words() {
         assert_eq!(
-            did_you_mean("tagret", ["target", "timeout"]).as_deref(),
+            en(did_you_mean("tagret", ["target", "timeout"])).as_deref(),
             Some("did you mean `target`?")
         );
         assert_eq!(did_you_mean("zzz", ["target", "timeout"]), None);
         assert_eq!(
-            did_you_mean("dsn", ["dns", "tcp"]).as_deref(),
+            en(did_you_mean("dsn", ["dns", "tcp"])).as_deref(),
             Some("did you mean `dns`?")
         );
         assert_eq!(
-            did_you_mean("neds", ["name", "needs"]).as_deref(),
+            en(did_you_mean("neds", ["name", "needs"])).as_deref(),
             Some("did you mean `needs`?")
         );
     }

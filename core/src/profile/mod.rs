@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::i18n::Locale;
+use readycheck_sdk::t;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -192,7 +193,12 @@ pub struct ProfileError {
 impl ProfileError {
     /// The cargo-style rendering of every diagnostic.
     pub fn render(&self) -> String {
-        diagnostic::render(&self.source.display_name(), &self.text, &self.diagnostics)
+        diagnostic::render(
+            &self.source.display_name(),
+            &self.text,
+            &self.diagnostics,
+            crate::i18n::current(),
+        )
     }
 }
 
@@ -240,13 +246,10 @@ impl Profile {
                     text: String::new(),
                     diagnostics: vec![
                         Diagnostic::new(
-                            format!(
-                                "the profile is not UTF-8 text (invalid byte at offset {})",
-                                e.utf8_error().valid_up_to()
-                            ),
+                            t!("profile.not_utf8", offset = e.utf8_error().valid_up_to()),
                             None,
                         )
-                        .help("save the file as UTF-8 (in Notepad: Save As → Encoding: UTF-8)"),
+                        .help(t!("profile.not_utf8_help")),
                     ],
                 }),
             },
@@ -254,8 +257,8 @@ impl Profile {
                 source: Source::File(path.to_path_buf()),
                 text: String::new(),
                 diagnostics: vec![
-                    Diagnostic::new(format!("cannot read the profile: {e}"), None)
-                        .help("check the path given with -p/--profile or READYCHECK_PROFILE"),
+                    Diagnostic::new(t!("profile.unreadable", error = e.to_string()), None)
+                        .help(t!("profile.unreadable_help")),
                 ],
             }),
         }

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use toml_edit::{Item, Table, Value};
 
+use readycheck_sdk::i18n::{Arg, Msg};
+use readycheck_sdk::t;
+
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::{
     Check, CheckSpans, HOST_CHECK_KEYS, LocalText, PluginSettings, Profile, ReportSettings,
@@ -36,17 +39,43 @@ struct Cx {
 }
 
 impl Cx {
-    fn err(&mut self, message: impl Into<String>, span: Span) {
+    fn err(&mut self, message: Msg, span: Span) {
         self.diags.push(Diagnostic::new(message, span));
     }
-    fn err_help(&mut self, message: impl Into<String>, span: Span, help: impl Into<String>) {
+    fn err_help(&mut self, message: Msg, span: Span, help: Msg) {
         self.diags.push(Diagnostic::new(message, span).help(help));
     }
-    fn unknown_key(&mut self, what: &str, key: &str, span: Span, known: &[&str]) {
+    fn unknown_key(&mut self, what: &What, key: &str, span: Span, known: &[&str]) {
         let help = did_you_mean(key, known.iter().copied())
-            .unwrap_or_else(|| format!("the keys allowed here are: {}", known.join(", ")));
-        self.err_help(format!("unknown key `{key}` in {what}"), span, help);
+            .unwrap_or_else(|| t!("profile.allowed_keys", keys = names_arg(known)));
+        self.err_help(
+            t!("profile.unknown_key", key = key, what = what.arg()),
+            span,
+            help,
+        );
     }
+}
+
+/// Which part of the profile a problem is in: a section written as in the file (`[profile]`),
+/// or words (`the profile`, `check `vpn``) in the reader's language.
+#[derive(Clone)]
+enum What {
+    Section(&'static str),
+    Words(Msg),
+}
+
+impl What {
+    fn arg(&self) -> Arg {
+        match self {
+            What::Section(s) => Arg::from(*s),
+            What::Words(m) => Arg::from(m.clone()),
+        }
+    }
+}
+
+/// Names as a list argument (`a, b` / `a、b`).
+fn names_arg(names: &[&str]) -> Arg {
+    Arg::List(names.iter().map(|s| s.to_string()).collect())
 }
 
 fn key_span(table: &Table, key: &str) -> Span {
@@ -60,36 +89,38 @@ fn item_span(item: &Item) -> Span {
     }
 }
 
-fn type_name(item: &Item) -> &'static str {
+fn type_name(item: &Item) -> Msg {
     match item {
-        Item::None => "nothing",
-        Item::Table(_) => "a table",
-        Item::ArrayOfTables(_) => "an array of tables",
+        Item::None => t!("profile.type.nothing"),
+        Item::Table(_) => t!("profile.type.table"),
+        Item::ArrayOfTables(_) => t!("profile.type.tables"),
         Item::Value(v) => value_type_name(v),
     }
 }
 
-fn value_type_name(v: &Value) -> &'static str {
+fn value_type_name(v: &Value) -> Msg {
     match v {
-        Value::String(_) => "a string",
-        Value::Integer(_) => "an integer",
-        Value::Float(_) => "a float",
-        Value::Boolean(_) => "a boolean",
-        Value::Datetime(_) => "a date-time",
-        Value::Array(_) => "an array",
-        Value::InlineTable(_) => "an inline table",
+        Value::String(_) => t!("profile.type.string"),
+        Value::Integer(_) => t!("profile.type.integer"),
+        Value::Float(_) => t!("profile.type.float"),
+        Value::Boolean(_) => t!("profile.type.boolean"),
+        Value::Datetime(_) => t!("profile.type.datetime"),
+        Value::Array(_) => t!("profile.type.array"),
+        Value::InlineTable(_) => t!("profile.type.inline_table"),
     }
 }
 
-fn get_string(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<(String, Span)> {
+fn get_string(cx: &mut Cx, table: &Table, key: &str, what: &What) -> Option<(String, Span)> {
     let item = table.get(key)?;
     match item.as_str() {
         Some(s) => Some((s.to_string(), item_span(item))),
         None => {
             cx.err(
-                format!(
-                    "`{key}` in {what} must be a string, found {}",
-                    type_name(item)
+                t!(
+                    "profile.must_be_string",
+                    key = key,
+                    what = what.arg(),
+                    found = type_name(item)
                 ),
                 item_span(item),
             );
@@ -99,19 +130,21 @@ fn get_string(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<(Stri
 }
 
 /// A string, or a table of strings per language: `title = { en = "…", zh-CN = "…" }`.
-fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<LocalText> {
+fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &What) -> Option<LocalText> {
     let item = table.get(key)?;
     if let Some(s) = item.as_str() {
         return Some(LocalText::plain(s));
     }
     let Some(t) = item.as_table_like() else {
         cx.err_help(
-            format!(
-                "`{key}` in {what} must be a string or a table of languages, found {}",
-                type_name(item)
+            t!(
+                "profile.must_be_text",
+                key = key,
+                what = what.arg(),
+                found = type_name(item)
             ),
             item_span(item),
-            format!("write it like {key} = \"…\" or {key} = {{ en = \"…\", zh-CN = \"…\" }}"),
+            t!("profile.text_help", key = key),
         );
         return None;
     };
@@ -121,11 +154,15 @@ fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<L
         let span = t.key(lang).and_then(|k| k.span());
         let locale = Locale::ALL.into_iter().find(|l| l.tag() == lang);
         let Some(locale) = locale else {
-            let help = did_you_mean(lang, tags.iter().copied()).unwrap_or_else(|| {
-                format!("the languages readycheck speaks are: {}", tags.join(", "))
-            });
+            let help = did_you_mean(lang, tags.iter().copied())
+                .unwrap_or_else(|| t!("profile.languages", tags = names_arg(&tags)));
             cx.err_help(
-                format!("unknown language `{lang}` in `{key}` of {what}"),
+                t!(
+                    "profile.unknown_language",
+                    lang = lang,
+                    key = key,
+                    what = what.arg()
+                ),
                 span,
                 help,
             );
@@ -134,9 +171,12 @@ fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<L
         match v.as_str() {
             Some(s) => text.set(locale, s),
             None => cx.err(
-                format!(
-                    "`{key}.{lang}` in {what} must be a string, found {}",
-                    type_name(v)
+                t!(
+                    "profile.language_must_be_string",
+                    key = key,
+                    lang = lang,
+                    what = what.arg(),
+                    found = type_name(v)
                 ),
                 item_span(v),
             ),
@@ -144,24 +184,29 @@ fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<L
     }
     if text.is_empty() {
         cx.err_help(
-            format!("`{key}` in {what} has no text"),
+            t!("profile.no_text", key = key, what = what.arg()),
             item_span(item),
-            format!("give at least one language, e.g. {key} = {{ en = \"…\", zh-CN = \"…\" }}"),
+            t!("profile.no_text_help", key = key),
         );
         return None;
     }
     Some(text)
 }
 
-fn get_duration(cx: &mut Cx, table: &Table, key: &str, what: &str) -> Option<Duration> {
+fn get_duration(cx: &mut Cx, table: &Table, key: &str, what: &What) -> Option<Duration> {
     let (s, span) = get_string(cx, table, key, what)?;
     match parse_duration(&s) {
         Ok(d) => Some(d),
         Err(e) => {
             cx.err_help(
-                format!("`{key}` in {what} is not a duration: {e}"),
+                t!(
+                    "profile.not_duration",
+                    key = key,
+                    what = what.arg(),
+                    error = e
+                ),
                 span,
-                "write it like \"5s\", \"500ms\" or \"2m\"",
+                t!("profile.duration_help"),
             );
             None
         }
@@ -181,17 +226,19 @@ fn get_string_list(
     cx: &mut Cx,
     table: &Table,
     key: &str,
-    what: &str,
+    what: &What,
 ) -> Option<Vec<(String, Span)>> {
     let item = table.get(key)?;
     let Some(arr) = item.as_array() else {
         cx.err_help(
-            format!(
-                "`{key}` in {what} must be an array of strings, found {}",
-                type_name(item)
+            t!(
+                "profile.must_be_list",
+                key = key,
+                what = what.arg(),
+                found = type_name(item)
             ),
             item_span(item),
-            format!("write it like {key} = [\"a\", \"b\"]"),
+            t!("profile.list_help", key = key),
         );
         return None;
     };
@@ -200,9 +247,11 @@ fn get_string_list(
         match v.as_str() {
             Some(s) => out.push((s.to_string(), v.span())),
             None => cx.err(
-                format!(
-                    "`{key}` in {what} must contain only strings, found {}",
-                    value_type_name(v)
+                t!(
+                    "profile.list_only_strings",
+                    key = key,
+                    what = what.arg(),
+                    found = value_type_name(v)
                 ),
                 v.span(),
             ),
@@ -254,8 +303,10 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
         Ok(doc) => doc,
         Err(e) => {
             let msg = e.message().trim().to_string();
-            return Err(vec![Diagnostic::new(format!("this is not valid TOML: {msg}"), e.span())
-                .help("see https://toml.io for the syntax; strings need quotes: name = \"Trading desk\"")]);
+            return Err(vec![
+                Diagnostic::new(t!("profile.not_toml", error = msg), e.span())
+                    .help(t!("profile.toml_help")),
+            ]);
         }
     };
     let root = doc.as_table();
@@ -263,7 +314,12 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
 
     for (key, _) in root.iter() {
         if !TOP_KEYS.contains(&key) {
-            cx.unknown_key("the profile", key, key_span(root, key), TOP_KEYS);
+            cx.unknown_key(
+                &What::Words(t!("profile.what.file")),
+                key,
+                key_span(root, key),
+                TOP_KEYS,
+            );
         }
     }
 
@@ -275,36 +331,34 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
     let mut deadline = None;
     match root.get("profile") {
         Some(Item::Table(t)) => {
+            let what = &What::Section("[profile]");
             for (key, _) in t.iter() {
                 if !PROFILE_KEYS.contains(&key) {
-                    cx.unknown_key("[profile]", key, key_span(t, key), PROFILE_KEYS);
+                    cx.unknown_key(what, key, key_span(t, key), PROFILE_KEYS);
                 }
             }
-            name = get_string(&mut cx, t, "name", "[profile]").map(|(s, _)| s);
+            name = get_string(&mut cx, t, "name", what).map(|(s, _)| s);
             if name.is_none() && t.get("name").is_none() {
-                cx.err_help(
-                    "[profile] has no `name`",
-                    t.span(),
-                    "add a line like: name = \"Trading desk — home office\"",
-                );
+                cx.err_help(t!("profile.no_name"), t.span(), t!("profile.no_name_help"));
             }
-            version = get_string(&mut cx, t, "version", "[profile]").map(|(s, _)| s);
-            contact = get_string(&mut cx, t, "contact", "[profile]").map(|(s, _)| s);
-            let _ = get_string(&mut cx, t, "description", "[profile]");
-            timeout = get_duration(&mut cx, t, "timeout", "[profile]");
-            deadline = get_duration(&mut cx, t, "deadline", "[profile]");
+            version = get_string(&mut cx, t, "version", what).map(|(s, _)| s);
+            contact = get_string(&mut cx, t, "contact", what).map(|(s, _)| s);
+            let _ = get_string(&mut cx, t, "description", what);
+            timeout = get_duration(&mut cx, t, "timeout", what);
+            deadline = get_duration(&mut cx, t, "deadline", what);
         }
         Some(other) => cx.err(
-            format!(
-                "`profile` must be a table ([profile]), found {}",
-                type_name(other)
+            t!(
+                "profile.must_be_table",
+                key = "profile",
+                found = type_name(other)
             ),
             item_span(other),
         ),
         None => cx.err_help(
-            "the profile has no [profile] section",
+            t!("profile.no_profile"),
             Some(0..0),
-            "start the file with:\n    [profile]\n    name = \"Trading desk — home office\"",
+            t!("profile.no_profile_help"),
         ),
     }
 
@@ -312,12 +366,13 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
     let mut plugins = PluginSettings::default();
     match root.get("plugins") {
         Some(Item::Table(t)) => {
+            let what = &What::Section("[plugins]");
             for (key, _) in t.iter() {
                 if !PLUGINS_KEYS.contains(&key) {
-                    cx.unknown_key("[plugins]", key, key_span(t, key), PLUGINS_KEYS);
+                    cx.unknown_key(what, key, key_span(t, key), PLUGINS_KEYS);
                 }
             }
-            if let Some(dirs) = get_string_list(&mut cx, t, "dirs", "[plugins]") {
+            if let Some(dirs) = get_string_list(&mut cx, t, "dirs", what) {
                 for (d, _) in dirs {
                     let p = Path::new(&d);
                     plugins.dirs.push(match base_dir {
@@ -342,29 +397,25 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
                                         .insert(plugin.to_string(), h.to_ascii_lowercase());
                                 }
                                 _ => cx.err_help(
-                                    format!(
-                                        "the sha256 pin of plugin `{plugin}` is not 64 hex digits"
-                                    ),
+                                    t!("profile.bad_pin", plugin = plugin),
                                     span,
-                                    "copy the value from `readycheck plugins` (column sha256)",
+                                    t!("profile.bad_pin_help"),
                                 ),
                             }
                         }
                     }
                     None => cx.err(
-                        format!(
-                            "`sha256` in [plugins] must be a table of plugin = \"hex\", found {}",
-                            type_name(item)
-                        ),
+                        t!("profile.pins_must_be_table", found = type_name(item)),
                         item_span(item),
                     ),
                 },
             }
         }
         Some(other) => cx.err(
-            format!(
-                "`plugins` must be a table ([plugins]), found {}",
-                type_name(other)
+            t!(
+                "profile.must_be_table",
+                key = "plugins",
+                found = type_name(other)
             ),
             item_span(other),
         ),
@@ -375,29 +426,31 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
     let mut report = ReportSettings::default();
     match root.get("report") {
         Some(Item::Table(t)) => {
+            let what = &What::Section("[report]");
             for (key, _) in t.iter() {
                 if !REPORT_KEYS.contains(&key) {
-                    cx.unknown_key("[report]", key, key_span(t, key), REPORT_KEYS);
+                    cx.unknown_key(what, key, key_span(t, key), REPORT_KEYS);
                 }
             }
-            if let Some((url, span)) = get_string(&mut cx, t, "submit", "[report]") {
+            if let Some((url, span)) = get_string(&mut cx, t, "submit", what) {
                 if url.starts_with("http://") || url.starts_with("https://") {
                     report.submit = Some(url);
                 } else {
                     cx.err_help(
-                        format!("`submit` in [report] is not an http(s) URL: `{url}`"),
+                        t!("profile.submit_not_url", url = url),
                         span,
-                        "write it like submit = \"https://it.corp.example/readycheck/reports\"",
+                        t!("profile.submit_help"),
                     );
                 }
             }
             report.auth_header_env =
-                get_string(&mut cx, t, "auth_header_env", "[report]").map(|(s, _)| s);
+                get_string(&mut cx, t, "auth_header_env", what).map(|(s, _)| s);
         }
         Some(other) => cx.err(
-            format!(
-                "`report` must be a table ([report]), found {}",
-                type_name(other)
+            t!(
+                "profile.must_be_table",
+                key = "report",
+                found = type_name(other)
             ),
             item_span(other),
         ),
@@ -415,12 +468,9 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
             }
         }
         Some(other) => cx.err_help(
-            format!(
-                "`check` must be written as [[check]] sections, found {}",
-                type_name(other)
-            ),
+            t!("profile.check_not_sections", found = type_name(other)),
             item_span(other),
-            "write each check as its own [[check]] section",
+            t!("profile.check_sections_help"),
         ),
         None => {}
     }
@@ -447,45 +497,46 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
 
 fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
     let header = t.span();
-    let id = get_string(cx, t, "id", &format!("check #{n}")).map(|(s, span)| {
+    let numbered = What::Words(t!("profile.what.check_n", n = n));
+    let id = get_string(cx, t, "id", &numbered).map(|(s, span)| {
         if s.is_empty()
             || !s
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
         {
             cx.err_help(
-                format!("check id `{s}` is not usable"),
+                t!("profile.bad_id", id = &s),
                 span,
-                "use letters, digits, `-`, `_` or `.`, e.g. id = \"vpn-gateway\"",
+                t!("profile.bad_id_help"),
             );
         }
         s
     });
     if t.get("id").is_none() {
         cx.err_help(
-            format!("check #{n} has no `id`"),
+            t!("profile.no_id", n = n),
             header.clone(),
-            "add a line like: id = \"vpn-gateway\"",
+            t!("profile.no_id_help"),
         );
     }
     let what = match &id {
-        Some(id) => format!("check `{id}`"),
-        None => format!("check #{n}"),
+        Some(id) => What::Words(t!("profile.what.check", id = id)),
+        None => numbered,
     };
     let plugin = get_string(cx, t, "plugin", &what);
     if t.get("plugin").is_none() {
         cx.err_help(
-            format!("{what} has no `plugin`"),
+            t!("profile.no_plugin", what = what.arg()),
             header.clone(),
-            "add a line like: plugin = \"network\"  (see `readycheck plugins`)",
+            t!("profile.no_plugin_help"),
         );
     }
     let kind = get_string(cx, t, "kind", &what);
     if t.get("kind").is_none() {
         cx.err_help(
-            format!("{what} has no `kind`"),
+            t!("profile.no_kind", what = what.arg()),
             header.clone(),
-            "add a line like: kind = \"tcp\"  (see `readycheck explain PLUGIN`)",
+            t!("profile.no_kind_help"),
         );
     }
     let title = get_local_text(cx, t, "title", &what);
@@ -496,9 +547,18 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
             "recommended" => Severity::Recommended,
             "info" => Severity::Info,
             other => {
-                let help = did_you_mean(other, ["required", "recommended", "info"])
-                    .unwrap_or_else(|| "use one of: required, recommended, info".to_string());
-                cx.err_help(format!("unknown severity `{other}` in {what}"), span, help);
+                const SEVERITIES: [&str; 3] = ["required", "recommended", "info"];
+                let help = did_you_mean(other, SEVERITIES)
+                    .unwrap_or_else(|| t!("profile.use_one_of", choices = names_arg(&SEVERITIES)));
+                cx.err_help(
+                    t!(
+                        "profile.unknown_severity",
+                        severity = other,
+                        what = what.arg()
+                    ),
+                    span,
+                    help,
+                );
                 Severity::Required
             }
         },
@@ -511,9 +571,9 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
             .map(|(s, span)| {
                 if !KNOWN_OS.contains(&s.as_str()) {
                     let help = did_you_mean(&s, KNOWN_OS.iter().copied())
-                        .unwrap_or_else(|| format!("use any of: {}", KNOWN_OS.join(", ")));
+                        .unwrap_or_else(|| t!("profile.use_any_of", choices = names_arg(KNOWN_OS)));
                     cx.err_help(
-                        format!("unknown operating system `{s}` in {what}"),
+                        t!("profile.unknown_os", os = &s, what = what.arg()),
                         span,
                         help,
                     );
@@ -564,9 +624,9 @@ fn check_graph(cx: &mut Cx, checks: &[Check]) {
     for (i, c) in checks.iter().enumerate() {
         if first.contains_key(c.id.as_str()) {
             cx.err_help(
-                format!("duplicate check id `{}`", c.id),
+                t!("profile.duplicate_id", id = &c.id),
                 c.spans.table.clone(),
-                "every check needs its own id; rename one of them",
+                t!("profile.duplicate_id_help"),
             );
         } else {
             first.insert(&c.id, i);
@@ -577,16 +637,12 @@ fn check_graph(cx: &mut Cx, checks: &[Check]) {
         for (k, need) in c.needs.iter().enumerate() {
             let span = c.spans.needs.get(k).cloned().flatten();
             if need == &c.id {
-                cx.err(format!("check `{}` needs itself", c.id), span);
+                cx.err(t!("profile.needs_itself", id = &c.id), span);
             } else if !first.contains_key(need.as_str()) {
-                let help = did_you_mean(need, ids.iter().copied()).unwrap_or_else(|| {
-                    "`needs` lists ids of other checks in this profile".to_string()
-                });
+                let help = did_you_mean(need, ids.iter().copied())
+                    .unwrap_or_else(|| t!("profile.needs_help"));
                 cx.err_help(
-                    format!(
-                        "check `{}` needs `{need}`, which is not a check in this profile",
-                        c.id
-                    ),
+                    t!("profile.unknown_need", id = &c.id, need = need),
                     span,
                     help,
                 );
@@ -622,9 +678,9 @@ fn check_graph(cx: &mut Cx, checks: &[Check]) {
                     .collect();
                 path.push(&checks[j].id);
                 cx.err_help(
-                    format!("dependency cycle: {}", path.join(" → ")),
+                    t!("profile.cycle", path = path.join(" → ")),
                     checks[j].spans.table.clone(),
-                    "a check cannot (indirectly) need itself; remove one of these `needs`",
+                    t!("profile.cycle_help"),
                 );
             } else if colour[j] == 0 {
                 visit(j, checks, index, colour, stack, cx);
@@ -672,7 +728,7 @@ mod tests {
             "{HEAD}tiemout = \"5s\"\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\nseverity = \"requried\"\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\nneeds = [\"zz\"]\n"
         );
         let d = errors(&text);
-        let msgs: Vec<_> = d.iter().map(|d| d.message.as_str()).collect();
+        let msgs: Vec<String> = d.iter().map(|d| d.message_in(Locale::En)).collect();
         assert!(
             msgs.iter().any(|m| m.contains("unknown key `tiemout`")),
             "{msgs:?}"
@@ -687,8 +743,14 @@ mod tests {
             "{msgs:?}"
         );
         assert!(msgs.iter().any(|m| m.contains("needs `zz`")), "{msgs:?}");
-        let tiemout = d.iter().find(|d| d.message.contains("tiemout")).unwrap();
-        assert_eq!(tiemout.help.as_deref(), Some("did you mean `timeout`?"));
+        let tiemout = d
+            .iter()
+            .find(|d| d.message_in(Locale::En).contains("tiemout"))
+            .unwrap();
+        assert_eq!(
+            tiemout.help_in(Locale::En).as_deref(),
+            Some("did you mean `timeout`?")
+        );
         assert_eq!(&text[tiemout.span.clone().unwrap()], "tiemout");
     }
 
@@ -699,7 +761,8 @@ mod tests {
         );
         let d = errors(&text);
         assert!(
-            d.iter().any(|d| d.message == "dependency cycle: a → b → a"),
+            d.iter()
+                .any(|d| d.message_in(Locale::En) == "dependency cycle: a → b → a"),
             "{d:?}"
         );
     }
@@ -717,7 +780,7 @@ mod tests {
     fn missing_keys_and_bad_durations() {
         let text = "[profile]\ntimeout = \"soon\"\n[[check]]\nplugin = \"p\"\n";
         let d = errors(text);
-        let msgs: Vec<_> = d.iter().map(|d| d.message.as_str()).collect();
+        let msgs: Vec<String> = d.iter().map(|d| d.message_in(Locale::En)).collect();
         assert!(msgs.iter().any(|m| m.contains("has no `name`")), "{msgs:?}");
         assert!(
             msgs.iter().any(|m| m.contains("not a duration")),

@@ -6,6 +6,8 @@
 //! `allOf` and local `$ref` (`#/$defs/…`, `#/definitions/…`). Other keywords (`format`,
 //! `pattern`, …) are ignored — the plugin still validates what it receives.
 
+use readycheck_sdk::i18n::{Arg, Msg};
+use readycheck_sdk::t;
 use serde_json::Value;
 
 use super::diagnostic::did_you_mean;
@@ -15,8 +17,8 @@ use super::diagnostic::did_you_mean;
 pub struct SchemaError {
     /// Where in the value: object keys and array indexes from the top.
     pub path: Vec<String>,
-    pub message: String,
-    pub help: Option<String>,
+    pub message: Msg,
+    pub help: Option<Msg>,
     /// The error is about a key that should not be there (point at the key, not the value).
     pub unknown_key: bool,
 }
@@ -70,17 +72,33 @@ fn type_matches(t: &str, v: &Value) -> bool {
     }
 }
 
-fn human_type(t: &str) -> &str {
-    match t {
-        "string" => "a string",
-        "integer" => "a whole number",
-        "number" => "a number",
-        "boolean" => "true or false",
-        "array" => "a list [ … ]",
-        "object" => "a table { … }",
-        "null" => "nothing",
-        other => other,
+fn human_type(t: &str) -> Arg {
+    Arg::from(match t {
+        "string" => t!("schema.type.string"),
+        "integer" => t!("schema.type.integer"),
+        "number" => t!("schema.type.number"),
+        "boolean" => t!("schema.type.boolean"),
+        "array" => t!("schema.type.array"),
+        "object" => t!("schema.type.object"),
+        "null" => t!("schema.type.null"),
+        other => return Arg::from(other),
+    })
+}
+
+/// "a or b or c" in the reader's language.
+fn either(mut options: Vec<Arg>) -> Arg {
+    let Some(mut out) = options.pop() else {
+        return Arg::from("");
+    };
+    while let Some(before) = options.pop() {
+        out = Arg::from(t!("schema.or", a = before, b = out));
     }
+    out
+}
+
+/// `a, b, c` as the locale lists them.
+fn listed(names: Vec<String>) -> Arg {
+    Arg::List(names)
 }
 
 fn show(v: &Value) -> String {
@@ -90,7 +108,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn err(path: &[String], message: String, errors: &mut Vec<SchemaError>) {
+fn err(path: &[String], message: Msg, errors: &mut Vec<SchemaError>) {
     errors.push(SchemaError {
         path: path.to_vec(),
         message,
@@ -118,14 +136,18 @@ fn check(
             _ => vec![],
         };
         if !types.is_empty() && !types.iter().any(|t| type_matches(t, value)) {
-            let wanted: Vec<&str> = types
+            let wanted: Vec<Arg> = types
                 .iter()
                 .filter(|t| **t != "null")
                 .map(|t| human_type(t))
                 .collect();
             err(
                 path,
-                format!("must be {}, found {}", wanted.join(" or "), show(value)),
+                t!(
+                    "schema.must_be",
+                    wanted = either(wanted),
+                    found = show(value)
+                ),
                 errors,
             );
             return;
@@ -136,7 +158,7 @@ fn check(
     {
         err(
             path,
-            format!("must be {}, found {}", show(c), show(value)),
+            t!("schema.must_be", wanted = show(c), found = show(value)),
             errors,
         );
     }
@@ -146,7 +168,11 @@ fn check(
         let names: Vec<String> = options.iter().map(show).collect();
         let mut e = SchemaError {
             path: path.clone(),
-            message: format!("{} is not one of {}", show(value), names.join(", ")),
+            message: t!(
+                "schema.not_one_of",
+                value = show(value),
+                choices = listed(names)
+            ),
             help: None,
             unknown_key: false,
         };
@@ -183,7 +209,11 @@ fn check(
                         .and_then(|s| did_you_mean(s, consts.iter().filter_map(|c| c.as_str())));
                     errors.push(SchemaError {
                         path: path.clone(),
-                        message: format!("{} is not one of {}", show(value), names.join(", ")),
+                        message: t!(
+                            "schema.not_one_of",
+                            value = show(value),
+                            choices = listed(names)
+                        ),
                         help,
                         unknown_key: false,
                     });
@@ -205,22 +235,38 @@ fn check(
             if let Some(min) = obj.get("minimum").and_then(Value::as_f64)
                 && x < min
             {
-                err(path, format!("must be at least {min}, found {n}"), errors);
+                err(
+                    path,
+                    t!("schema.at_least", min = min.to_string(), n = n.to_string()),
+                    errors,
+                );
             }
             if let Some(max) = obj.get("maximum").and_then(Value::as_f64)
                 && x > max
             {
-                err(path, format!("must be at most {max}, found {n}"), errors);
+                err(
+                    path,
+                    t!("schema.at_most", max = max.to_string(), n = n.to_string()),
+                    errors,
+                );
             }
             if let Some(min) = obj.get("exclusiveMinimum").and_then(Value::as_f64)
                 && x <= min
             {
-                err(path, format!("must be more than {min}, found {n}"), errors);
+                err(
+                    path,
+                    t!("schema.more_than", min = min.to_string(), n = n.to_string()),
+                    errors,
+                );
             }
             if let Some(max) = obj.get("exclusiveMaximum").and_then(Value::as_f64)
                 && x >= max
             {
-                err(path, format!("must be less than {max}, found {n}"), errors);
+                err(
+                    path,
+                    t!("schema.less_than", max = max.to_string(), n = n.to_string()),
+                    errors,
+                );
             }
         }
         Value::String(s) => {
@@ -228,20 +274,12 @@ fn check(
             if let Some(min) = obj.get("minLength").and_then(Value::as_u64)
                 && len < min
             {
-                err(
-                    path,
-                    format!("must be at least {min} characters long"),
-                    errors,
-                );
+                err(path, t!("schema.min_length", min = min), errors);
             }
             if let Some(max) = obj.get("maxLength").and_then(Value::as_u64)
                 && len > max
             {
-                err(
-                    path,
-                    format!("must be at most {max} characters long"),
-                    errors,
-                );
+                err(path, t!("schema.max_length", max = max), errors);
             }
         }
         Value::Array(items) => {
@@ -250,7 +288,7 @@ fn check(
             {
                 err(
                     path,
-                    format!("needs at least {min} entries, found {}", items.len()),
+                    t!("schema.min_items", min = min, n = items.len()),
                     errors,
                 );
             }
@@ -259,7 +297,7 @@ fn check(
             {
                 err(
                     path,
-                    format!("takes at most {max} entries, found {}", items.len()),
+                    t!("schema.max_items", max = max, n = items.len()),
                     errors,
                 );
             }
@@ -278,7 +316,7 @@ fn check(
                     if !map.contains_key(r) {
                         let mut e = SchemaError {
                             path: path.clone(),
-                            message: format!("missing required parameter `{r}`"),
+                            message: t!("schema.missing", name = r),
                             help: None,
                             unknown_key: false,
                         };
@@ -287,7 +325,7 @@ fn check(
                             .and_then(|s| resolve(root, s).get("description"))
                             .and_then(Value::as_str)
                         {
-                            e.help = Some(format!("`{r}`: {desc}"));
+                            e.help = Some(t!("schema.described", name = r, description = desc));
                         }
                         errors.push(e);
                     }
@@ -304,13 +342,18 @@ fn check(
                                 .unwrap_or_default();
                             errors.push(SchemaError {
                                 path: path.clone(),
-                                message: format!("unknown parameter `{k}`"),
+                                message: t!("schema.unknown_param", name = k),
                                 help: Some(did_you_mean(k, known.iter().copied()).unwrap_or_else(
                                     || {
                                         if known.is_empty() {
-                                            "this kind takes no parameters".to_string()
+                                            t!("schema.no_params")
                                         } else {
-                                            format!("the parameters here are: {}", known.join(", "))
+                                            t!(
+                                                "schema.params_here",
+                                                names = listed(
+                                                    known.iter().map(|k| k.to_string()).collect()
+                                                )
+                                            )
                                         }
                                     },
                                 )),
@@ -331,6 +374,7 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::{Locale, render};
     use serde_json::json;
 
     fn schema() -> Value {
@@ -360,7 +404,7 @@ mod tests {
         let errs = validate(&schema(), &v);
         let msgs: Vec<String> = errs
             .iter()
-            .map(|e| format!("{}: {}", e.path.join("."), e.message))
+            .map(|e| format!("{}: {}", e.path.join("."), render(Locale::En, &e.message)))
             .collect();
         assert!(
             msgs.contains(&": missing required parameter `target`".to_string()),
@@ -383,7 +427,14 @@ mod tests {
             "{msgs:?}"
         );
         let unknown = errs.iter().find(|e| e.unknown_key).unwrap();
-        assert_eq!(unknown.help.as_deref(), Some("did you mean `target`?"));
+        assert_eq!(
+            unknown
+                .help
+                .as_ref()
+                .map(|h| render(Locale::En, h))
+                .as_deref(),
+            Some("did you mean `target`?")
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use readycheck_sdk::Manifest;
+use readycheck_sdk::i18n::Arg;
+use readycheck_sdk::{Manifest, t};
 
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::schema;
@@ -24,13 +25,19 @@ pub fn validate_params(
         let Some(kind) = manifest.kind(&check.kind) else {
             let names: Vec<&str> = manifest.kinds.iter().map(|k| k.name.as_str()).collect();
             let help = did_you_mean(&check.kind, names.iter().copied()).unwrap_or_else(|| {
-                format!("plugin `{}` provides: {}", manifest.name, names.join(", "))
+                t!(
+                    "profile.kinds_help",
+                    plugin = &manifest.name,
+                    kinds = Arg::List(names.iter().map(|n| n.to_string()).collect())
+                )
             });
             diags.push(
                 Diagnostic::new(
-                    format!(
-                        "check `{}`: plugin `{}` has no kind `{}`",
-                        check.id, check.plugin, check.kind
+                    t!(
+                        "profile.no_such_kind",
+                        id = &check.id,
+                        plugin = &check.plugin,
+                        kind = &check.kind
                     ),
                     check.spans.kind.clone(),
                 )
@@ -48,14 +55,24 @@ pub fn validate_params(
                 None => check.spans.table.clone(),
             };
             let message = match &top {
-                Some(_) if e.unknown_key && e.path.len() == 1 => {
-                    format!(
-                        "check `{}`: unknown key `{}` for {}/{}",
-                        check.id, e.path[0], check.plugin, check.kind
-                    )
-                }
-                Some(_) => format!("check `{}`: `{}` {}", check.id, e.path.join("."), e.message),
-                None => format!("check `{}`: {}", check.id, e.message),
+                Some(_) if e.unknown_key && e.path.len() == 1 => t!(
+                    "profile.unknown_param_key",
+                    id = &check.id,
+                    key = &e.path[0],
+                    plugin = &check.plugin,
+                    kind = &check.kind
+                ),
+                Some(_) => t!(
+                    "profile.param_problem",
+                    id = &check.id,
+                    path = e.path.join("."),
+                    problem = e.message.clone()
+                ),
+                None => t!(
+                    "profile.check_problem",
+                    id = &check.id,
+                    problem = e.message.clone()
+                ),
             };
             let mut help = e.help.clone();
             if e.unknown_key && e.path.len() == 1 {
@@ -71,9 +88,10 @@ pub fn validate_params(
                     .map(String::as_str)
                     .chain(HOST_CHECK_KEYS.iter().copied());
                 help = Some(did_you_mean(&e.path[0], all).unwrap_or_else(|| {
-                    format!(
-                        "see `readycheck explain {}/{}` for the parameters",
-                        check.plugin, check.kind
+                    t!(
+                        "profile.explain_help",
+                        plugin = &check.plugin,
+                        kind = &check.kind
                     )
                 }));
             }
