@@ -419,8 +419,10 @@ fn backend(common: &Common, printer: &Printer) -> Result<Backend, ExitStatus> {
         return Ok(Backend::InProcess);
     }
     Isolation::current().map(Backend::Isolated).map_err(|e| {
-        printer.err(&format!(
-            "error: cannot find this program's own executable to run plugins in: {e}"
+        printer.err(&crate::tr!(
+            i18n::current(),
+            "cli.no_own_exe",
+            error = e.to_string()
         ));
         ExitStatus::Unusable
     })
@@ -505,9 +507,11 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
         match Format::from_path(o) {
             Some(f) => outputs.push((o.clone(), f)),
             None => {
-                printer.err(&format!(
-                    "error: cannot tell the format of `{}` from its extension; use .json or .txt",
-                    o.display()
+                printer.err(&crate::tr!(
+                    i18n::current(),
+                    "cli.unknown_extension",
+                    path = o.display().to_string(),
+                    choices = ".json, .txt, .html, .md, .xml"
                 ));
                 return ExitStatus::Unusable;
             }
@@ -548,14 +552,24 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     }
     for (name, state) in &plugins.states {
         match state {
-            PluginState::Missing => printer.warn(&format!(
-                "plugin `{name}` is not installed ({} not found on the plugin search path); its checks are reported as errors",
-                discovery::file_name(name)
+            PluginState::Missing => printer.warn(&crate::tr!(
+                i18n::current(),
+                "cli.plugin_missing",
+                plugin = name,
+                file = discovery::file_name(name)
             )),
-            PluginState::Refused { reason, .. } => printer.warn(&format!("plugin `{name}` refused: {reason}")),
-            PluginState::Broken { error, .. } => {
-                printer.warn(&format!("plugin `{name}` could not start: {}", error.message()))
-            }
+            PluginState::Refused { reason, .. } => printer.warn(&crate::tr!(
+                i18n::current(),
+                "cli.plugin_refused",
+                plugin = name,
+                reason = reason.to_string()
+            )),
+            PluginState::Broken { error, .. } => printer.warn(&crate::tr!(
+                i18n::current(),
+                "cli.plugin_broken",
+                plugin = name,
+                reason = error.message()
+            )),
             PluginState::Ready { .. } => {}
         }
     }
@@ -584,18 +598,20 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
         t0.elapsed().as_millis() as u64,
     );
     if outcome.interrupted {
-        printer.warn("interrupted: unfinished checks are reported as errors (cause: interrupted)");
+        printer.warn(&crate::tr!(i18n::current(), "cli.interrupted"));
     }
     if outcome.deadline_passed {
-        printer.warn("the run's deadline passed: unfinished checks are reported as errors (cause: interrupted)");
+        printer.warn(&crate::tr!(i18n::current(), "cli.deadline_passed"));
     }
 
     let mut saved_to = None;
     if !args.no_save {
         match crate::store::save(&report) {
             Ok(p) => saved_to = Some(p.display().to_string()),
-            Err(e) => printer.warn(&format!(
-                "could not save the report in the reports directory: {e}"
+            Err(e) => printer.warn(&crate::tr!(
+                i18n::current(),
+                "cli.not_saved",
+                error = e.to_string()
             )),
         }
     }
@@ -644,9 +660,11 @@ fn deliver_after_run(
     if let Some(d) = dest {
         let json = serde_json::to_vec_pretty(report).expect("reports serialise");
         if let Err(e) = crate::submit::spool(&dir, &report.id, &json, d) {
-            printer.warn(&format!(
-                "could not keep the report for sending in {}: {e}",
-                dir.display()
+            printer.warn(&crate::tr!(
+                i18n::current(),
+                "cli.not_kept",
+                dir = dir.display().to_string(),
+                error = e.to_string()
             ));
             return None;
         }
@@ -689,9 +707,11 @@ fn open_html(report: &Report, printer: &Printer) {
         .unwrap_or_else(std::env::temp_dir);
     let path = dir.join(format!("{}.html", report.id));
     if let Err(e) = crate::store::write_atomic(&path, render::html::render(report).as_bytes()) {
-        printer.warn(&format!(
-            "could not write the HTML report to {}: {e}",
-            path.display()
+        printer.warn(&crate::tr!(
+            i18n::current(),
+            "cli.html_not_written",
+            path = path.display().to_string(),
+            error = e.to_string()
         ));
         return;
     }
@@ -717,9 +737,12 @@ fn open_html(report: &Report, printer: &Printer) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if let Err(e) = spawned {
-        printer.warn(&format!(
-            "could not open a browser ({program}: {e}); the report is at {}",
-            path.display()
+        printer.warn(&crate::tr!(
+            i18n::current(),
+            "cli.no_browser",
+            program = program,
+            error = e.to_string(),
+            path = path.display().to_string()
         ));
     }
 }
@@ -747,9 +770,11 @@ fn write_outputs(
         };
         let text = render::render(report, *format, &style);
         if let Err(e) = crate::store::write_atomic(path, text.as_bytes()) {
-            printer.err(&format!(
-                "error: cannot write the report to {}: {e}",
-                path.display()
+            printer.err(&crate::tr!(
+                i18n::current(),
+                "cli.report_not_written",
+                path = path.display().to_string(),
+                error = e.to_string()
             ));
             result = Err(ExitStatus::Unusable);
         }
@@ -1088,10 +1113,14 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
             })
             .collect();
         printer.out(&format!(
-            "{}: valid — {} checks, plugins: {}\n",
-            profile.source.display_name(),
-            profile.checks.len(),
-            names.join(", ")
+            "{}\n",
+            crate::tr!(
+                i18n::current(),
+                "cli.valid",
+                file = profile.source.display_name(),
+                n = profile.checks.len(),
+                plugins = names
+            )
         ));
         ExitStatus::Ready
     } else {
@@ -1116,18 +1145,25 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
     let text = match std::fs::read_to_string(&args.file) {
         Ok(t) => t,
         Err(e) => {
-            printer.err(&format!("error: cannot read {}: {e}", args.file.display()));
+            printer.err(&crate::tr!(
+                i18n::current(),
+                "cli.report_unreadable",
+                path = args.file.display().to_string(),
+                error = e.to_string()
+            ));
             return ExitStatus::Unusable;
         }
     };
     let report: Report = match serde_json::from_str(&text) {
         Ok(r) => r,
         Err(e) => {
-            printer.err(&format!(
-                "error: {} is not a readycheck v1 report: {e} (line {}, column {})",
-                args.file.display(),
-                e.line(),
-                e.column()
+            printer.err(&crate::tr!(
+                i18n::current(),
+                "cli.not_a_report",
+                path = args.file.display().to_string(),
+                error = e.to_string(),
+                line = e.line(),
+                column = e.column()
             ));
             return ExitStatus::Unusable;
         }
@@ -1136,11 +1172,12 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
     let mut report = report;
     report.localize(crate::i18n::current());
     if report.schema != report::SCHEMA_ID {
-        printer.err(&format!(
-            "error: {} has schema `{}`; this readycheck reads `{}`",
-            args.file.display(),
-            report.schema,
-            report::SCHEMA_ID
+        printer.err(&crate::tr!(
+            i18n::current(),
+            "cli.other_schema",
+            path = args.file.display().to_string(),
+            schema = &report.schema,
+            ours = report::SCHEMA_ID
         ));
         return ExitStatus::Unusable;
     }
@@ -1149,9 +1186,11 @@ fn cmd_report(args: ReportArgs) -> ExitStatus {
         match Format::from_path(o) {
             Some(f) => outputs.push((o.clone(), f)),
             None => {
-                printer.err(&format!(
-                    "error: cannot tell the format of `{}` from its extension; use .json or .txt",
-                    o.display()
+                printer.err(&crate::tr!(
+                    i18n::current(),
+                    "cli.unknown_extension",
+                    path = o.display().to_string(),
+                    choices = ".json, .txt, .html, .md, .xml"
                 ));
                 return ExitStatus::Unusable;
             }

@@ -86,9 +86,12 @@ impl Progress {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let overall = multi.add(ProgressBar::new(0));
         overall.set_style(
-            ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} checks {elapsed}")
-                .expect("valid template")
-                .progress_chars("█▉▊▋▌▍▎▏ "),
+            ProgressStyle::with_template(&format!(
+                "{{bar:30.cyan/blue}} {{pos}}/{{len}} {} {{elapsed}}",
+                crate::tr!(crate::i18n::current(), "progress.checks")
+            ))
+            .expect("valid template")
+            .progress_chars("█▉▊▋▌▍▎▏ "),
         );
         Progress {
             multi,

@@ -119,7 +119,7 @@ fn validate_accepts_a_good_profile_and_reports_plugin_problems() {
     let out = env.run(&["validate", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("valid — 1 checks"),
+        stdout(&out).contains("valid — 1 check,"),
         "{}",
         stdout(&out)
     );

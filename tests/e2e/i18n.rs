@@ -747,6 +747,41 @@ severity = "urgent"
         en.contains("error: check `disk`: unknown key `warn_fre` for resources/disk"),
         "{en}"
     );
+
+    // A valid profile, and a run whose plugin is missing: the command line's own lines too.
+    let p = env.profile(
+        "ok.toml",
+        "[profile]\nname = \"x\"\n[[check]]\nid = \"up\"\nplugin = \"resources\"\nkind = \"uptime\"\n[[check]]\nid = \"gone\"\nplugin = \"nosuch\"\nkind = \"x\"\n",
+    );
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--lang",
+        "zh-CN",
+        "--no-save",
+    ]);
+    assert!(
+        stderr(&out).contains("插件 `nosuch` 没有安装"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--only",
+        "upp",
+        "--lang",
+        "zh-CN",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out)
+            .contains("错误：--only 指定的 `upp` 不是这个配置文件中的检查项；你是不是想写 `up`？"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
