@@ -211,3 +211,44 @@ kind = "segfault"
     assert_eq!(r["host"]["os"], "windows");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// On Windows the language follows the user's display language (GetUserDefaultUILanguage; Wine
+/// derives it from LANG), not LANG itself, and `--lang` still wins. Chinese text reaches the
+/// reader intact.
+#[test]
+fn windows_display_language_chooses_chinese_under_wine() {
+    let Some(built) = windows_build() else {
+        return;
+    };
+    let env = Env::new();
+    let dir = windows_install(&built, &env.dir.path().join("win"), &[]);
+    let w = Wine::new(&env.dir.path().join("wineprefix"));
+    let exe = Wine::path(&dir.join("readycheck.exe"));
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[profile]\nname = \"x\"\ntimeout = \"soon\"\n").unwrap();
+    let bad = Wine::path(&bad);
+    let run = |lang: &str, args: &[&str]| {
+        w.restart();
+        let mut a = vec![exe.as_str()];
+        a.extend_from_slice(args);
+        w.cmd(&a)
+            .env("LANG", lang)
+            .env("LC_ALL", lang)
+            .env_remove("READYCHECK_LANG")
+            .output()
+            .unwrap()
+    };
+    let zh = run("zh_CN.UTF-8", &["--help"]);
+    assert!(stdout(&zh).contains("用法："), "{}", stdout(&zh));
+    let zh = run("zh_CN.UTF-8", &["validate", &bad]);
+    assert_eq!(zh.status.code(), Some(3));
+    assert!(
+        stderr(&zh).contains("错误：[profile] 中的 `timeout` 不是时长"),
+        "{}",
+        stderr(&zh)
+    );
+    let en = run("en_US.UTF-8", &["--help"]);
+    assert!(stdout(&en).contains("Usage:"), "{}", stdout(&en));
+    let forced = run("zh_CN.UTF-8", &["--help", "--lang", "en"]);
+    assert!(stdout(&forced).contains("Usage:"), "{}", stdout(&forced));
+}
