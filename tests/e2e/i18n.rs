@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use readycheck::i18n::{Catalogs, Locale, Msg};
 use readycheck::profile::Severity;
@@ -401,11 +401,9 @@ title = "Memory"
     )
 }
 
-#[test]
-fn a_chinese_run_is_re_rendered_in_english() {
-    let env = Env::new();
-    env.copy_plugin("resources");
-    let p = bilingual_profile(&env);
+/// Runs profile `p` with `--lang zh-CN` (not ready: exit 2), keeping the JSON report: the
+/// output, the report's path and the report, checked against the schema.
+fn run_in_chinese(env: &Env, p: &Path) -> (Output, PathBuf, serde_json::Value) {
     let json = env.dir.path().join("zh.json");
     let out = env.run(&[
         "run",
@@ -418,6 +416,18 @@ fn a_chinese_run_is_re_rendered_in_english() {
         json.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_valid_report(&report);
+    (out, json, report)
+}
+
+#[test]
+fn a_chinese_run_is_re_rendered_in_english() {
+    let env = Env::new();
+    env.copy_plugin("resources");
+    let p = bilingual_profile(&env);
+    let (out, json, report) = run_in_chinese(&env, &p);
     let text = stdout(&out);
     for want in [
         "✗ 未就绪",
@@ -428,9 +438,6 @@ fn a_chinese_run_is_re_rendered_in_english() {
     ] {
         assert!(text.contains(want), "{want} missing:\n{text}");
     }
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_valid_report(&report);
     assert_eq!(report["locale"], "zh-CN");
     let disk = check_of(&report, "disk");
     assert_eq!(
@@ -524,21 +531,7 @@ min_version = "5.1"
             share = share.display()
         ),
     );
-    let json = env.dir.path().join("zh.json");
-    let out = env.run(&[
-        "run",
-        "-p",
-        p.to_str().unwrap(),
-        "--lang",
-        "zh-CN",
-        "--no-save",
-        "-o",
-        json.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_valid_report(&report);
+    let (_, json, report) = run_in_chinese(&env, &p);
     let expect = [
         (
             "clock",
