@@ -16,28 +16,22 @@ use readycheck_sdk::t;
 
 use crate::support::*;
 
-// The plugins' catalogs as they embed them (two plugin libraries cannot be linked into one
-// test binary: each exports the ABI symbols).
-const NETWORK: (&str, &str) = (
-    include_str!("../../plugins/network/i18n/en.txt"),
-    include_str!("../../plugins/network/i18n/zh-CN.txt"),
-);
-const RESOURCES: (&str, &str) = (
-    include_str!("../../plugins/resources/i18n/en.txt"),
-    include_str!("../../plugins/resources/i18n/zh-CN.txt"),
-);
-const POSTURE: (&str, &str) = (
-    include_str!("../../plugins/posture/i18n/en.txt"),
-    include_str!("../../plugins/posture/i18n/zh-CN.txt"),
-);
-const PERMISSIONS: (&str, &str) = (
-    include_str!("../../plugins/permissions/i18n/en.txt"),
-    include_str!("../../plugins/permissions/i18n/zh-CN.txt"),
-);
-const APPS: (&str, &str) = (
-    include_str!("../../plugins/apps/i18n/en.txt"),
-    include_str!("../../plugins/apps/i18n/zh-CN.txt"),
-);
+/// A plugin's catalog files (English, Simplified Chinese) as the plugin embeds them — read here
+/// directly, since two plugin libraries cannot be linked into one test binary (each exports
+/// the ABI symbols).
+macro_rules! plugin_catalog {
+    ($name:literal) => {
+        (
+            include_str!(concat!("../../plugins/", $name, "/i18n/en.txt")),
+            include_str!(concat!("../../plugins/", $name, "/i18n/zh-CN.txt")),
+        )
+    };
+}
+const NETWORK: (&str, &str) = plugin_catalog!("network");
+const RESOURCES: (&str, &str) = plugin_catalog!("resources");
+const POSTURE: (&str, &str) = plugin_catalog!("posture");
+const PERMISSIONS: (&str, &str) = plugin_catalog!("permissions");
+const APPS: (&str, &str) = plugin_catalog!("apps");
 
 /// Each component's catalog files and sources.
 fn components() -> Vec<(&'static str, (&'static str, &'static str), PathBuf)> {
