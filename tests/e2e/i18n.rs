@@ -416,6 +416,20 @@ fn run_in_chinese(env: &Env, p: &Path) -> (Output, PathBuf, serde_json::Value) {
     (out, json, report)
 }
 
+/// The saved report `json` re-rendered by `readycheck report --lang en -f json`.
+fn report_in_english(env: &Env, json: &Path) -> serde_json::Value {
+    let out = env.run(&[
+        "report",
+        json.to_str().unwrap(),
+        "--lang",
+        "en",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn a_chinese_run_is_re_rendered_in_english() {
     let env = Env::new();
@@ -466,15 +480,7 @@ fn a_chinese_run_is_re_rendered_in_english() {
         assert!(en.contains(want), "{want} missing:\n{en}");
     }
     assert!(!has_cjk(&en), "Chinese left in:\n{en}");
-    let out = env.run(&[
-        "report",
-        json.to_str().unwrap(),
-        "--lang",
-        "en",
-        "-f",
-        "json",
-    ]);
-    let back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let back = report_in_english(&env, &json);
     assert_eq!(back["locale"], "en");
     assert_eq!(check_of(&back, "disk")["fix"], "Delete large files.");
 }
@@ -557,15 +563,7 @@ min_version = "5.1"
     assert_eq!(terminal["l10n"]["en"]["detail"], "version: 5.0.1");
 
     // Re-rendered in English from the report alone.
-    let out = env.run(&[
-        "report",
-        json.to_str().unwrap(),
-        "--lang",
-        "en",
-        "-f",
-        "json",
-    ]);
-    let back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let back = report_in_english(&env, &json);
     let terminal = check_of(&back, "terminal");
     assert_eq!(terminal["detail"], "version: 5.0.1");
     assert!(
