@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
 use clap::{Args, FromArgMatches, Parser, Subcommand};
+use readycheck_sdk::i18n::Msg;
 use readycheck_sdk::t;
 
 use crate::i18n;
@@ -16,7 +17,7 @@ use crate::plugin::registry::{self, Backend, PluginState, Plugins};
 use crate::printer::Printer;
 use crate::profile::{self, Diagnostic, Profile, Source};
 use crate::render::{self, Format};
-use crate::report::{self, PluginEntry, ProfileInfo, Report, Tool};
+use crate::report::{self, PluginEntry, ProfileInfo, Report, Tool, Verdict};
 use crate::runner::{self, RunOptions};
 
 /// Exit codes (Nagios-compatible).
@@ -680,24 +681,20 @@ fn deliver_after_run(
         .iter()
         .filter(|o| matches!(o, Outcome::Sent { id, .. } if id != &report.id))
         .count();
-    let mut line = match (mine, dest) {
-        (Some(Outcome::Sent { .. }), Some(d)) => format!("Report sent to {}", d.url),
+    let lang = i18n::current();
+    let this = match (mine, dest) {
+        (Some(Outcome::Sent { .. }), Some(d)) => Some(t!("submit.sent_to", url = &d.url)),
         (Some(Outcome::Kept { reason, .. }), _) => {
-            format!(
-                "Report not sent yet ({reason}); it is kept and will be sent by the next run or `readycheck submit --pending`"
-            )
+            Some(t!("submit.not_sent_yet", reason = reason.clone()))
         }
-        _ => String::new(),
+        _ => None,
     };
-    if others_sent > 0 {
-        if !line.is_empty() {
-            line.push_str("; ");
-        }
-        line.push_str(&format!(
-            "{others_sent} earlier report(s) sent from the outbox"
-        ));
-    }
-    (!line.is_empty()).then_some(line)
+    let others = (others_sent > 0).then(|| t!("submit.others_sent", n = others_sent));
+    let line = match (this, others) {
+        (Some(a), Some(b)) => Some(t!("submit.this_and_others", this = a, others = b)),
+        (a, b) => a.or(b),
+    };
+    line.map(|m| i18n::render(lang, &m))
 }
 
 /// Writes the HTML report next to the saved JSON (or in the temp dir) and opens it.
@@ -907,7 +904,7 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
                 PluginState::Ready { .. } => (true, None),
                 PluginState::Refused { reason, .. } => (false, Some(reason.clone())),
                 PluginState::Broken { error, .. } => (true, Some(format!("{}: {}", error.cause().as_str(), error.message()))),
-                PluginState::Missing => (false, Some("not found".to_string())),
+                PluginState::Missing => (false, Some("not found".to_string())), // JSON: stable English
             };
             serde_json::json!({
                 "name": name,
@@ -933,37 +930,42 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
             ));
         }
         ListFormat::Text => {
+            let lang = i18n::current();
             let mut out = String::new();
             if rows.is_empty() {
-                out.push_str("No plugins found.\n");
+                out.push_str(&format!("{}\n", crate::tr!(lang, "plugins.none")));
             }
             for r in &rows {
-                let name = r["name"].as_str().unwrap_or("");
+                let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
                 let status = match r["problem"].as_str() {
-                    None => "ok".to_string(),
-                    Some(p) if r["trusted"] == false => format!("REFUSED: {p}"),
-                    Some(p) => format!("BROKEN: {p}"),
+                    None => t!("plugins.ok"),
+                    Some(p) if r["trusted"] == false => t!("plugins.refused", reason = p),
+                    Some(p) => t!("plugins.broken", reason = p),
                 };
+                let kinds: Vec<String> = r["kinds"]
+                    .as_array()
+                    .map(|k| {
+                        k.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "{name} {}  (ABI {})  {status}\n  kinds:  {}\n  path:   {}\n  sha256: {}\n",
-                    r["version"].as_str().unwrap_or("?"),
-                    r["abi"]
-                        .as_u64()
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "?".into()),
-                    r["kinds"]
-                        .as_array()
-                        .map(|k| k
-                            .iter()
-                            .filter_map(|v| v.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "))
-                        .unwrap_or_default(),
-                    r["path"].as_str().unwrap_or(""),
-                    r["sha256"].as_str().unwrap_or(""),
+                    "{}\n",
+                    crate::tr!(
+                        lang,
+                        "plugins.entry",
+                        name = text("name"),
+                        version = r["version"].as_str().unwrap_or("?"),
+                        abi = r["abi"].as_u64().map_or("?".into(), |v| v.to_string()),
+                        status = status,
+                        kinds = kinds,
+                        path = text("path"),
+                        sha256 = text("sha256")
+                    )
                 ));
             }
-            out.push_str("\nSearch path (first match wins):\n");
+            out.push_str(&format!("\n{}\n", crate::tr!(lang, "plugins.search_path")));
             for p in &plugins.search_path {
                 out.push_str(&format!("  {}\n", p.display()));
             }
@@ -985,6 +987,7 @@ fn cmd_explain(args: ExplainArgs) -> ExitStatus {
         true,
         false,
     );
+    let lang = i18n::current();
     let (plugin, kind) = match args.target.split_once('/') {
         Some((p, k)) => (p.to_string(), Some(k.to_string())),
         None => (args.target.clone(), None),
@@ -1007,26 +1010,41 @@ fn cmd_explain(args: ExplainArgs) -> ExitStatus {
                     ExitStatus::Ready
                 }
                 Err(e) => {
-                    printer.err(&format!("error: {e}"));
+                    printer.err(&crate::tr!(lang, "profile.error", message = e));
                     ExitStatus::Unusable
                 }
             }
         }
         Some(PluginState::Refused { reason, .. }) => {
-            printer.err(&format!("error: plugin `{plugin}` refused: {reason}"));
+            printer.err(&crate::tr!(
+                lang,
+                "profile.error",
+                message = t!(
+                    "cli.plugin_refused",
+                    plugin = &plugin,
+                    reason = reason.to_string()
+                )
+            ));
             ExitStatus::Unusable
         }
         Some(PluginState::Broken { error, .. }) => {
-            printer.err(&format!(
-                "error: plugin `{plugin}` could not start: {}",
-                error.message()
+            printer.err(&crate::tr!(
+                lang,
+                "profile.error",
+                message = t!(
+                    "cli.plugin_broken",
+                    plugin = &plugin,
+                    reason = error.message()
+                )
             ));
             ExitStatus::Unusable
         }
         _ => {
-            printer.err(&format!(
-                "error: plugin `{plugin}` not found ({} is not on the plugin search path); see `readycheck plugins`",
-                discovery::file_name(&plugin)
+            printer.err(&crate::tr!(
+                lang,
+                "explain.no_plugin",
+                plugin = &plugin,
+                file = discovery::file_name(&plugin)
             ));
             ExitStatus::Unusable
         }
@@ -1217,6 +1235,7 @@ fn cmd_summarize(args: SummarizeArgs) -> ExitStatus {
         true,
         args.format != SummaryFormat::Text,
     );
+    let lang = i18n::current();
     let mut outputs = Vec::new();
     for o in &args.outputs {
         let f = match o
@@ -1230,34 +1249,47 @@ fn cmd_summarize(args: SummarizeArgs) -> ExitStatus {
             Some("csv") => SummaryFormat::Csv,
             Some("html" | "htm") => SummaryFormat::Html,
             _ => {
-                printer.err(&format!("error: cannot tell the format of `{}` from its extension; use .txt, .json, .csv or .html", o.display()));
+                printer.err(&crate::tr!(
+                    lang,
+                    "cli.unknown_extension",
+                    path = o.display().to_string(),
+                    choices = ".txt, .json, .csv, .html"
+                ));
                 return ExitStatus::Unusable;
             }
         };
         outputs.push((o.clone(), f));
     }
-    let summary = crate::summary::summarize(&args.paths, args.since);
+    let summary = crate::summary::summarize(&args.paths, args.since, lang);
     if summary.skipped_unreadable + summary.skipped_foreign > 0 {
-        printer.warn(&format!(
-            "skipped {} unreadable and {} foreign files of {}",
-            summary.skipped_unreadable, summary.skipped_foreign, summary.files_read
+        printer.warn(&crate::tr!(
+            lang,
+            "summary.skipped_warning",
+            unreadable = summary.skipped_unreadable,
+            foreign = summary.skipped_foreign,
+            files = summary.files_read
         ));
     }
     let render = |f: SummaryFormat| match f {
-        SummaryFormat::Text => crate::summary::render_text(&summary),
+        SummaryFormat::Text => crate::summary::render_text(&summary, lang),
         SummaryFormat::Json => crate::summary::render_json(&summary),
         SummaryFormat::Csv => crate::summary::render_csv(&summary),
-        SummaryFormat::Html => crate::summary::render_html(&summary),
+        SummaryFormat::Html => crate::summary::render_html(&summary, lang),
     };
     for (path, f) in &outputs {
         if let Err(e) = crate::store::write_atomic(path, render(*f).as_bytes()) {
-            printer.err(&format!("error: cannot write {}: {e}", path.display()));
+            printer.err(&crate::tr!(
+                lang,
+                "cli.report_not_written",
+                path = path.display().to_string(),
+                error = e.to_string()
+            ));
             return ExitStatus::Unusable;
         }
     }
     printer.out(&render(args.format));
     if summary.reports == 0 {
-        printer.err("error: no readycheck reports found in the paths given");
+        printer.err(&crate::tr!(lang, "summary.no_reports"));
         return ExitStatus::Unusable;
     }
     ExitStatus::Ready
@@ -1271,8 +1303,9 @@ fn cmd_submit(args: SubmitArgs) -> ExitStatus {
         true,
         false,
     );
+    let lang = i18n::current();
     let Some(dir) = crate::submit::outbox() else {
-        printer.err("error: no data directory (HOME is not set), so there is no outbox");
+        printer.err(&crate::tr!(lang, "submit.no_outbox"));
         return ExitStatus::Unusable;
     };
     let dest = args.submit.map(|url| crate::submit::Destination {
@@ -1281,7 +1314,7 @@ fn cmd_submit(args: SubmitArgs) -> ExitStatus {
     });
     let outcomes = crate::submit::deliver(&dir, dest.as_ref());
     if outcomes.is_empty() {
-        printer.out("Nothing waiting to be sent.\n");
+        printer.out(&format!("{}\n", crate::tr!(lang, "submit.nothing_waiting")));
         return ExitStatus::Ready;
     }
     let mut kept = 0;
@@ -1292,11 +1325,21 @@ fn cmd_submit(args: SubmitArgs) -> ExitStatus {
                 status,
                 attempts,
             } => printer.out(&format!(
-                "sent {id} (HTTP {status}, {attempts} attempt(s))\n"
+                "{}\n",
+                crate::tr!(
+                    lang,
+                    "submit.sent",
+                    id = id,
+                    status = *status,
+                    attempts = *attempts
+                )
             )),
             crate::submit::Outcome::Kept { id, reason } => {
                 kept += 1;
-                printer.out(&format!("kept {id}: {reason}\n"))
+                printer.out(&format!(
+                    "{}\n",
+                    crate::tr!(lang, "submit.kept", id = id, reason = reason.clone())
+                ))
             }
         }
     }
@@ -1316,6 +1359,9 @@ fn cmd_schedule(args: ScheduleArgs) -> ExitStatus {
         true,
         false,
     );
+    let lang = i18n::current();
+    let line = |m: Msg| format!("{}\n", i18n::render(lang, &m));
+    let error = |m: Msg| i18n::render(lang, &t!("profile.error", message = m));
     match args.action {
         ScheduleAction::Install {
             at,
@@ -1326,7 +1372,7 @@ fn cmd_schedule(args: ScheduleArgs) -> ExitStatus {
             let exe = match std::env::current_exe().and_then(std::fs::canonicalize) {
                 Ok(e) => plain_path(e),
                 Err(e) => {
-                    printer.err(&format!("error: cannot find this program's path: {e}"));
+                    printer.err(&crate::tr!(lang, "cli.no_own_path", error = e.to_string()));
                     return ExitStatus::Unusable;
                 }
             };
@@ -1342,7 +1388,12 @@ fn cmd_schedule(args: ScheduleArgs) -> ExitStatus {
                         Some(abs)
                     }
                     Err(e) => {
-                        printer.err(&format!("error: cannot read profile {}: {e}", p.display()));
+                        printer.err(&crate::tr!(
+                            lang,
+                            "cli.profile_unreadable",
+                            path = p.display().to_string(),
+                            error = e.to_string()
+                        ));
                         return ExitStatus::Unusable;
                     }
                 },
@@ -1357,48 +1408,50 @@ fn cmd_schedule(args: ScheduleArgs) -> ExitStatus {
             let done = match schedule::install(&plan, !no_enable) {
                 Ok(d) => d,
                 Err(e) => {
-                    printer.err(&format!("error: {e}"));
+                    printer.err(&error(e));
                     return ExitStatus::Unusable;
                 }
             };
             let files: Vec<String> = done.files.iter().map(|f| f.display().to_string()).collect();
-            printer.out(&format!(
-                "Daily run at {at}: {} {}\nWrote {}\n",
-                plan.exe.display(),
-                plan.args().join(" "),
-                files.join(", ")
-            ));
+            printer.out(&line(t!(
+                "schedule.installed",
+                at = at.to_string(),
+                command = format!("{} {}", plan.exe.display(), plan.args().join(" ")),
+                files = files
+            )));
             match done.activation {
                 Activation::Done(_) => {
-                    printer.out("Scheduled. `readycheck schedule status` shows the next run.\n");
+                    printer.out(&line(t!("schedule.scheduled")));
                     ExitStatus::Ready
                 }
                 Activation::Skipped { command } => {
-                    printer.out(&format!(
-                        "Not activated (--no-enable). To activate: {command}\n"
-                    ));
+                    printer.out(&line(t!("schedule.not_activated", command = command)));
                     ExitStatus::Ready
                 }
-                Activation::Failed { command, error } => {
-                    printer.err(&format!(
-                        "error: the job file is written but the scheduler did not take it: {error}\n\
-                         Run `{command}` in your own desktop session, or `readycheck schedule remove` to undo."
-                    ));
+                Activation::Failed {
+                    command,
+                    error: why,
+                } => {
+                    printer.err(&error(t!(
+                        "schedule.not_taken",
+                        error = why,
+                        command = command
+                    )));
                     ExitStatus::Unusable
                 }
             }
         }
         ScheduleAction::Remove => match schedule::remove() {
             Ok(done) if done.is_empty() => {
-                printer.out("No daily run was installed.\n");
+                printer.out(&line(t!("schedule.none_to_remove")));
                 ExitStatus::Ready
             }
             Ok(done) => {
-                printer.out(&format!("Removed the daily run: {}\n", done.join(", ")));
+                printer.out(&line(t!("schedule.removed", what = done)));
                 ExitStatus::Ready
             }
             Err(e) => {
-                printer.err(&format!("error: {e}"));
+                printer.err(&error(e));
                 ExitStatus::Unusable
             }
         },
@@ -1406,51 +1459,50 @@ fn cmd_schedule(args: ScheduleArgs) -> ExitStatus {
             let st = match schedule::status() {
                 Ok(s) => s,
                 Err(e) => {
-                    printer.err(&format!("error: {e}"));
+                    printer.err(&error(e));
                     return ExitStatus::Unusable;
                 }
             };
             let mut out = String::new();
             if st.installed() {
                 let files: Vec<String> = st.files.iter().map(|f| f.display().to_string()).collect();
-                out.push_str(&format!(
-                    "Daily run: installed, at {}\n  files: {}\n",
-                    st.at.map_or("an unreadable time".into(), |a| a.to_string()),
-                    files.join(", ")
-                ));
+                out.push_str(&line(match st.at {
+                    Some(at) => t!("schedule.status_at", at = at.to_string(), files = files),
+                    None => t!("schedule.status_unreadable_time", files = files),
+                }));
                 if let Some(c) = &st.command {
-                    out.push_str(&format!("  runs: {c}\n"));
+                    out.push_str(&line(t!("schedule.status_runs", command = c)));
                 }
                 match &st.scheduler {
                     Ok(s) if s.trim().is_empty() => {
-                        out.push_str("  scheduler: registered (it gave no details)\n");
+                        out.push_str(&line(t!("schedule.scheduler_quiet")));
                     }
                     Ok(s) => {
-                        out.push_str("  scheduler:\n");
+                        out.push_str(&line(t!("schedule.scheduler_says")));
                         for l in s.lines().filter(|l| !l.trim().is_empty()) {
                             out.push_str(&format!("    {l}\n"));
                         }
                     }
-                    Err(e) => out.push_str(&format!("  scheduler: could not be asked: {e}\n")),
+                    Err(e) => {
+                        out.push_str(&line(t!("schedule.scheduler_unasked", error = e.clone())))
+                    }
                 }
             } else {
-                out.push_str(
-                    "Daily run: not installed (`readycheck schedule install --at 06:00`)\n",
-                );
+                out.push_str(&line(t!("schedule.status_not_installed")));
             }
             match crate::store::latest() {
-                Some((path, verdict)) => {
-                    out.push_str(&format!("Last report: {verdict} · {}\n", path.display()))
-                }
-                None => out.push_str("Last report: none saved yet\n"),
+                Some((path, verdict)) => out.push_str(&line(t!(
+                    "schedule.last_report",
+                    verdict = verdict.map_or(t!("schedule.verdict_unreadable"), Verdict::msg),
+                    path = path.display().to_string()
+                ))),
+                None => out.push_str(&line(t!("schedule.no_last_report"))),
             }
             let waiting = crate::submit::outbox()
                 .map(|d| crate::submit::pending(&d).len())
                 .unwrap_or(0);
             if waiting > 0 {
-                out.push_str(&format!(
-                    "Outbox: {waiting} report(s) waiting to be sent (`readycheck submit --pending`)\n"
-                ));
+                out.push_str(&line(t!("schedule.outbox", n = waiting)));
             }
             printer.out(&out);
             if st.installed() {

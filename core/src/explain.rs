@@ -1,13 +1,17 @@
 //! `readycheck explain PLUGIN[/KIND]`: a kind's parameters (type, default, required, meaning)
-//! and an example TOML snippet, read from the plugin's manifest.
+//! and an example TOML snippet, read from the plugin's manifest. The frame is in the reader's
+//! language; kind titles, descriptions and type names are the plugin's own words.
 
 use std::fmt::Write as _;
 
-use readycheck_sdk::{KindManifest, Manifest};
+use readycheck_sdk::i18n::{Locale, Msg};
+use readycheck_sdk::{KindManifest, Manifest, t};
 use serde_json::Value;
 
 /// Explains every kind of `manifest`, or just `kind`.
 pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String> {
+    let lang = crate::i18n::current();
+    let tr = |m: Msg| crate::i18n::render(lang, &m);
     let mut out = String::new();
     match kind {
         Some(k) => {
@@ -21,23 +25,31 @@ pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String
                         )
                     });
                 return Err(crate::tr!(
-                    crate::i18n::current(),
+                    lang,
                     "explain.no_kind",
                     plugin = &manifest.name,
                     kind = k,
                     hint = hint
                 ));
             };
-            explain_kind(&mut out, manifest, km);
+            explain_kind(&mut out, manifest, km, lang);
         }
         None => {
-            let _ = writeln!(out, "plugin {} {}", manifest.name, manifest.version);
+            let _ = writeln!(
+                out,
+                "{}",
+                tr(t!(
+                    "explain.plugin",
+                    name = &manifest.name,
+                    version = &manifest.version
+                ))
+            );
             if !manifest.os.is_empty() {
-                let _ = writeln!(out, "runs on: {}", manifest.os.join(", "));
+                let _ = writeln!(out, "{}", tr(t!("explain.runs_on", os = &manifest.os)));
             }
             let _ = writeln!(out);
             for km in &manifest.kinds {
-                explain_kind(&mut out, manifest, km);
+                explain_kind(&mut out, manifest, km, lang);
                 let _ = writeln!(out);
             }
         }
@@ -56,12 +68,14 @@ fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
     }
 }
 
-fn type_of(root: &Value, s: &Value) -> String {
+fn type_of(root: &Value, s: &Value, lang: Locale) -> String {
     let s = resolve(root, s);
     if let Some(t) = s.get("type") {
         return match t {
             Value::String(t) if t == "array" => match s.get("items") {
-                Some(items) => format!("list of {}", type_of(root, items)),
+                Some(items) => {
+                    crate::tr!(lang, "explain.list_of", type = type_of(root, items, lang))
+                }
                 None => "list".into(),
             },
             Value::String(t) => t.clone(),
@@ -81,7 +95,7 @@ fn type_of(root: &Value, s: &Value) -> String {
                 .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
                 .map(|b| match resolve(root, b).get("const") {
                     Some(c) => c.to_string(),
-                    None => type_of(root, b),
+                    None => type_of(root, b, lang),
                 })
                 .collect();
             return parts.join(" | ");
@@ -97,13 +111,14 @@ fn type_of(root: &Value, s: &Value) -> String {
     "any".into()
 }
 
-fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest) {
+fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest, lang: Locale) {
+    let tr = |m: Msg| crate::i18n::render(lang, &m);
     let _ = writeln!(out, "{}/{} — {}", manifest.name, km.name, km.title);
     if !km.description.is_empty() {
         let _ = writeln!(out, "\n{}", km.description);
     }
     if let Some(os) = &km.os {
-        let _ = writeln!(out, "\nruns on: {}", os.join(", "));
+        let _ = writeln!(out, "\n{}", tr(t!("explain.runs_on", os = os)));
     }
     let root = &km.params;
     let required: Vec<&str> = root
@@ -111,19 +126,28 @@ fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest) {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let _ = writeln!(out, "\nParameters:");
+    let _ = writeln!(out, "\n{}", tr(t!("explain.parameters")));
     match root.get("properties").and_then(Value::as_object) {
         Some(props) if !props.is_empty() => {
             for (name, s) in props {
                 let req = if required.contains(&name.as_str()) {
-                    "required".to_string()
+                    t!("explain.required")
                 } else {
                     match resolve(root, s).get("default").or_else(|| s.get("default")) {
-                        Some(d) if !d.is_null() => format!("default {d}"),
-                        _ => "optional".to_string(),
+                        Some(d) if !d.is_null() => t!("explain.default", value = d.to_string()),
+                        _ => t!("explain.optional"),
                     }
                 };
-                let _ = writeln!(out, "  {name} ({}, {req})", type_of(root, s));
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    tr(t!(
+                        "explain.param",
+                        name = name,
+                        type = type_of(root, s, lang),
+                        req = req
+                    ))
+                );
                 if let Some(d) = s
                     .get("description")
                     .or_else(|| resolve(root, s).get("description"))
@@ -136,15 +160,12 @@ fn explain_kind(out: &mut String, manifest: &Manifest, km: &KindManifest) {
             }
         }
         _ => {
-            let _ = writeln!(out, "  (none)");
+            let _ = writeln!(out, "  {}", tr(t!("explain.no_params")));
         }
     }
-    let _ = writeln!(
-        out,
-        "\nEvery check also takes: id, title, severity (required | recommended | info), needs, timeout, fix, os."
-    );
+    let _ = writeln!(out, "\n{}", tr(t!("explain.common")));
     if !km.example.is_empty() {
-        let _ = writeln!(out, "\nExample:\n");
+        let _ = writeln!(out, "\n{}\n", tr(t!("explain.example")));
         for line in km.example.trim_end().lines() {
             let _ = writeln!(out, "    {line}");
         }

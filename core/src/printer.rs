@@ -60,7 +60,11 @@ impl Printer {
     /// A warning on stderr, unless quiet.
     pub fn warn(&self, text: &str) {
         if !self.quiet {
-            self.err(&format!("warning: {text}"));
+            self.err(&crate::tr!(
+                crate::i18n::current(),
+                "cli.warning",
+                message = text
+            ));
         }
     }
 

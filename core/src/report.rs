@@ -37,6 +37,14 @@ impl Verdict {
             Verdict::NotReady => "not_ready",
         }
     }
+    /// The verdict as a person reads it ("READY" / "就绪").
+    pub fn msg(self) -> Msg {
+        match self {
+            Verdict::Ready => readycheck_sdk::t!("verdict.ready"),
+            Verdict::Degraded => readycheck_sdk::t!("verdict.degraded"),
+            Verdict::NotReady => readycheck_sdk::t!("verdict.not_ready"),
+        }
+    }
     /// Nagios-compatible exit code.
     pub fn exit_code(self) -> u8 {
         match self {

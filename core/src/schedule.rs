@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use readycheck_sdk::command::run_command;
+use readycheck_sdk::i18n::Msg;
+use readycheck_sdk::t;
 
 /// Name of the systemd units and of the Windows task.
 pub const NAME: &str = "readycheck";
@@ -31,7 +33,8 @@ impl Default for At {
 impl std::str::FromStr for At {
     type Err = String;
     fn from_str(s: &str) -> Result<At, String> {
-        let bad = || format!("'{s}' is not a time of day; write it as HH:MM, e.g. 06:00 or 17:30");
+        // Read by clap while parsing `--at`, so rendered here in the run's language.
+        let bad = || crate::tr!(crate::i18n::current(), "schedule.bad_time", value = s);
         let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
         let hour: u8 = h.parse().map_err(|_| bad())?;
         let minute: u8 = m.parse().map_err(|_| bad())?;
@@ -318,7 +321,7 @@ pub enum Activation {
     },
     Failed {
         command: String,
-        error: String,
+        error: Msg,
     },
 }
 
@@ -326,7 +329,7 @@ pub enum Activation {
 const TOOL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs `program args` with a deadline, returning its output or a one-line error.
-fn run(program: &str, args: &[&str]) -> Result<String, String> {
+fn run(program: &str, args: &[&str]) -> Result<String, Msg> {
     let shown = format!("{program} {}", args.join(" "));
     let argv: Vec<String> = std::iter::once(program)
         .chain(args.iter().copied())
@@ -334,8 +337,16 @@ fn run(program: &str, args: &[&str]) -> Result<String, String> {
         .collect();
     match run_command(&argv, TOOL_TIMEOUT) {
         Ok((true, out)) => Ok(out.trim().to_string()),
-        Ok((false, out)) => Err(format!("`{shown}` failed: {}", out.trim())),
-        Err(e) => Err(format!("cannot run `{shown}`: {e}")),
+        Ok((false, out)) => Err(t!(
+            "schedule.tool_failed",
+            command = shown,
+            output = out.trim()
+        )),
+        Err(e) => Err(t!(
+            "schedule.tool_unrunnable",
+            command = shown,
+            error = e.to_string()
+        )),
     }
 }
 
@@ -354,18 +365,19 @@ fn activate(command: &[&str], enable: bool) -> Activation {
 }
 
 /// Where this OS keeps the current user's scheduled job.
-pub fn job_files() -> Result<Vec<PathBuf>, String> {
+pub fn job_files() -> Result<Vec<PathBuf>, Msg> {
+    let unset = |vars: &str| t!("schedule.no_home", vars = vars);
     if cfg!(windows) {
-        let dir = crate::paths::data_dir().ok_or("no data directory (LOCALAPPDATA is not set)")?;
+        let dir = crate::paths::data_dir().ok_or_else(|| unset("LOCALAPPDATA"))?;
         Ok(vec![dir.join("readycheck-task.xml")])
     } else if cfg!(target_os = "macos") {
-        let home = std::env::var_os("HOME").ok_or("HOME is not set")?;
+        let home = std::env::var_os("HOME").ok_or_else(|| unset("HOME"))?;
         Ok(vec![PathBuf::from(home).join(format!(
             "Library/LaunchAgents/{LAUNCHD_LABEL}.plist"
         ))])
     } else {
         let dir = crate::paths::xdg_config_home()
-            .ok_or("neither XDG_CONFIG_HOME nor HOME is set")?
+            .ok_or_else(|| unset("XDG_CONFIG_HOME, HOME"))?
             .join("systemd/user");
         Ok(vec![
             dir.join(format!("{NAME}.service")),
@@ -374,13 +386,18 @@ pub fn job_files() -> Result<Vec<PathBuf>, String> {
     }
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    crate::store::write_atomic(path, bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Msg> {
+    crate::store::write_atomic(path, bytes).map_err(|e| {
+        t!(
+            "schedule.cannot_write",
+            path = path.display().to_string(),
+            error = e.to_string()
+        )
+    })
 }
 
 /// Writes the job for the current user and, unless `enable` is false, hands it to the scheduler.
-pub fn install(plan: &Plan, enable: bool) -> Result<Installed, String> {
+pub fn install(plan: &Plan, enable: bool) -> Result<Installed, Msg> {
     let files = job_files()?;
     let activation = if cfg!(windows) {
         write(&files[0], &utf16_bom(&task_xml(plan)))?;
@@ -424,13 +441,17 @@ pub fn install(plan: &Plan, enable: bool) -> Result<Installed, String> {
 }
 
 /// Takes the job out of the scheduler and deletes its files; returns what was removed.
-pub fn remove() -> Result<Vec<String>, String> {
+pub fn remove() -> Result<Vec<String>, Msg> {
     let files = job_files()?;
     let mut done = Vec::new();
     if cfg!(windows) {
         if run("schtasks", &["/Query", "/TN", NAME]).is_ok() {
             run("schtasks", &["/Delete", "/TN", NAME, "/F"])?;
-            done.push(format!("Task Scheduler task \\{NAME}"));
+            done.push(crate::tr!(
+                crate::i18n::current(),
+                "schedule.windows_task",
+                name = NAME
+            ));
         }
     } else if cfg!(target_os = "macos") {
         if files[0].exists() {
@@ -447,7 +468,13 @@ pub fn remove() -> Result<Vec<String>, String> {
         match std::fs::remove_file(f) {
             Ok(()) => done.push(f.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", f.display())),
+            Err(e) => {
+                return Err(t!(
+                    "schedule.cannot_remove",
+                    path = f.display().to_string(),
+                    error = e.to_string()
+                ));
+            }
         }
     }
     if !cfg!(windows) && !cfg!(target_os = "macos") && !done.is_empty() {
@@ -466,7 +493,7 @@ pub struct Status {
     /// The command line the job runs.
     pub command: Option<String>,
     /// What the scheduler says (next run, last result), or why it could not be asked.
-    pub scheduler: Result<String, String>,
+    pub scheduler: Result<String, Msg>,
 }
 
 impl Status {
@@ -488,7 +515,7 @@ fn read_text(path: &Path) -> Option<String> {
 }
 
 /// Reads the job back: its files, its time and command, and the scheduler's view of it.
-pub fn status() -> Result<Status, String> {
+pub fn status() -> Result<Status, Msg> {
     let files: Vec<PathBuf> = job_files()?.into_iter().filter(|f| f.exists()).collect();
     let texts: Vec<String> = files.iter().filter_map(|f| read_text(f)).collect();
     let mut at = None;
@@ -513,7 +540,7 @@ pub fn status() -> Result<Status, String> {
         }
     }
     let scheduler = if files.is_empty() {
-        Err("not installed".into())
+        Err(t!("schedule.not_installed_short"))
     } else if cfg!(windows) {
         run("schtasks", &["/Query", "/TN", NAME, "/FO", "LIST", "/V"])
     } else if cfg!(target_os = "macos") {

@@ -33,15 +33,14 @@ pub fn save(report: &Report) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-/// The newest saved report and its verdict (`ready`, `degraded`, `not_ready`, or `unreadable`).
-pub fn latest() -> Option<(PathBuf, String)> {
+/// The newest saved report and its verdict (`None` when the file cannot be read as a report).
+pub fn latest() -> Option<(PathBuf, Option<crate::report::Verdict>)> {
     let dir = crate::paths::data_dir()?.join("reports");
     let (_, newest) = json_files_by_age(&dir).pop()?;
     let verdict = std::fs::read(&newest)
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v["verdict"].as_str().map(String::from))
-        .unwrap_or_else(|| "unreadable".into());
+        .and_then(|v| serde_json::from_value(v["verdict"].clone()).ok());
     Some((newest, verdict))
 }
 

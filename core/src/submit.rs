@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use readycheck_sdk::i18n::Msg;
+use readycheck_sdk::t;
 use serde::{Deserialize, Serialize};
 
 /// Where and how to send.
@@ -20,7 +22,7 @@ pub struct Destination {
 }
 
 /// What happened to one report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Sent {
         id: String,
@@ -29,7 +31,8 @@ pub enum Outcome {
     },
     Kept {
         id: String,
-        reason: String,
+        /// Why it is still waiting, in the reader's language when rendered.
+        reason: Msg,
     },
 }
 
@@ -89,8 +92,16 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Why one attempt to send did not get an answer.
+enum Failure {
+    /// Something here is wrong (a setting); trying again will not help.
+    Setup(Msg),
+    /// The server could not be reached: the network or the server is down.
+    Network(String),
+}
+
 /// POSTs one report; returns the HTTP status or why it could not be sent.
-fn post(agent: &ureq::Agent, dest: &Destination, id: &str, body: &[u8]) -> Result<u16, String> {
+fn post(agent: &ureq::Agent, dest: &Destination, id: &str, body: &[u8]) -> Result<u16, Failure> {
     let mut req = agent
         .post(&dest.url)
         .header("Content-Type", "application/json")
@@ -99,15 +110,13 @@ fn post(agent: &ureq::Agent, dest: &Destination, id: &str, body: &[u8]) -> Resul
         match std::env::var(var) {
             Ok(v) if !v.is_empty() => req = req.header("Authorization", v.as_str()),
             _ => {
-                return Err(format!(
-                    "the environment variable {var} (the auth header) is not set"
-                ));
+                return Err(Failure::Setup(t!("submit.auth_unset", var = var.as_str())));
             }
         }
     }
     match req.send(body) {
         Ok(resp) => Ok(resp.status().as_u16()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(Failure::Network(e.to_string())),
     }
 }
 
@@ -127,7 +136,7 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
         if network_down || started.elapsed() > ROUND_LIMIT {
             out.push(Outcome::Kept {
                 id,
-                reason: "not tried this time (the server was unreachable or time ran out)".into(),
+                reason: t!("submit.not_tried"),
             });
             continue;
         }
@@ -146,7 +155,7 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
             let _ = std::fs::rename(&claimed, &path);
             out.push(Outcome::Kept {
                 id,
-                reason: "no destination URL is known for it (use --submit URL)".into(),
+                reason: t!("submit.no_destination"),
             });
             continue;
         };
@@ -156,13 +165,13 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
                 let _ = std::fs::rename(&claimed, &path);
                 out.push(Outcome::Kept {
                     id,
-                    reason: format!("cannot read it: {e}"),
+                    reason: t!("submit.unreadable", error = e.to_string()),
                 });
                 continue;
             }
         };
         let mut attempts = 0;
-        let mut last = String::new();
+        let mut last = Msg::new("submit.not_tried");
         let mut sent = None;
         for pause in std::iter::once(Duration::ZERO).chain(BACKOFF) {
             std::thread::sleep(pause);
@@ -174,15 +183,16 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
                     break;
                 }
                 Ok(status) if (400..500).contains(&status) && status != 408 && status != 429 => {
-                    last = format!("the server refused it with HTTP {status}");
+                    last = t!("submit.refused", status = status);
                     break;
                 }
-                Ok(status) => last = format!("HTTP {status}"),
-                Err(e) => {
-                    last = e;
-                    if last.contains("auth header") {
-                        break;
-                    }
+                Ok(status) => last = t!("submit.http", status = status),
+                Err(Failure::Setup(why)) => {
+                    last = why;
+                    break;
+                }
+                Err(Failure::Network(e)) => {
+                    last = t!("submit.unreachable", error = e);
                 }
             }
         }
@@ -198,12 +208,11 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
             }
             None => {
                 let _ = std::fs::rename(&claimed, &path);
-                if !last.starts_with("HTTP") && !last.contains("refused it") {
-                    network_down = true;
-                }
+                // The last attempt's answer decides: a server that answers is not down.
+                network_down = last.id == "submit.unreachable";
                 out.push(Outcome::Kept {
                     id,
-                    reason: format!("{last} after {attempts} attempts"),
+                    reason: t!("submit.after_attempts", reason = last, attempts = attempts),
                 });
             }
         }

@@ -3,7 +3,8 @@
 //! replaces the old one) in a compact form, and counts ready / degraded / not ready / stale, the
 //! top failing checks with their top causes (grouped by result code) and the hosts per cause,
 //! and the profile versions seen. Unreadable and foreign files are skipped and counted. Memory
-//! grows with the number of hosts, not with the number of reports.
+//! grows with the number of hosts, not with the number of reports. Titles and summaries are
+//! taken in the reader's language where a report carries them, whatever language it was run in.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use std::borrow::Cow;
 
+use readycheck_sdk::i18n::{Arg, Locale, Msg};
+use readycheck_sdk::t;
 use serde::{Deserialize, Serialize};
 
 use crate::report::{SCHEMA_ID, Status, Verdict};
@@ -91,6 +94,9 @@ pub struct Summary {
     pub not_ready: usize,
     pub stale: usize,
     pub since: Option<String>,
+    /// `since` in seconds, for the text view.
+    #[serde(skip)]
+    pub since_secs: Option<f64>,
     pub failing_checks: Vec<FailingCheck>,
     pub profile_versions: BTreeMap<String, usize>,
     #[serde(skip)]
@@ -137,6 +143,34 @@ struct SlimCheck<'a> {
     code: Cow<'a, str>,
     #[serde(borrow)]
     summary: Cow<'a, str>,
+    #[serde(default, borrow)]
+    l10n: SlimL10n<'a>,
+}
+
+/// A check's texts per locale (`l10n` in the report); one field per locale readycheck speaks.
+#[derive(Deserialize, Default)]
+struct SlimL10n<'a> {
+    #[serde(default, borrow)]
+    en: Option<SlimTexts<'a>>,
+    #[serde(default, borrow, rename = "zh-CN")]
+    zh_cn: Option<SlimTexts<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SlimTexts<'a> {
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    #[serde(borrow)]
+    summary: Cow<'a, str>,
+}
+
+impl<'a> SlimL10n<'a> {
+    fn take(self, locale: Locale) -> Option<SlimTexts<'a>> {
+        match locale {
+            Locale::En => self.en,
+            Locale::ZhCn => self.zh_cn,
+        }
+    }
 }
 
 /// Every file under `paths` (files as given, directories recursively).
@@ -164,26 +198,40 @@ enum Parsed {
     Foreign(String),
 }
 
-fn parse_file(path: &Path, stale_before: Option<SystemTime>, names: &mut Interner) -> Parsed {
+fn parse_file(
+    path: &Path,
+    stale_before: Option<SystemTime>,
+    names: &mut Interner,
+    locale: Locale,
+) -> Parsed {
+    let why = |m: Arg| {
+        crate::tr!(
+            locale,
+            "summary.skipped_file",
+            path = path.display().to_string(),
+            why = m
+        )
+    };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return Parsed::Unreadable(format!("{}: {e}", path.display())),
+        Err(e) => return Parsed::Unreadable(why(e.to_string().into())),
     };
     let slim: Slim = match serde_json::from_slice(&bytes) {
         Ok(s) => s,
         Err(e) if e.is_syntax() || e.is_eof() => {
-            return Parsed::Unreadable(format!("{}: not JSON ({e})", path.display()));
+            return Parsed::Unreadable(why(t!("summary.not_json", error = e.to_string()).into()));
         }
         Err(e) => {
-            return Parsed::Foreign(format!("{}: not a readycheck report ({e})", path.display()));
+            return Parsed::Foreign(why(t!("summary.not_a_report", error = e.to_string()).into()));
         }
     };
     if slim.schema != SCHEMA_ID {
-        return Parsed::Foreign(format!(
-            "{}: schema `{}`, not {SCHEMA_ID}",
-            path.display(),
-            slim.schema
-        ));
+        return Parsed::Foreign(why(t!(
+            "summary.other_schema",
+            schema = slim.schema,
+            ours = SCHEMA_ID
+        )
+        .into()));
     }
     let stale = match (
         stale_before,
@@ -205,13 +253,19 @@ fn parse_file(path: &Path, stale_before: Option<SystemTime>, names: &mut Interne
         checks: slim
             .checks
             .into_iter()
-            .map(|c| CheckRow {
-                id: names.get(&c.id),
-                title: names.get(&c.title),
-                status: c.status,
-                code: names.get(&c.code),
-                summary: (c.status != Status::Pass)
-                    .then(|| c.summary.into_owned().into_boxed_str()),
+            .map(|c| {
+                let (title, summary) = match c.l10n.take(locale) {
+                    Some(t) => (t.title, t.summary),
+                    None => (c.title, c.summary),
+                };
+                CheckRow {
+                    id: names.get(&c.id),
+                    title: names.get(&title),
+                    status: c.status,
+                    code: names.get(&c.code),
+                    summary: (c.status != Status::Pass)
+                        .then(|| summary.into_owned().into_boxed_str()),
+                }
             })
             .collect(),
     }))
@@ -274,7 +328,7 @@ fn newer_than(a: &HostEntry, b: &HostEntry) -> bool {
 }
 
 /// Summarises the reports under `paths`; reports started before now − `since` are stale.
-pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
+pub fn summarize(paths: &[PathBuf], since: Option<Duration>, locale: Locale) -> Summary {
     let (files, walk_problems) = collect_files(paths);
     let stale_before = since.and_then(|d| SystemTime::now().checked_sub(d));
     let threads = std::thread::available_parallelism()
@@ -303,7 +357,7 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
                             }
                             local.0 = g.0.clone();
                         }
-                        p.add(parse_file(f, stale_before, &mut local), latest_map);
+                        p.add(parse_file(f, stale_before, &mut local, locale), latest_map);
                     }
                     p
                 })
@@ -394,6 +448,7 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>) -> Summary {
         not_ready,
         stale,
         since: since.map(|d| humantime::format_duration(d).to_string()),
+        since_secs: since.map(|d| d.as_secs_f64()),
         failing_checks,
         profile_versions: versions,
         latest,
@@ -408,62 +463,98 @@ fn pct(n: usize, of: usize) -> String {
     }
 }
 
-/// Plain text for the helpdesk.
-pub fn render_text(s: &Summary) -> String {
+/// The word for a verdict in the summary's counts and tables ("not ready" / "未就绪").
+fn verdict_label(v: Verdict) -> Msg {
+    match v {
+        Verdict::Ready => t!("summary.ready"),
+        Verdict::Degraded => t!("summary.degraded"),
+        Verdict::NotReady => t!("summary.not_ready"),
+    }
+}
+
+/// Plain text for the helpdesk, in `locale`.
+pub fn render_text(s: &Summary, locale: Locale) -> String {
     use std::fmt::Write as _;
+    let tr = |m: Msg| crate::i18n::render(locale, &m);
+    let pad = crate::render::text::pad;
     let mut o = String::new();
     let current = s.hosts - s.stale;
     let _ = writeln!(
         o,
-        "readycheck summary · {} reports from {} hosts",
-        s.reports, s.hosts
+        "{}\n",
+        tr(t!("summary.heading", reports = s.reports, hosts = s.hosts))
     );
-    let _ = writeln!(
-        o,
-        "\n  ready      {:>6}  {}\n  degraded   {:>6}  {}\n  not ready  {:>6}  {}",
-        s.ready,
-        pct(s.ready, current),
-        s.degraded,
-        pct(s.degraded, current),
-        s.not_ready,
-        pct(s.not_ready, current)
-    );
-    if let Some(since) = &s.since {
+    let rows = [
+        (verdict_label(Verdict::Ready), s.ready),
+        (verdict_label(Verdict::Degraded), s.degraded),
+        (verdict_label(Verdict::NotReady), s.not_ready),
+    ];
+    let labels: Vec<String> = rows.iter().map(|(m, _)| tr(m.clone())).collect();
+    let stale_label = tr(t!("summary.stale"));
+    let w = labels
+        .iter()
+        .chain(std::iter::once(&stale_label))
+        .map(|l| crate::render::text::width(l))
+        .max()
+        .unwrap_or(0);
+    for (label, (_, n)) in labels.iter().zip(&rows) {
+        let _ = writeln!(o, "  {}  {n:>6}  {}", pad(label, w), pct(*n, current));
+    }
+    if let Some(secs) = s.since_secs {
         let _ = writeln!(
             o,
-            "  stale      {:>6}  (latest report older than {since}; not counted above)",
-            s.stale
+            "  {}  {:>6}  {}",
+            pad(&stale_label, w),
+            s.stale,
+            tr(t!("summary.stale_note", since = Arg::secs(secs)))
         );
     }
     if !s.failing_checks.is_empty() {
-        let _ = writeln!(o, "\nTop failing checks");
+        let _ = writeln!(o, "\n{}", tr(t!("summary.top_failing")));
         for f in s.failing_checks.iter().take(10) {
-            let _ = writeln!(o, "  {} hosts  {} ({})", f.hosts, f.title, f.id);
+            let _ = writeln!(
+                o,
+                "  {}",
+                tr(t!(
+                    "summary.failing_check",
+                    hosts = f.hosts,
+                    title = &f.title,
+                    id = &f.id
+                ))
+            );
             for c in f.causes.iter().take(3) {
-                let mut hosts: Vec<&str> = c.hosts.iter().map(String::as_str).take(5).collect();
+                let mut hosts: Vec<String> = c.hosts.iter().take(5).cloned().collect();
                 if c.hosts.len() > 5 {
-                    hosts.push("…");
+                    hosts.push("…".into());
                 }
                 let _ = writeln!(
                     o,
-                    "      {:>5} × {}  e.g. \"{}\"  [{}]",
+                    "      {:>5} × {}",
                     c.hosts.len(),
-                    c.code,
-                    c.example,
-                    hosts.join(", ")
+                    tr(t!(
+                        "summary.cause",
+                        code = &c.code,
+                        example = &c.example,
+                        hosts = hosts
+                    ))
                 );
             }
         }
     }
-    let _ = writeln!(o, "\nProfile versions");
+    let _ = writeln!(o, "\n{}", tr(t!("summary.versions")));
     for (v, n) in &s.profile_versions {
         let _ = writeln!(o, "  {n:>6}  {v}");
     }
     if s.skipped_unreadable + s.skipped_foreign > 0 {
         let _ = writeln!(
             o,
-            "\nSkipped {} unreadable and {} foreign files of {} read, e.g.:",
-            s.skipped_unreadable, s.skipped_foreign, s.files_read
+            "\n{}",
+            tr(t!(
+                "summary.skipped",
+                unreadable = s.skipped_unreadable,
+                foreign = s.skipped_foreign,
+                files = s.files_read
+            ))
         );
         for e in &s.skipped_examples {
             let _ = writeln!(o, "  {e}");
@@ -536,33 +627,50 @@ pub fn render_csv(s: &Summary) -> String {
     o
 }
 
-/// A self-contained dashboard page: a bar chart of verdicts and of the top causes (inline SVG).
-pub fn render_html(s: &Summary) -> String {
+/// A self-contained dashboard page in `locale`: a bar chart of verdicts and of the top causes
+/// (inline SVG).
+pub fn render_html(s: &Summary, locale: Locale) -> String {
     use crate::render::html::esc;
     use std::fmt::Write as _;
-    let mut o = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>readycheck fleet summary</title>\n<style>body{margin:0;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328}main{max-width:64rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #d0d7de;vertical-align:top}.muted{color:#57606a;font-size:.85rem}svg text{font:13px system-ui,sans-serif}</style>\n</head>\n<body>\n<main>\n",
+    let tr = |m: Msg| esc(&crate::i18n::render(locale, &m));
+    let title = tr(t!("summary.html_title"));
+    let mut o = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>body{{margin:0;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328}}main{{max-width:64rem;margin:0 auto;padding:1rem}}h1{{font-size:1.5rem}}h2{{font-size:1.15rem;margin-top:1.5rem}}table{{width:100%;border-collapse:collapse}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #d0d7de;vertical-align:top}}.muted{{color:#57606a;font-size:.85rem}}svg text{{font:13px system-ui,\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif}}</style>\n</head>\n<body>\n<main>\n",
+        locale.tag()
     );
     let _ = writeln!(
         o,
-        "<h1>readycheck fleet summary</h1>\n<p id=\"totals\">{} reports from {} hosts · {} ready · {} degraded · {} not ready · {} stale</p>",
-        s.reports, s.hosts, s.ready, s.degraded, s.not_ready, s.stale
+        "<h1>{title}</h1>\n<p id=\"totals\">{}</p>",
+        tr(t!(
+            "summary.html_totals",
+            reports = s.reports,
+            hosts = s.hosts,
+            ready = s.ready,
+            degraded = s.degraded,
+            not_ready = s.not_ready,
+            stale = s.stale
+        ))
     );
     let bars = [
-        ("ready", s.ready, "#1a7f37"),
-        ("degraded", s.degraded, "#9a6700"),
-        ("not ready", s.not_ready, "#cf222e"),
-        ("stale", s.stale, "#6e7781"),
+        (verdict_label(Verdict::Ready), s.ready, "#1a7f37"),
+        (verdict_label(Verdict::Degraded), s.degraded, "#9a6700"),
+        (verdict_label(Verdict::NotReady), s.not_ready, "#cf222e"),
+        (t!("summary.stale"), s.stale, "#6e7781"),
     ];
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    o.push_str("<h2>Verdicts</h2>\n<svg id=\"verdict-chart\" role=\"img\" aria-label=\"verdicts\" width=\"100%\" viewBox=\"0 0 600 150\">\n");
+    let verdicts = tr(t!("summary.verdicts"));
+    let _ = writeln!(
+        o,
+        "<h2>{verdicts}</h2>\n<svg id=\"verdict-chart\" role=\"img\" aria-label=\"{verdicts}\" width=\"100%\" viewBox=\"0 0 600 150\">"
+    );
     for (i, (label, n, colour)) in bars.iter().enumerate() {
         let w = (*n as f64 / max as f64 * 420.0).max(1.0);
         let y = 10 + i * 34;
         let _ = writeln!(
             o,
-            "<text x=\"0\" y=\"{}\">{label}</text><rect x=\"90\" y=\"{y}\" width=\"{w:.0}\" height=\"24\" fill=\"{colour}\"/><text x=\"{:.0}\" y=\"{}\">{n}</text>",
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"90\" y=\"{y}\" width=\"{w:.0}\" height=\"24\" fill=\"{colour}\"/><text x=\"{:.0}\" y=\"{}\">{n}</text>",
             y + 17,
+            tr(label.clone()),
             96.0 + w,
             y + 17
         );
@@ -581,9 +689,10 @@ pub fn render_html(s: &Summary) -> String {
             .max()
             .unwrap_or(1)
             .max(1);
+        let causes = tr(t!("summary.top_causes"));
         let _ = writeln!(
             o,
-            "<h2>Top causes</h2>\n<svg id=\"cause-chart\" role=\"img\" aria-label=\"causes\" width=\"100%\" viewBox=\"0 0 600 {}\">",
+            "<h2>{causes}</h2>\n<svg id=\"cause-chart\" role=\"img\" aria-label=\"{causes}\" width=\"100%\" viewBox=\"0 0 600 {}\">",
             10 + top.len() * 30
         );
         for (i, (f, c)) in top.iter().enumerate() {
@@ -599,7 +708,15 @@ pub fn render_html(s: &Summary) -> String {
                 c.hosts.len()
             );
         }
-        o.push_str("</svg>\n<h2>Failing checks</h2>\n<table><thead><tr><th>Hosts</th><th>Check</th><th>Cause</th><th>Which hosts</th></tr></thead><tbody>\n");
+        let _ = writeln!(
+            o,
+            "</svg>\n<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            tr(t!("summary.failing_checks")),
+            tr(t!("summary.col.hosts")),
+            tr(t!("summary.col.check")),
+            tr(t!("summary.col.cause")),
+            tr(t!("summary.col.which_hosts"))
+        );
         for f in &s.failing_checks {
             for c in &f.causes {
                 let _ = writeln!(
@@ -610,20 +727,29 @@ pub fn render_html(s: &Summary) -> String {
                     esc(&f.id),
                     esc(&c.code),
                     esc(&c.example),
-                    esc(&c.hosts.join(", "))
+                    tr(t!("summary.host_list", hosts = &c.hosts))
                 );
             }
         }
         o.push_str("</tbody></table>\n");
     }
-    o.push_str("<h2>Latest report per host</h2>\n<table><thead><tr><th>Host</th><th>Verdict</th><th>Started</th><th>Profile</th></tr></thead><tbody>\n");
+    let _ = writeln!(
+        o,
+        "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        tr(t!("summary.latest")),
+        tr(t!("summary.col.host")),
+        tr(t!("summary.col.verdict")),
+        tr(t!("summary.col.started")),
+        tr(t!("summary.col.profile"))
+    );
+    let stale_mark = tr(t!("summary.stale_mark"));
     for h in &s.latest {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{} {}</td></tr>",
             esc(&h.hostname),
-            h.verdict.as_str(),
-            if h.stale { " (stale)" } else { "" },
+            tr(verdict_label(h.verdict)),
+            if h.stale { stale_mark.as_str() } else { "" },
             esc(&h.started_at),
             esc(&h.profile),
             esc(&h.profile_version)
@@ -631,8 +757,13 @@ pub fn render_html(s: &Summary) -> String {
     }
     let _ = writeln!(
         o,
-        "</tbody></table>\n<p class=\"muted\">{} files read; {} unreadable and {} foreign files skipped.</p>\n</main>\n</body>\n</html>",
-        s.files_read, s.skipped_unreadable, s.skipped_foreign
+        "</tbody></table>\n<p class=\"muted\">{}</p>\n</main>\n</body>\n</html>",
+        tr(t!(
+            "summary.footer",
+            files = s.files_read,
+            unreadable = s.skipped_unreadable,
+            foreign = s.skipped_foreign
+        ))
     );
     o
 }

@@ -485,6 +485,154 @@ fn a_chinese_run_is_re_rendered_in_english() {
     assert_eq!(check_of(&back, "disk")["fix"], "Delete large files.");
 }
 
+/// The helpdesk's and IT's own commands answer in the reader's language: `summarize` (text and
+/// HTML; a Chinese report read by an English reader shows the English texts it carries),
+/// `plugins`, `explain`, `submit` (and a run whose report cannot be delivered) and `schedule`.
+#[test]
+fn the_helpdesk_and_it_commands_speak_chinese() {
+    let env = Env::new();
+    env.copy_plugin("resources");
+    let p = bilingual_profile(&env);
+    let (_, json, _) = run_in_chinese(&env, &p);
+    let inbox = env.dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::copy(&json, inbox.join("pc-01.json")).unwrap();
+    std::fs::write(inbox.join("junk.json"), "garbage").unwrap();
+    let inbox = inbox.to_str().unwrap();
+    let zh = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend(["--lang", "zh-CN"]);
+        env.run(&a)
+    };
+    let expect = |out: &Output, code: i32, text: &str, wants: &[&str]| {
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+        for want in wants {
+            assert!(text.contains(want), "{want} missing:\n{text}");
+        }
+    };
+
+    let out = zh(&["summarize", inbox]);
+    let text = stdout(&out);
+    expect(
+        &out,
+        0,
+        &text,
+        &[
+            "readycheck 汇总 · 来自 1 台电脑的 1 份报告",
+            "未就绪",
+            "失败最多的检查",
+            "1 台  磁盘剩余空间（disk）",
+            "1 × resources.disk.full  例如\"",
+            "跳过其中 1 个无法读取的",
+            "junk.json：不是 JSON",
+        ],
+    );
+    assert!(!text.contains("Top failing"), "{text}");
+    assert!(
+        stderr(&out).contains("警告：共 2 个文件，跳过了 1 个无法读取的"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["summarize", inbox, "--lang", "en", "-q"]);
+    let en = stdout(&out);
+    expect(
+        &out,
+        0,
+        &en,
+        &[
+            "1 report from 1 host",
+            "1 host  Free disk space (disk)",
+            "delete or move files",
+        ],
+    );
+    assert!(!has_cjk(&en), "Chinese left in:\n{en}");
+    let html = env.dir.path().join("fleet.html");
+    let out = zh(&["summarize", inbox, "-o", html.to_str().unwrap(), "-q"]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    expect(
+        &out,
+        0,
+        &page,
+        &[
+            "<html lang=\"zh-CN\">",
+            "<h2>每台电脑的最新报告</h2>",
+            "<td>未就绪</td>",
+            "<td>磁盘剩余空间 <span",
+        ],
+    );
+
+    let out = zh(&["plugins"]);
+    expect(
+        &out,
+        0,
+        &stdout(&out),
+        &[
+            "resources 0.1.0",
+            "检查类型：",
+            "插件搜索路径（先找到的优先）：",
+        ],
+    );
+    let out = zh(&["explain", "resources/disk"]);
+    let text = stdout(&out);
+    expect(
+        &out,
+        0,
+        &text,
+        &["参数：", "可选", "每个检查还可以写：", "示例："],
+    );
+    assert!(!text.contains("Parameters:"), "{text}");
+    let out = zh(&["explain", "nope"]);
+    expect(&out, 3, &stderr(&out), &["错误：找不到插件 `nope`"]);
+
+    let out = zh(&["submit", "--pending"]);
+    expect(&out, 0, &stdout(&out), &["没有等待发送的报告。"]);
+    // Nothing listens on this port: the report is kept, and the reason reads Chinese.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/reports");
+    let out = zh(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "--no-save",
+        "--submit",
+        &url,
+    ]);
+    expect(
+        &out,
+        2,
+        &stdout(&out),
+        &[
+            "报告还没有发出（尝试 3 次后仍然失败：",
+            "readycheck submit --pending",
+        ],
+    );
+    let out = zh(&["submit", "--pending"]);
+    expect(&out, 2, &stdout(&out), &["保留 ", "尝试 3 次后仍然失败："]);
+    let out = env.run(&["submit", "--pending", "--lang", "en"]);
+    expect(&out, 2, &stdout(&out), &["kept ", " after 3 attempts"]);
+
+    let out = env
+        .cmd()
+        .args(["schedule", "status", "--lang", "zh-CN"])
+        .env("XDG_CONFIG_HOME", env.dir.path().join("no-config"))
+        .output()
+        .unwrap();
+    expect(
+        &out,
+        1,
+        &stdout(&out),
+        &[
+            "每日运行：未安装",
+            "最近的报告：还没有保存过",
+            "待发送：1 份报告等待发送",
+        ],
+    );
+}
+
 /// The posture, permissions and apps plugins answer in Chinese too, summary and detail, and
 /// the report carries English beside it.
 #[test]

@@ -29,7 +29,7 @@ pub fn symbol(status: Status) -> &'static str {
 }
 
 /// Columns `s` takes in a terminal: CJK characters take two.
-fn width(s: &str) -> usize {
+pub(crate) fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
@@ -44,7 +44,8 @@ fn cut(s: &str, max: usize) -> String {
         .collect()
 }
 
-fn pad(s: &str, w: usize) -> String {
+/// `s` padded with spaces to `w` columns.
+pub(crate) fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
 }
 
