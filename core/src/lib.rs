@@ -18,3 +18,5 @@ pub mod schedule;
 pub mod store;
 pub mod submit;
 pub mod summary;
+#[cfg(not(target_os = "macos"))]
+pub mod tls;

@@ -78,9 +78,7 @@ fn agent() -> ureq::Agent {
     let builder = builder.tls_config(
         ureq::tls::TlsConfig::builder()
             .provider(ureq::tls::TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(crate::tls::provider()))
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build(),
     );

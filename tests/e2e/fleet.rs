@@ -439,3 +439,66 @@ fn the_auth_header_comes_from_the_environment() {
         "the secret is not in the report"
     );
 }
+
+/// Reports go to HTTPS collectors too, with the server's certificate checked against the
+/// system's trust (here `SSL_CERT_FILE` naming a test CA, as a company CA would be installed):
+/// a collector with a certificate from a CA the PC does not trust gets nothing; once the CA is
+/// trusted, the waiting report is sent (TLS 1.3 and TLS 1.2 servers).
+#[test]
+fn submit_over_https_checks_the_certificate() {
+    use readycheck_testpki as pki;
+    let env = Env::new();
+    let p = env.profile(
+        "s.toml",
+        "[profile]\nname = \"submit\"\n[[check]]\nid = \"a\"\nplugin = \"misbehave\"\nkind = \"ok\"\n",
+    );
+    let ca = pki::ca("readycheck test company CA");
+    let ca_file = ca.write(env.dir.path());
+    let untrusted = env.dir.path().join("other-ca.pem");
+    std::fs::write(&untrusted, pki::ca("someone else").pem).unwrap();
+    let created: &'static [u8] =
+        b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let run = |trust: &std::path::Path, args: &[&str]| {
+        let mut c = env.cmd();
+        c.args(args)
+            .arg("--plugin-dir")
+            .arg(&env.plugins)
+            .env("SSL_CERT_FILE", trust)
+            .env_remove("SSL_CERT_DIR");
+        c.output().unwrap()
+    };
+
+    let port = pki::tls_server(pki::leaf(&ca, &["127.0.0.1"], -1, 30), Some(created));
+    let url = format!("https://127.0.0.1:{port}/reports");
+    let out = run(
+        &untrusted,
+        &["run", "-p", p.to_str().unwrap(), "--submit", &url],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("Report not sent yet") && text.to_lowercase().contains("certificate"),
+        "an untrusted certificate must not get the report:\n{text}"
+    );
+
+    let out = run(&ca_file, &["submit", "--pending"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("sent "), "{}", stdout(&out));
+
+    for version in [pki::TlsVersion::Tls13, pki::TlsVersion::Tls12] {
+        let port = pki::tls_server_with(
+            pki::leaf(&ca, &["127.0.0.1"], -1, 30),
+            Some(created),
+            version,
+        );
+        let url = format!("https://127.0.0.1:{port}/reports");
+        let out = run(
+            &ca_file,
+            &["run", "-p", p.to_str().unwrap(), "--submit", &url],
+        );
+        assert!(
+            stdout(&out).contains(&format!("Report sent to {url}")),
+            "{version:?}: {}",
+            stdout(&out)
+        );
+    }
+}

@@ -63,9 +63,35 @@ pub fn leaf(ca: &Ca, names: &[&str], from: i64, to: i64) -> Leaf {
 /// A TLS server on 127.0.0.1 that completes handshakes and answers each connection with
 /// `response` (if any). Returns the port; the server runs until the test process ends.
 pub fn tls_server(leaf: Leaf, response: Option<&'static [u8]>) -> u16 {
+    serve_tls(leaf, response, rustls::DEFAULT_VERSIONS)
+}
+
+/// The one TLS version a [`tls_server_with`] speaks.
+#[derive(Debug, Clone, Copy)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+/// [`tls_server`] speaking only `version`.
+pub fn tls_server_with(leaf: Leaf, response: Option<&'static [u8]>, version: TlsVersion) -> u16 {
+    static TLS12: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS12];
+    static TLS13: [&rustls::SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+    let versions: &'static [&'static rustls::SupportedProtocolVersion] = match version {
+        TlsVersion::Tls12 => &TLS12,
+        TlsVersion::Tls13 => &TLS13,
+    };
+    serve_tls(leaf, response, versions)
+}
+
+fn serve_tls(
+    leaf: Leaf,
+    response: Option<&'static [u8]>,
+    versions: &'static [&'static rustls::SupportedProtocolVersion],
+) -> u16 {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(leaf.chain, leaf.key)
