@@ -470,3 +470,78 @@ fn profile_and_plugins_next_to_the_executable_are_found() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["profile"]["name"], "CLI test");
 }
+
+/// On a terminal (a real pseudo-terminal from `script`), the run draws its progress on stderr —
+/// a spinner and the title of each running check above an overall bar, in the reader's
+/// language — redraws it in place, and erases it before the report, which follows intact.
+/// Without a terminal nothing of it is written (every other test).
+#[test]
+fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
+    if !have("script") {
+        skip_note("no `script` (util-linux) to give the run a terminal");
+        return;
+    }
+    let env = Env::new();
+    let p = env.profile(
+        "p.toml",
+        &head(
+            "[[check]]\nid = \"slow\"\ntitle = { en = \"Market data feed\", zh-CN = \"行情数据\" }\nplugin = \"misbehave\"\nkind = \"sleep\"\nms = 1500\n[[check]]\nid = \"quick\"\nplugin = \"misbehave\"\nkind = \"ok\"\n",
+        ),
+    );
+    for (lang, title, checks, verdict) in [
+        ("en", "Market data feed", "checks", "READY"),
+        ("zh-CN", "行情数据", "项检查", "就绪"),
+    ] {
+        let cmd = format!(
+            "{} run -p {} --no-save --lang {lang} --plugin-dir {}",
+            bin().display(),
+            p.display(),
+            env.plugins.display()
+        );
+        let mut c = env.cmd();
+        c.args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env("TERM", "xterm")
+            .env("COLUMNS", "100");
+        c.env_remove("NO_COLOR");
+        let c = {
+            // `script` runs the command; the environment of env.cmd() goes with it.
+            let mut s = std::process::Command::new("script");
+            s.args(c.get_args());
+            for (k, v) in c.get_envs() {
+                match v {
+                    Some(v) => s.env(k, v),
+                    None => s.env_remove(k),
+                };
+            }
+            s.current_dir(env.dir.path());
+            s.output().expect("run script")
+        };
+        let screen = String::from_utf8_lossy(&c.stdout).into_owned();
+        assert_eq!(c.status.code(), Some(0), "{lang}: {screen}");
+        let spinning: std::collections::BTreeSet<char> = screen
+            .match_indices(&format!(" {title} "))
+            .filter_map(|(i, _)| screen[..i].chars().last())
+            .filter(|c| ('⠀'..='⣿').contains(c))
+            .collect();
+        assert!(
+            spinning.len() >= 2,
+            "{lang}: the running check is shown with a turning spinner:\n{screen:?}"
+        );
+        assert!(
+            screen.contains(&format!(" 1/2 {checks} ")),
+            "{lang}: the bar counts the checks:\n{screen:?}"
+        );
+        assert!(
+            screen.contains("A\r\x1b[J"),
+            "{lang}: redrawn in place: {screen:?}"
+        );
+        // The last thing drawn is the erase; the report comes after it.
+        let erased = screen.rfind("\r\x1b[J").expect("erased");
+        let after = &screen[erased..];
+        assert!(after.contains(verdict), "{lang}: {after:?}");
+        assert!(
+            !after.contains('⠋') && !after.contains('█'),
+            "{lang}: {after:?}"
+        );
+    }
+}
