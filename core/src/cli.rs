@@ -122,7 +122,7 @@ struct RunArgs {
     /// How many checks run at once.
     #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = runner::DEFAULT_PARALLELISM)]
     jobs: usize,
-    /// No progress bars.
+    /// No progress display.
     #[arg(long)]
     no_progress: bool,
     /// Do not save the JSON report in the reports directory.
@@ -270,7 +270,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The child path first and fast: no clap, no allocations beyond need.
     if args.get(1).is_some_and(|a| a == "__plugin-host") {
         if let (Some(mode), Some(path)) = (args.get(2), args.get(3)) {
@@ -278,7 +278,7 @@ pub fn main() -> ExitCode {
         }
         return ExitStatus::Unusable.into();
     }
-    let locale = match lang_flag(&args) {
+    let locale = match take_lang_flag(&mut args) {
         Some(v) => match crate::i18n::from_flag(&v) {
             Ok(l) => l,
             Err(msg) => {
@@ -317,27 +317,38 @@ pub fn main() -> ExitCode {
     .into()
 }
 
-/// The value of `--lang X` / `--lang=X`, looked for before clap so that help and errors are
-/// already in that language.
-fn lang_flag(args: &[std::ffi::OsString]) -> Option<String> {
-    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
-    while let Some(a) = it.next() {
+/// Takes `--lang X` / `--lang=X` out of the arguments, before clap, so that help and errors
+/// are already in that language and the flag is accepted anywhere: before the subcommand
+/// (`readycheck --lang zh-CN summarize DIR`) as well as after it.
+fn take_lang_flag(args: &mut Vec<std::ffi::OsString>) -> Option<String> {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
         if a == "--" {
             break;
         }
         if a == "--lang" {
-            return Some(it.next().map(|v| v.into_owned()).unwrap_or_default());
+            let value = args
+                .get(i + 1)
+                .map(|v| v.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            args.drain(i..(i + 2).min(args.len()));
+            return Some(value);
         }
         if let Some(v) = a.strip_prefix("--lang=") {
-            return Some(v.to_string());
+            let value = v.to_string();
+            args.remove(i);
+            return Some(value);
         }
+        i += 1;
     }
     None
 }
 
 /// The clap command with its help texts from the host catalog of `locale`: the program's and
-/// every subcommand's description, the headings, and the help of the everyday flags. Flags
-/// without a catalog entry keep their English help.
+/// every subcommand's description, the headings, and the help of every flag and argument
+/// (`cli.arg.<command path>.<id>`, else `cli.arg.<id>`). The doc comments below are the
+/// English fallback for anything the catalog lacks.
 fn localized_command(locale: crate::i18n::Locale) -> clap::Command {
     use clap::CommandFactory;
     let cat = crate::i18n::catalogs().of(locale);
@@ -377,8 +388,11 @@ fn localized_command(locale: crate::i18n::Locale) -> clap::Command {
             );
         }
         cmd = cmd.mut_args(|a| {
-            let key = format!("cli.arg.{}", a.get_id());
-            let a = match cat.get(&key) {
+            // A subcommand's own wording first (`cli.arg.readycheck.summarize.outputs`), then
+            // the flag's everyday one (`cli.arg.outputs`).
+            let own = format!("cli.arg.{path}.{}", a.get_id());
+            let everyday = format!("cli.arg.{}", a.get_id());
+            let a = match cat.get(&own).or_else(|| cat.get(&everyday)) {
                 Some(h) => a.help(h).long_help(None),
                 None => a,
             };

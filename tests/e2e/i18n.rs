@@ -487,7 +487,8 @@ fn a_chinese_run_is_re_rendered_in_english() {
 
 /// The helpdesk's and IT's own commands answer in the reader's language: `summarize` (text and
 /// HTML; a Chinese report read by an English reader shows the English texts it carries),
-/// `plugins`, `explain`, `submit` (and a run whose report cannot be delivered) and `schedule`.
+/// `plugins`, `explain`, `submit` (and a run whose report cannot be delivered), `schedule`, and
+/// their help.
 #[test]
 fn the_helpdesk_and_it_commands_speak_chinese() {
     let env = Env::new();
@@ -558,6 +559,29 @@ fn the_helpdesk_and_it_commands_speak_chinese() {
             "<h2>每台电脑的最新报告</h2>",
             "<td>未就绪</td>",
             "<td>磁盘剩余空间 <span",
+        ],
+    );
+
+    // --lang may come before the subcommand too; each command's own flags have Chinese help.
+    let out = env.run(&["--lang", "zh-CN", "summarize", "--help"]);
+    expect(
+        &out,
+        0,
+        &stdout(&out),
+        &[
+            "报告文件或目录（递归查找）。",
+            "早于这个时间的报告算作过期",
+            ".csv、.html",
+        ],
+    );
+    let out = zh(&["schedule", "install", "--help"]);
+    expect(
+        &out,
+        0,
+        &stdout(&out),
+        &[
+            "每天的运行时间，本地时间（HH:MM）。",
+            "定时运行使用的检查配置",
         ],
     );
 
