@@ -164,13 +164,18 @@ fn draw_until_stopped(shared: &(Mutex<State>, Condvar), colour: bool) {
     let (lock, wake) = shared;
     let mut drawn = 0;
     let mut tick = 0usize;
-    let Ok(mut st) = lock.lock() else { return };
     loop {
-        let text = if st.stop || st.total == 0 {
-            // Stopping, or nothing planned yet.
-            String::new()
-        } else {
-            frame(&st, tick, Instant::now(), terminal::columns(), colour)
+        // The picture is made under the lock and written without it, so a terminal that is
+        // slow to take output never holds up the checks reporting progress.
+        let (text, stop) = {
+            let Ok(st) = lock.lock() else { return };
+            let text = if st.stop || st.total == 0 {
+                // Stopping, or nothing planned yet.
+                String::new()
+            } else {
+                frame(&st, tick, Instant::now(), terminal::columns(), colour)
+            };
+            (text, st.stop)
         };
         let mut out = String::new();
         if drawn > 0 {
@@ -184,14 +189,14 @@ fn draw_until_stopped(shared: &(Mutex<State>, Condvar), colour: bool) {
             let _ = e.write_all(out.as_bytes());
             let _ = e.flush();
         }
-        if st.stop {
+        if stop {
             return;
         }
         tick += 1;
-        st = match wake.wait_timeout(st, Duration::from_millis(100)) {
-            Ok((g, _)) => g,
-            Err(_) => return,
-        };
+        let Ok(st) = lock.lock() else { return };
+        if !st.stop {
+            let _ = wake.wait_timeout(st, Duration::from_millis(100));
+        }
     }
 }
 

@@ -633,6 +633,17 @@ pub fn render_html(s: &Summary, locale: Locale) -> String {
     use crate::render::html::esc;
     use std::fmt::Write as _;
     let tr = |m: Msg| esc(&crate::i18n::render(locale, &m));
+    // A section heading and the head of its table.
+    let table = |heading: Msg, columns: [Msg; 4]| {
+        let ths: String = columns
+            .into_iter()
+            .map(|c| format!("<th>{}</th>", tr(c)))
+            .collect();
+        format!(
+            "<h2>{}</h2>\n<table><thead><tr>{ths}</tr></thead><tbody>\n",
+            tr(heading)
+        )
+    };
     let title = tr(t!("summary.html_title"));
     let mut o = format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>body{{margin:0;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif;color:#1f2328}}main{{max-width:64rem;margin:0 auto;padding:1rem}}h1{{font-size:1.5rem}}h2{{font-size:1.15rem;margin-top:1.5rem}}table{{width:100%;border-collapse:collapse}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #d0d7de;vertical-align:top}}.muted{{color:#57606a;font-size:.85rem}}svg text{{font:13px system-ui,\"PingFang SC\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",sans-serif}}</style>\n</head>\n<body>\n<main>\n",
@@ -708,15 +719,16 @@ pub fn render_html(s: &Summary, locale: Locale) -> String {
                 c.hosts.len()
             );
         }
-        let _ = writeln!(
-            o,
-            "</svg>\n<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            tr(t!("summary.failing_checks")),
-            tr(t!("summary.col.hosts")),
-            tr(t!("summary.col.check")),
-            tr(t!("summary.col.cause")),
-            tr(t!("summary.col.which_hosts"))
-        );
+        o.push_str("</svg>\n");
+        o.push_str(&table(
+            t!("summary.failing_checks"),
+            [
+                t!("summary.col.hosts"),
+                t!("summary.col.check"),
+                t!("summary.col.cause"),
+                t!("summary.col.which_hosts"),
+            ],
+        ));
         for f in &s.failing_checks {
             for c in &f.causes {
                 let _ = writeln!(
@@ -733,15 +745,15 @@ pub fn render_html(s: &Summary, locale: Locale) -> String {
         }
         o.push_str("</tbody></table>\n");
     }
-    let _ = writeln!(
-        o,
-        "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        tr(t!("summary.latest")),
-        tr(t!("summary.col.host")),
-        tr(t!("summary.col.verdict")),
-        tr(t!("summary.col.started")),
-        tr(t!("summary.col.profile"))
-    );
+    o.push_str(&table(
+        t!("summary.latest"),
+        [
+            t!("summary.col.host"),
+            t!("summary.col.verdict"),
+            t!("summary.col.started"),
+            t!("summary.col.profile"),
+        ],
+    ));
     let stale_mark = tr(t!("summary.stale_mark"));
     for h in &s.latest {
         let _ = writeln!(
