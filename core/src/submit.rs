@@ -169,7 +169,7 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
             }
         };
         let mut attempts = 0;
-        let mut last = Msg::new("submit.not_tried");
+        let mut last = t!("submit.not_tried");
         let mut sent = None;
         for pause in std::iter::once(Duration::ZERO).chain(BACKOFF) {
             std::thread::sleep(pause);
