@@ -287,17 +287,14 @@ fn ctrl_c_writes_the_report_with_unfinished_checks_interrupted() {
     );
     let json = env.dir.path().join("r.json");
     let mut child = env
-        .cmd()
-        .args([
+        .command(&[
             "run",
             "-p",
             p.to_str().unwrap(),
             "-o",
             json.to_str().unwrap(),
             "--no-save",
-            "--plugin-dir",
         ])
-        .arg(&env.plugins)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -498,24 +495,14 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
             p.display(),
             env.plugins.display()
         );
-        let mut c = env.cmd();
-        c.args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        let c = env
+            .via("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
             .env("TERM", "xterm")
-            .env("COLUMNS", "100");
-        c.env_remove("NO_COLOR");
-        let c = {
-            // `script` runs the command; the environment of env.cmd() goes with it.
-            let mut s = std::process::Command::new("script");
-            s.args(c.get_args());
-            for (k, v) in c.get_envs() {
-                match v {
-                    Some(v) => s.env(k, v),
-                    None => s.env_remove(k),
-                };
-            }
-            s.current_dir(env.dir.path());
-            s.output().expect("run script")
-        };
+            .env("COLUMNS", "100")
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("run script");
         let screen = String::from_utf8_lossy(&c.stdout).into_owned();
         assert_eq!(c.status.code(), Some(0), "{lang}: {screen}");
         let spinning: std::collections::BTreeSet<char> = screen

@@ -416,18 +416,11 @@ fn the_auth_header_comes_from_the_environment() {
         "a.toml",
         &format!("[profile]\nname = \"auth\"\n[report]\nsubmit = \"http://127.0.0.1:{port}/in\"\nauth_header_env = \"RC_TEST_AUTH\"\n[[check]]\nid = \"a\"\nplugin = \"misbehave\"\nkind = \"ok\"\n"),
     );
-    let mut c = env.cmd();
-    c.args([
-        "run",
-        "-p",
-        p.to_str().unwrap(),
-        "-f",
-        "json",
-        "--plugin-dir",
-    ])
-    .arg(&env.plugins)
-    .env("RC_TEST_AUTH", "Bearer s3cret-token");
-    let out = c.output().unwrap();
+    let out = env
+        .command(&["run", "-p", p.to_str().unwrap(), "-f", "json"])
+        .env("RC_TEST_AUTH", "Bearer s3cret-token")
+        .output()
+        .unwrap();
     let req = seen.lock().unwrap().clone();
     assert!(
         req.to_lowercase()
@@ -459,13 +452,11 @@ fn submit_over_https_checks_the_certificate() {
     let created: &'static [u8] =
         b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     let run = |trust: &std::path::Path, args: &[&str]| {
-        let mut c = env.cmd();
-        c.args(args)
-            .arg("--plugin-dir")
-            .arg(&env.plugins)
+        env.command(args)
             .env("SSL_CERT_FILE", trust)
-            .env_remove("SSL_CERT_DIR");
-        c.output().unwrap()
+            .env_remove("SSL_CERT_DIR")
+            .output()
+            .unwrap()
     };
 
     let port = pki::tls_server(pki::leaf(&ca, &["127.0.0.1"], -1, 30), Some(created));

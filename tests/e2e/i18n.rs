@@ -772,16 +772,8 @@ fn the_locale_comes_from_the_flag_then_the_environment() {
     env.copy_plugin("resources");
     let p = bilingual_profile(&env);
     let verdict_of = |vars: &[(&str, &str)], extra: &[&str]| {
-        let mut c = env.cmd();
-        c.args([
-            "run",
-            "-p",
-            p.to_str().unwrap(),
-            "--no-save",
-            "--plugin-dir",
-        ])
-        .arg(&env.plugins)
-        .args(extra);
+        let mut c = env.command(&["run", "-p", p.to_str().unwrap(), "--no-save"]);
+        c.args(extra);
         for (k, v) in vars {
             c.env(k, v);
         }

@@ -22,12 +22,14 @@ fn run_json(cmd: &mut Command) -> serde_json::Value {
 
 /// `readycheck run --no-save -f json -p PROFILE` with this env's plugins.
 fn profile_run(env: &Env, profile: &std::path::Path) -> Command {
-    let mut c = env.cmd();
-    c.args(["run", "--no-save", "-f", "json", "-p"])
-        .arg(profile)
-        .arg("--plugin-dir")
-        .arg(&env.plugins);
-    c
+    env.command(&[
+        "run",
+        "--no-save",
+        "-f",
+        "json",
+        "-p",
+        profile.to_str().unwrap(),
+    ])
 }
 
 const FIREWALL: &str = r#"[profile]
@@ -57,22 +59,13 @@ fn firewall_reads_the_nftables_ruleset_of_a_namespace() {
     );
     let in_namespace = |rules: Option<&std::path::Path>| {
         let load = rules.map_or(String::new(), |r| format!("nft -f '{}' && ", r.display()));
-        let plain = env.cmd();
         let script = format!(
             "{load}exec '{}' run --no-save -f json -p '{}' --plugin-dir '{}'",
-            plain.get_program().to_string_lossy(),
+            bin().display(),
             profile.display(),
             env.plugins.display()
         );
-        let mut u = Command::new("unshare");
-        u.args(["--net", "sh", "-c", &script]);
-        for (k, v) in plain.get_envs() {
-            match v {
-                Some(v) => u.env(k, v),
-                None => u.env_remove(k),
-            };
-        }
-        run_json(&mut u)
+        run_json(env.via("unshare").args(["--net", "sh", "-c", &script]))
     };
 
     let r = in_namespace(Some(&accept));

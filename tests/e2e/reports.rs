@@ -282,11 +282,7 @@ fn open_writes_the_html_report_and_hands_it_to_the_desktop() {
         std::env::var("PATH").unwrap_or_default()
     );
     let out = env
-        .cmd()
-        .args(["run", "--open", "-p"])
-        .arg(&p)
-        .arg("--plugin-dir")
-        .arg(&env.plugins)
+        .command(&["run", "--open", "-p", p.to_str().unwrap()])
         .env("PATH", &path)
         .output()
         .unwrap();
@@ -303,11 +299,7 @@ fn open_writes_the_html_report_and_hands_it_to_the_desktop() {
 
     // No opener at all: a warning that says where the report is, and the run still succeeds.
     let out = env
-        .cmd()
-        .args(["run", "--open", "-p"])
-        .arg(&p)
-        .arg("--plugin-dir")
-        .arg(&env.plugins)
+        .command(&["run", "--open", "-p", p.to_str().unwrap()])
         .env("PATH", env.dir.path().join("nothing-here"))
         .output()
         .unwrap();

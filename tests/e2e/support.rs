@@ -149,7 +149,13 @@ impl Env {
     /// A `readycheck` command with this env's data dir, and nothing inherited
     /// that would change discovery.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(bin());
+        self.via(bin())
+    }
+
+    /// `program` (a wrapper such as `unshare` or `script`, or readycheck itself) with the
+    /// environment and working directory `cmd()` gives readycheck.
+    pub fn via(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
         c.env("READYCHECK_DATA_DIR", &self.data)
             .env("NO_COLOR", "1")
             .env_remove("READYCHECK_PLUGIN_PATH")
@@ -170,20 +176,12 @@ impl Env {
             skip_note("needs root to create a network namespace");
             return None;
         }
-        let plain = self.cmd();
-        let mut c = Command::new("unshare");
+        let mut c = self.via("unshare");
         c.arg("--net")
-            .arg(plain.get_program())
+            .arg(bin())
             .args(args)
             .arg("--plugin-dir")
             .arg(&self.plugins);
-        for (k, v) in plain.get_envs() {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
-        c.current_dir(self.dir.path());
         match c.output() {
             Ok(o)
                 if o.status.code() == Some(1)
@@ -203,11 +201,16 @@ impl Env {
         }
     }
 
-    /// Runs `readycheck ARGS --plugin-dir <this env's plugins>`.
-    pub fn run(&self, args: &[&str]) -> Output {
+    /// `readycheck ARGS --plugin-dir <this env's plugins>`, to add to before it runs.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = self.cmd();
         c.args(args).arg("--plugin-dir").arg(&self.plugins);
-        c.output().expect("run readycheck")
+        c
+    }
+
+    /// Runs `readycheck ARGS --plugin-dir <this env's plugins>`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run readycheck")
     }
 }
 
