@@ -203,12 +203,13 @@ pub fn counts(report: &Report) -> String {
 
 /// The verdict in capitals with its symbol: "✓ READY", "✗ 未就绪".
 pub fn verdict_word(report: &Report) -> String {
-    let l = report.locale();
-    match report.verdict {
-        Verdict::Ready => format!("✓ {}", tr!(l, "verdict.ready")),
-        Verdict::Degraded => format!("! {}", tr!(l, "verdict.degraded")),
-        Verdict::NotReady => format!("✗ {}", tr!(l, "verdict.not_ready")),
-    }
+    let symbol = match report.verdict {
+        Verdict::Ready => "✓",
+        Verdict::Degraded => "!",
+        Verdict::NotReady => "✗",
+    };
+    let word = crate::i18n::render(report.locale(), &report.verdict.msg());
+    format!("{symbol} {word}")
 }
 
 fn verdict_line(report: &Report, style: &Style) -> String {
