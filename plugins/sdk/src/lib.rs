@@ -13,7 +13,10 @@ pub mod i18n;
 pub mod wire;
 
 pub use i18n::{Arg, Catalogs, Locale, Msg};
-pub use wire::{CheckRequest, CheckResult, KindManifest, Manifest, Status, Text};
+pub use wire::{
+    CaptiveHow, CheckRequest, CheckResult, DnsOutcome, KindManifest, Manifest, Observation,
+    ProxySource, ReachOutcome, ResolverOwner, Status, Text, TunnelState,
+};
 
 /// What a plugin author implements. One plugin provides one or more check kinds.
 pub trait Plugin {

@@ -197,6 +197,234 @@ pub struct CheckResult {
     /// Numbers, with the unit in the name (`connect_ms`, `disk_free_bytes`).
     #[serde(default)]
     pub metrics: BTreeMap<String, f64>,
+    /// Structured facts for the host's diagnosis of whose problem a failure is: which resolver
+    /// answered and how, what each address did when connected to, loss measured by address, a
+    /// sign-in page seen, the tunnel's state, a proxy in use. The vocabulary is in the SDK
+    /// README; a host ignores kinds it does not know.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observations: Vec<Observation>,
+    /// The plugin's advice for this outcome in the requested locale (from the catalog entry
+    /// `fix.<code>`), shown when the profile gives none for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// `fix` in every locale the plugin has a catalog for, keyed by tag.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fix_l10n: BTreeMap<String, String>,
+}
+
+/// One fact a check saw on the way from this PC to a service (`observations[]` of a result).
+/// Internally tagged by `kind`; fields not known to a host are ignored, and so is an unknown
+/// `kind`, so plugins may report more than a host understands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Observation {
+    /// A DNS server this PC asks, with the adapter it was configured on and whose it is.
+    Resolver {
+        /// The server's address, e.g. `192.168.1.1` or `10.20.1.53`.
+        address: String,
+        /// The adapter or interface the server belongs to (`wlan0`, `tun0`, `Wi-Fi`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        interface: Option<String>,
+        /// Whose server it is, as far as the PC can tell.
+        #[serde(default)]
+        owner: ResolverOwner,
+    },
+    /// What the resolver answered for one name.
+    DnsAnswer {
+        name: String,
+        outcome: DnsOutcome,
+        /// The resolver asked, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolver: Option<String>,
+        /// Addresses returned (for `ok`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        addresses: Vec<String>,
+    },
+    /// One or more connection attempts to a target (a host:port, a URL) and how they ended.
+    Reach {
+        /// What the profile named: `vpn.corp.example:443`, `https://intranet/health`.
+        target: String,
+        /// The address connected to, when the name resolved.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+        /// How the last attempt ended (the worst if they differed).
+        outcome: ReachOutcome,
+        /// Site and region names for `sites` targets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        site: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+        /// Attempts made and how many of them failed (a site is only "down" when every one of
+        /// several attempts spread over the check's time failed).
+        #[serde(default = "one")]
+        attempts: u32,
+        #[serde(default)]
+        failures: u32,
+        /// Time to connect (or to the failure), milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ms: Option<f64>,
+        /// Whether the connection went through a proxy.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        via_proxy: bool,
+    },
+    /// Packets sent to an address and what came back: the health of the path itself.
+    PathQuality {
+        target: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+        sent: u32,
+        lost: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rtt_ms: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jitter_ms: Option<f64>,
+    },
+    /// A Wi-Fi sign-in page (captive portal) or a filtering box answered instead of the server.
+    CaptivePortal {
+        how: CaptiveHow,
+        /// The URL asked, and where it led, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+    },
+    /// The VPN tunnel as seen from this PC.
+    Tunnel {
+        state: TunnelState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        interface: Option<String>,
+        /// The interface the company's address is routed through.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        route_interface: Option<String>,
+    },
+    /// A proxy configured for this PC, and whether the check used it.
+    Proxy {
+        /// The proxy's address (credentials removed), or the PAC script's URL.
+        url: String,
+        source: ProxySource,
+        used: bool,
+    },
+    /// A kind this host does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Whose DNS server it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolverOwner {
+    /// The home router (the default gateway, or an address on the home network).
+    HomeRouter,
+    /// The internet provider's or a public resolver.
+    Isp,
+    /// Pushed by the VPN (on the tunnel's adapter or inside the company's range).
+    Vpn,
+    /// A resolver on this PC (systemd-resolved, dnsmasq) forwarding elsewhere.
+    Local,
+    #[default]
+    Unknown,
+}
+
+/// What a resolver said for a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsOutcome {
+    /// Addresses came back.
+    Ok,
+    /// The name does not exist: the name's owner's problem, not the resolver's.
+    Nxdomain,
+    /// The name exists but has no address of the kind asked.
+    NoData,
+    /// No resolver answered in time.
+    NoAnswer,
+    /// The resolver refused to answer, or nothing listens on its port.
+    Refused,
+    /// The resolver answered with a server failure.
+    Servfail,
+    /// Failed for another reason.
+    Failed,
+}
+
+/// How a connection attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachOutcome {
+    Ok,
+    /// Answered, but slower than the check allows.
+    Slow,
+    /// Actively refused (RST / ICMP port unreachable): the host is up, nothing listens.
+    Refused,
+    /// No answer at all within the time (black-holed or lost).
+    TimedOut,
+    /// No route (ICMP host/network unreachable, no interface).
+    Unreachable,
+    /// Connected, then cut off.
+    Reset,
+    /// The name did not resolve.
+    DnsFailed,
+    /// TLS failed for a reason other than the certificate below.
+    TlsFailed,
+    CertExpired,
+    CertNotYetValid,
+    CertNameMismatch,
+    CertUntrusted,
+    /// An HTTP answer with the wrong status.
+    HttpStatus,
+    /// An HTTP answer with the wrong content.
+    WrongContent,
+    /// A proxy was needed or failed.
+    ProxyFailed,
+}
+
+impl ReachOutcome {
+    /// The attempt reached the service and it answered correctly.
+    pub fn is_ok(self) -> bool {
+        matches!(self, ReachOutcome::Ok | ReachOutcome::Slow)
+    }
+}
+
+/// How a sign-in page showed itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptiveHow {
+    /// A page (HTTP 200) other than the expected one, typically a login form.
+    LoginPage,
+    /// A redirect to another host.
+    Redirect,
+    /// A TLS certificate from an issuer the target never uses, for the target's name.
+    UnexpectedIssuer,
+}
+
+/// The VPN tunnel's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TunnelState {
+    /// A tunnel adapter is up and carries the company's traffic.
+    Up,
+    /// A tunnel adapter exists but is down (or has no address).
+    Down,
+    /// No tunnel adapter at all: the VPN client is not connected.
+    Absent,
+    /// The company's addresses are routed around the tunnel.
+    NotViaTunnel,
+}
+
+/// Where a proxy setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxySource {
+    /// `HTTP(S)_PROXY` / `ALL_PROXY`.
+    Environment,
+    /// The OS's settings (Windows Internet Options, macOS network settings).
+    System,
+    /// A PAC script.
+    Pac,
+    /// The check's own `proxy` parameter.
+    Check,
 }
 
 impl CheckResult {
@@ -218,6 +446,9 @@ impl CheckResult {
             detail_l10n: BTreeMap::new(),
             evidence: Vec::new(),
             metrics: BTreeMap::new(),
+            observations: Vec::new(),
+            fix: None,
+            fix_l10n: BTreeMap::new(),
         }
     }
     /// A `pass` result.
@@ -243,6 +474,11 @@ impl CheckResult {
     /// Adds a line of evidence.
     pub fn evidence(mut self, line: impl Into<String>) -> Self {
         self.evidence.push(line.into());
+        self
+    }
+    /// Adds an observation for the diagnosis.
+    pub fn observe(mut self, observation: Observation) -> Self {
+        self.observations.push(observation);
         self
     }
     /// Adds a metric.
@@ -281,6 +517,16 @@ impl CheckResult {
                     .insert(l.tag().to_string(), catalogs.render(l, m));
             }
             self.detail = Some(catalogs.render(locale, m));
+        }
+        // A plugin's default advice for this outcome: `fix.<code>` in its catalogs.
+        let fix_id = format!("fix.{}", self.code);
+        if self.fix.is_none() && catalogs.en.get(&fix_id).is_some() {
+            let m = Msg::new(fix_id);
+            for l in Locale::ALL {
+                self.fix_l10n
+                    .insert(l.tag().to_string(), catalogs.render(l, &m));
+            }
+            self.fix = Some(catalogs.render(locale, &m));
         }
         self
     }
