@@ -7,6 +7,7 @@ mod dns;
 mod http;
 mod quality;
 mod resolve;
+mod resolvers;
 mod sites;
 mod tcp;
 #[cfg(test)]
@@ -43,14 +44,15 @@ impl Plugin for Network {
     }
 
     fn run(request: &CheckRequest) -> Result<CheckResult, String> {
+        let t = budget(request.timeout());
         match request.kind.as_str() {
-            "dns" => Ok(dns::run(&request.params()?, request.timeout())),
-            "tcp" => Ok(tcp::run(&request.params()?, request.timeout())),
-            "sites" => Ok(sites::run(&request.params()?, request.timeout())),
-            "tls" => Ok(tls::run(&request.params()?, request.timeout())),
-            "http" => Ok(http::run(&request.params()?, request.timeout())),
-            "quality" => Ok(quality::run(&request.params()?, request.timeout())),
-            "tunnel" => Ok(tunnel::run(&request.params()?, request.timeout())),
+            "dns" => Ok(dns::run(&request.params()?, t)),
+            "tcp" => Ok(tcp::run(&request.params()?, t)),
+            "sites" => Ok(sites::run(&request.params()?, t)),
+            "tls" => Ok(tls::run(&request.params()?, t)),
+            "http" => Ok(http::run(&request.params()?, t)),
+            "quality" => Ok(quality::run(&request.params()?, t)),
+            "tunnel" => Ok(tunnel::run(&request.params()?, t)),
             other => Err(format!("the network plugin has no kind `{other}`")),
         }
     }
@@ -59,7 +61,30 @@ impl Plugin for Network {
 readycheck_sdk::export_plugin!(Network, name = "network");
 readycheck_sdk::plugin_catalogs!();
 
+/// The time a check's own work may take out of the `timeout` the host gave it: the host kills
+/// the plugin soon after `timeout`, so every kind ends its probing a little before — a tenth of
+/// the timeout, at least 50 ms and at most 300 ms — to leave time to answer with what it found.
+pub(crate) fn budget(timeout: std::time::Duration) -> std::time::Duration {
+    use std::time::Duration;
+    let reserve = (timeout / 10).clamp(Duration::from_millis(50), Duration::from_millis(300));
+    timeout.saturating_sub(reserve).max(Duration::from_millis(1))
+}
+
 /// Milliseconds as f64 with microsecond resolution.
 pub(crate) fn millis(d: std::time::Duration) -> f64 {
     (d.as_micros() as f64) / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn every_check_keeps_time_to_answer_before_the_host_kills_it() {
+        let ms = |m| Duration::from_millis(m);
+        assert_eq!(super::budget(ms(5000)), ms(4700));
+        assert_eq!(super::budget(ms(1000)), ms(900));
+        assert_eq!(super::budget(ms(300)), ms(250));
+        assert!(super::budget(ms(10)) >= ms(1));
+    }
 }

@@ -107,7 +107,7 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
         (None, Some(u)) => {
             let client = reqwest::blocking::Client::builder()
                 .use_preconfigured_tls(match crate::trust::client_config(None) {
-                    Ok((c, _, _)) => c,
+                    Ok((c, _)) => c,
                     Err(e) => return CheckResult::error("network.quality.setup_failed", e),
                 })
                 .timeout(Duration::from_millis(p.probe_timeout_ms.unwrap_or(1000)))

@@ -1,10 +1,16 @@
 //! Name resolution through the system resolver with a hard timeout: `getaddrinfo` can block for
 //! a long time on a broken network, so it runs on its own thread and is abandoned at the
-//! deadline (the plugin's process ends soon after anyway).
+//! deadline (the plugin's process ends soon after anyway). When it fails, the configured DNS
+//! servers are asked directly to tell why (see [`crate::resolvers`]), and the answers become
+//! `dns_answer` and `resolver` observations.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use readycheck_sdk::{DnsOutcome, Msg, Observation, t};
+
+use crate::resolvers::{self, Answer};
 
 /// Why a name did not resolve.
 #[derive(Debug)]
@@ -42,6 +48,209 @@ pub fn resolve(
         Err(_) => Err(ResolveError::TimedOut(timeout)),
     };
     (r, t0.elapsed())
+}
+
+/// A name looked up for a check: the system resolver's addresses, or why there are none.
+#[derive(Debug)]
+pub struct Lookup {
+    pub result: Result<Vec<SocketAddr>, LookupFailure>,
+    /// Time spent in the system resolver.
+    pub took: Duration,
+    /// `dns_answer` for the name (the most telling first), and on failure a `resolver` per
+    /// configured DNS server. Empty for a literal address.
+    pub observations: Vec<Observation>,
+    pub evidence: Vec<String>,
+}
+
+/// Why a name has no address.
+#[derive(Debug, Clone)]
+pub struct LookupFailure {
+    pub outcome: DnsOutcome,
+    /// The server whose answer tells, when one was asked.
+    pub resolver: Option<String>,
+    /// The reason in plain words, with what to do.
+    pub why: Msg,
+    /// The system resolver gave no answer in time (rather than an error).
+    pub timed_out: bool,
+}
+
+/// Looks `host` up by `deadline`: the system resolver first, with most of the time; when it
+/// fails, the configured DNS servers are asked directly with the rest, to tell why.
+pub fn lookup(host: &str, port: u16, deadline: Instant) -> Lookup {
+    lookup_via(host, port, deadline, None)
+}
+
+/// [`lookup`], asking `servers` instead of the configured DNS servers when it fails.
+pub fn lookup_via(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+    servers: Option<&[SocketAddr]>,
+) -> Lookup {
+    let bare = host.trim_matches(['[', ']']);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Lookup {
+            result: Ok(vec![SocketAddr::new(ip, port)]),
+            took: Duration::ZERO,
+            observations: Vec::new(),
+            evidence: Vec::new(),
+        };
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    // Leave a third (at most a second) to ask the servers directly should the system fail.
+    let system_time = left.saturating_sub((left / 3).min(Duration::from_secs(1)));
+    let (r, took) = resolve(bare, port, system_time.max(Duration::from_millis(1)));
+    let (error, timed_out) = match r {
+        Ok(addrs) => {
+            let mut ips: Vec<String> = Vec::new();
+            for a in &addrs {
+                let s = a.ip().to_string();
+                if !ips.contains(&s) {
+                    ips.push(s);
+                }
+            }
+            return Lookup {
+                result: Ok(addrs),
+                took,
+                observations: vec![Observation::DnsAnswer {
+                    name: bare.to_string(),
+                    outcome: DnsOutcome::Ok,
+                    resolver: None,
+                    addresses: ips.clone(),
+                }],
+                evidence: vec![format!("resolved {bare} → {}", ips.join(", "))],
+            };
+        }
+        Err(ResolveError::Failed(e)) => (e, false),
+        Err(ResolveError::TimedOut(t)) => (format!("no answer in {} ms", t.as_millis()), true),
+    };
+    let mut evidence = vec![format!("asked the system resolver for {bare}: {error}")];
+    let mut observations = Vec::new();
+    let (targets, configured): (Vec<SocketAddr>, Vec<resolvers::Server>) = match servers {
+        Some(s) => (s.to_vec(), Vec::new()),
+        None => {
+            let configured = resolvers::servers(&[]);
+            (
+                configured
+                    .iter()
+                    .map(|s| SocketAddr::new(s.address, 53))
+                    .collect(),
+                configured,
+            )
+        }
+    };
+    let answers = resolvers::ask_all(&targets, bare, deadline);
+    for (server, a) in &answers {
+        evidence.push(format!(
+            "asked the DNS server {} for {bare} directly: {}",
+            shown(*server),
+            describe(a)
+        ));
+    }
+    let telling = resolvers::telling(&answers).cloned();
+    let (outcome, resolver) = match &telling {
+        Some((server, a)) if a.outcome != DnsOutcome::Ok => (a.outcome, Some(shown(*server))),
+        _ if timed_out => (DnsOutcome::NoAnswer, None),
+        _ => (DnsOutcome::Failed, None),
+    };
+    // The most telling answer first; a server that does answer while the system resolver
+    // failed is in the evidence, not taken for "the name resolves".
+    observations.push(Observation::DnsAnswer {
+        name: bare.to_string(),
+        outcome,
+        resolver: resolver.clone(),
+        addresses: Vec::new(),
+    });
+    for (server, a) in &answers {
+        let s = shown(*server);
+        if a.outcome != DnsOutcome::Ok && resolver.as_deref() != Some(s.as_str()) {
+            observations.push(Observation::DnsAnswer {
+                name: bare.to_string(),
+                outcome: a.outcome,
+                resolver: Some(s),
+                addresses: Vec::new(),
+            });
+        }
+    }
+    observations.extend(resolver_observations(&configured));
+    let answered_directly = telling
+        .as_ref()
+        .filter(|(_, a)| a.outcome == DnsOutcome::Ok)
+        .map(|(s, _)| shown(*s));
+    let all: Vec<String> = answers.iter().map(|(s, _)| shown(*s)).collect();
+    let why = why(outcome, resolver.as_deref(), answered_directly, &all, &error);
+    Lookup {
+        result: Err(LookupFailure {
+            outcome,
+            resolver,
+            why,
+            timed_out,
+        }),
+        took,
+        observations,
+        evidence,
+    }
+}
+
+/// A `resolver` observation per server.
+pub fn resolver_observations(servers: &[resolvers::Server]) -> Vec<Observation> {
+    servers
+        .iter()
+        .map(|s| Observation::Resolver {
+            address: s.address.to_string(),
+            interface: s.interface.clone(),
+            owner: s.owner,
+        })
+        .collect()
+}
+
+/// A server's address as shown: without the port when it is 53.
+fn shown(server: SocketAddr) -> String {
+    if server.port() == 53 {
+        server.ip().to_string()
+    } else {
+        server.to_string()
+    }
+}
+
+fn describe(a: &Answer) -> String {
+    match a.outcome {
+        DnsOutcome::Ok => a
+            .addresses
+            .iter()
+            .map(IpAddr::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        DnsOutcome::Nxdomain => "NXDOMAIN (no such name)".into(),
+        DnsOutcome::NoData => "the name exists but has no address".into(),
+        DnsOutcome::NoAnswer => "no answer".into(),
+        DnsOutcome::Refused => "refused".into(),
+        DnsOutcome::Servfail => "SERVFAIL (server failure)".into(),
+        DnsOutcome::Failed => "failed".into(),
+    }
+}
+
+/// Why a lookup failed, in plain words with what to do.
+fn why(
+    outcome: DnsOutcome,
+    resolver: Option<&str>,
+    answered_directly: Option<String>,
+    asked: &[String],
+    error: &str,
+) -> Msg {
+    let r = resolver.unwrap_or("?");
+    match outcome {
+        DnsOutcome::Nxdomain => t!("dnswhy.nxdomain", resolver = r),
+        DnsOutcome::NoData => t!("dnswhy.no_data", resolver = r),
+        DnsOutcome::Refused => t!("dnswhy.refused", resolver = r),
+        DnsOutcome::Servfail => t!("dnswhy.servfail", resolver = r),
+        DnsOutcome::NoAnswer if asked.is_empty() => t!("dnswhy.no_answer_none", error = error),
+        DnsOutcome::NoAnswer => t!("dnswhy.no_answer", resolvers = asked.to_vec()),
+        _ => match answered_directly {
+            Some(s) => t!("dnswhy.stub_failed", error = error, resolver = s),
+            None => t!("dnswhy.failed", error = error),
+        },
+    }
 }
 
 fn clean_resolver_error(e: &str) -> String {

@@ -2,15 +2,15 @@
 //! different problems with different owners, and each gets its own code and summary.
 
 use std::io::ErrorKind;
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, Msg, t};
+use readycheck_sdk::{Arg, CheckResult, DnsOutcome, KindManifest, Msg, Observation, ReachOutcome, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::millis;
-use crate::resolve::{ResolveError, resolve, split_target};
+use crate::resolve::{LookupFailure, lookup, split_target};
 
 /// Parameters of `network/tcp`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -40,14 +40,51 @@ pub struct Probe {
     pub dns_ms: Option<f64>,
     pub evidence: Vec<String>,
     pub outcome: Result<f64, Failure>,
+    /// The address connected to (or the last one tried).
+    pub address: Option<SocketAddr>,
+    /// What the name lookup found (`dns_answer`, `resolver`).
+    pub observations: Vec<Observation>,
 }
 
 /// Why a connection attempt failed: a stable code suffix and a plain-words reason.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub code: &'static str,
     pub reason: Msg,
     pub connect_ms: Option<f64>,
+    pub reach: ReachOutcome,
+}
+
+impl Probe {
+    fn new() -> Probe {
+        Probe {
+            dns_ms: None,
+            evidence: Vec::new(),
+            outcome: Ok(0.0),
+            address: None,
+            observations: Vec::new(),
+        }
+    }
+
+    /// A `reach` observation for this attempt (`slow` when it answered over the limit).
+    pub fn reach(&self, target: &str, slow: bool) -> Observation {
+        let (outcome, ms) = match &self.outcome {
+            Ok(ms) if slow => (ReachOutcome::Slow, Some(*ms)),
+            Ok(ms) => (ReachOutcome::Ok, Some(*ms)),
+            Err(f) => (f.reach, f.connect_ms),
+        };
+        Observation::Reach {
+            target: target.to_string(),
+            address: self.address.map(|a| a.to_string()),
+            outcome,
+            site: None,
+            region: None,
+            attempts: 1,
+            failures: u32::from(!outcome.is_ok()),
+            ms,
+            via_proxy: false,
+        }
+    }
 }
 
 /// Resolves and connects to `target` within `timeout`.
@@ -55,13 +92,24 @@ pub fn probe(target: &str, timeout: Duration) -> Probe {
     connect(target, timeout).0
 }
 
+/// A failure to resolve, as a connection failure.
+pub fn dns_failure(host: &str, f: &LookupFailure) -> Failure {
+    let code = if f.timed_out && matches!(f.outcome, DnsOutcome::NoAnswer | DnsOutcome::Failed) {
+        "dns_timed_out"
+    } else {
+        "dns_failed"
+    };
+    Failure {
+        code,
+        reason: t!("tcp.dns_failed", host = host, why = f.why.clone()),
+        connect_ms: None,
+        reach: ReachOutcome::DnsFailed,
+    }
+}
+
 /// Resolves and connects; on success also returns the open connection (for TLS and the like).
 pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
-    let mut probe = Probe {
-        dns_ms: None,
-        evidence: Vec::new(),
-        outcome: Ok(0.0),
-    };
+    let mut probe = Probe::new();
     let (host, port) = match split_target(target) {
         Ok(hp) => hp,
         Err(e) => {
@@ -69,58 +117,52 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
                 code: "bad_target",
                 reason: t!("tcp.bad_target", error = e),
                 connect_ms: None,
+                reach: ReachOutcome::Unreachable,
             });
             return (probe, None);
         }
     };
     let deadline = Instant::now() + timeout;
-    let (resolved, dns_took) = resolve(&host, port, timeout);
+    let found = lookup(&host, port, deadline);
     let is_literal = host.parse::<std::net::IpAddr>().is_ok();
     if !is_literal {
-        probe.dns_ms = Some(millis(dns_took));
+        probe.dns_ms = Some(millis(found.took));
     }
-    let addrs = match resolved {
+    probe.evidence = found.evidence;
+    probe.observations = found.observations;
+    let addrs = match found.result {
         Ok(a) => a,
-        Err(ResolveError::Failed(e)) => {
-            probe
-                .evidence
-                .push(format!("asked the system resolver for {host}: {e}"));
-            probe.outcome = Err(Failure {
-                code: "dns_failed",
-                reason: t!("tcp.dns_failed", host = &host, error = e.to_string()),
-                connect_ms: None,
-            });
-            return (probe, None);
-        }
-        Err(ResolveError::TimedOut(t)) => {
-            probe.evidence.push(format!(
-                "asked the system resolver for {host}: no answer in {} ms",
-                t.as_millis()
-            ));
-            probe.outcome = Err(Failure {
-                code: "dns_timed_out",
-                reason: t!(
-                    "tcp.dns_timed_out",
-                    host = &host,
-                    ms = Arg::ms(t.as_millis() as f64)
-                ),
-                connect_ms: None,
-            });
+        Err(f) => {
+            probe.outcome = Err(dns_failure(&host, &f));
             return (probe, None);
         }
     };
-    if !is_literal {
-        let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-        probe
-            .evidence
-            .push(format!("resolved {host} → {}", list.join(", ")));
-    }
+    let (connected, stream) = connect_to(&addrs, target, !is_literal, deadline, timeout);
+    probe.evidence.extend(connected.evidence);
+    probe.outcome = connected.outcome;
+    probe.address = connected.address;
+    (probe, stream)
+}
+
+/// Connects to the first of `addrs` that accepts by `deadline` (`target` names them in
+/// messages; `named` when it is a name rather than an address; `timeout` is the check's time,
+/// for messages).
+pub fn connect_to(
+    addrs: &[SocketAddr],
+    target: &str,
+    named: bool,
+    deadline: Instant,
+    timeout: Duration,
+) -> (Probe, Option<TcpStream>) {
+    let mut probe = Probe::new();
+    let port = addrs.first().map(|a| a.port()).unwrap_or(0);
     let mut last_err = None;
-    for addr in &addrs {
+    for addr in addrs {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
+        probe.address = Some(*addr);
         let t0 = Instant::now();
         match TcpStream::connect_timeout(addr, left) {
             Ok(stream) => {
@@ -137,27 +179,22 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
             }
         }
     }
+    let timeout_ms = Arg::ms(millis(timeout));
     let Some((addr, e, took)) = last_err else {
         probe.outcome = Err(Failure {
             code: "timed_out",
-            reason: t!(
-                "tcp.no_answer",
-                target = target,
-                ms = Arg::ms(timeout.as_millis() as f64)
-            ),
+            reason: t!("tcp.no_answer", target = target, ms = timeout_ms),
             connect_ms: None,
+            reach: ReachOutcome::TimedOut,
         });
         return (probe, None);
     };
     // Name the address only when the target was a name.
-    let at = if is_literal {
-        String::new()
-    } else {
-        addr.clone()
-    };
-    let (code, reason) = match e.kind() {
+    let at = if named { addr.clone() } else { String::new() };
+    let (code, reach, reason) = match e.kind() {
         ErrorKind::ConnectionRefused => (
             "refused",
+            ReachOutcome::Refused,
             t!(
                 "tcp.refused",
                 target = target,
@@ -167,20 +204,26 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
         ),
         ErrorKind::TimedOut | ErrorKind::WouldBlock => (
             "timed_out",
-            t!(
-                "tcp.timed_out",
-                target = target,
-                ms = Arg::ms(timeout.as_millis() as f64)
-            ),
+            ReachOutcome::TimedOut,
+            t!("tcp.timed_out", target = target, ms = timeout_ms),
         ),
         ErrorKind::NetworkUnreachable
         | ErrorKind::HostUnreachable
         | ErrorKind::AddrNotAvailable => (
             "unreachable",
+            ReachOutcome::Unreachable,
             t!("tcp.unreachable", target = target, at = at_msg(&at)),
         ),
-        _ => (
+        kind => (
             "failed",
+            if matches!(
+                kind,
+                ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+            ) {
+                ReachOutcome::Reset
+            } else {
+                ReachOutcome::Unreachable
+            },
             t!(
                 "tcp.failed",
                 target = target,
@@ -193,6 +236,7 @@ pub fn connect(target: &str, timeout: Duration) -> (Probe, Option<TcpStream>) {
         code,
         reason,
         connect_ms: Some(millis(took)),
+        reach,
     });
     (probe, None)
 }
@@ -208,8 +252,9 @@ fn at_msg(addr: &str) -> Msg {
 
 pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
     let probe = probe(&p.target, timeout);
+    let slow = matches!(&probe.outcome, Ok(ms) if p.warn_connect_ms.is_some_and(|w| *ms > w as f64));
     let mut r = match &probe.outcome {
-        Ok(connect_ms) if p.warn_connect_ms.is_some_and(|w| *connect_ms > w as f64) => {
+        Ok(connect_ms) if slow => {
             CheckResult::warn(
                 "network.tcp.slow",
                 t!("tcp.slow", target = &p.target, ms = Arg::ms(*connect_ms)),
@@ -224,6 +269,10 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
         }
         Err(f) => CheckResult::fail(format!("network.tcp.{}", f.code), f.reason.clone()),
     };
+    if !matches!(&probe.outcome, Err(f) if f.code == "bad_target") {
+        r.observations = probe.observations.clone();
+        r = r.observe(probe.reach(&p.target, slow));
+    }
     r.evidence = probe.evidence;
     if let Some(d) = probe.dns_ms {
         r = r.metric("dns_ms", d);

@@ -4,10 +4,11 @@
 //! still says when the certificate expires when the chain is rejected.
 
 use std::io::ErrorKind;
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, Observation, ReachOutcome, t};
 use rustls::pki_types::ServerName;
 use rustls::{CertificateError, ClientConnection};
 use schemars::JsonSchema;
@@ -16,7 +17,7 @@ use serde::Deserialize;
 use crate::millis;
 use crate::resolve::split_target;
 use crate::tcp::connect;
-use crate::trust::{cert_facts, client_config, date};
+use crate::trust::{cert_facts, client_config, date, trust_evidence};
 
 /// Parameters of `network/tls`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -50,6 +51,69 @@ pub fn manifest() -> KindManifest {
     )
 }
 
+/// Drives a TLS handshake on `tcp` until it completes or `deadline` passes, whatever the server
+/// does: nothing at all, or a byte at a time. Every read and write waits at most until the
+/// deadline, so a server that accepts and never answers costs the check's time and no more.
+pub fn handshake(
+    conn: &mut ClientConnection,
+    tcp: &mut TcpStream,
+    deadline: Instant,
+) -> std::io::Result<()> {
+    let left = || {
+        let l = deadline.saturating_duration_since(Instant::now());
+        if l.is_zero() {
+            Err(std::io::Error::new(
+                ErrorKind::TimedOut,
+                "the TLS handshake did not complete in time",
+            ))
+        } else {
+            Ok(l)
+        }
+    };
+    while conn.is_handshaking() {
+        while conn.wants_write() {
+            tcp.set_write_timeout(Some(left()?))?;
+            conn.write_tls(tcp)?;
+        }
+        if !conn.is_handshaking() {
+            break;
+        }
+        tcp.set_read_timeout(Some(left()?))?;
+        if conn.read_tls(tcp)? == 0 {
+            return Err(ErrorKind::UnexpectedEof.into());
+        }
+        if let Err(e) = conn.process_new_packets() {
+            // Tell the server why (an alert), as far as time allows.
+            while conn.wants_write() && left().is_ok() {
+                let _ = tcp.set_write_timeout(left().ok());
+                if conn.write_tls(tcp).is_err() {
+                    break;
+                }
+            }
+            return Err(std::io::Error::new(ErrorKind::InvalidData, e));
+        }
+    }
+    // The client's last flight (Finished) goes out too.
+    while conn.wants_write() {
+        tcp.set_write_timeout(Some(left()?))?;
+        conn.write_tls(tcp)?;
+    }
+    Ok(())
+}
+
+/// The `reach` outcome of a `network.tls.*` code suffix.
+fn reach_of(code: &str) -> ReachOutcome {
+    match code {
+        "expired" => ReachOutcome::CertExpired,
+        "not_yet_valid" => ReachOutcome::CertNotYetValid,
+        "hostname_mismatch" => ReachOutcome::CertNameMismatch,
+        "untrusted_issuer" => ReachOutcome::CertUntrusted,
+        "handshake_timed_out" => ReachOutcome::TimedOut,
+        "ok" | "expiring" | "expiring_soon" => ReachOutcome::Ok,
+        _ => ReachOutcome::TlsFailed,
+    }
+}
+
 pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let started = Instant::now();
     let deadline = started + timeout;
@@ -69,20 +133,39 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
             );
         }
     };
-    let (config, seen, mut trust_evidence) = match client_config(p.ca_file.as_deref()) {
+    let (config, seen) = match client_config(p.ca_file.as_deref()) {
         Ok(c) => c,
         Err(e) => return CheckResult::error("network.tls.bad_ca_file", e),
     };
     let (probe, stream) = connect(&p.target, timeout);
-    let mut evidence = probe.evidence;
+    let mut evidence = probe.evidence.clone();
     let mut metrics: Vec<(&str, f64)> = Vec::new();
     if let Some(d) = probe.dns_ms {
         metrics.push(("dns_ms", d));
     }
+    let observations = probe.observations.clone();
+    let address = probe.address.map(|a| a.to_string());
+    let connect_ms = probe.outcome.as_ref().ok().copied();
+    let target = p.target.clone();
     let finish = |mut r: CheckResult, evidence: Vec<String>, metrics: Vec<(&str, f64)>| {
         r.evidence = evidence;
         for (k, v) in metrics {
             r = r.metric(k, v);
+        }
+        r.observations = observations.clone();
+        if r.code != "network.tls.bad_target" {
+            let outcome = reach_of(r.code.rsplit('.').next().unwrap_or(""));
+            r = r.observe(Observation::Reach {
+                target: target.clone(),
+                address: address.clone(),
+                outcome,
+                site: None,
+                region: None,
+                attempts: 1,
+                failures: u32::from(!outcome.is_ok()),
+                ms: connect_ms,
+                via_proxy: false,
+            });
         }
         r
     };
@@ -92,11 +175,14 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
             s
         }
         (Err(f), _) => {
-            return finish(
-                CheckResult::fail(format!("network.tls.{}", f.code), f.reason),
-                evidence,
-                metrics,
-            );
+            let r = CheckResult::fail(format!("network.tls.{}", f.code), f.reason);
+            let mut r = finish(r, evidence, metrics);
+            // The connection's own outcome (refused, timed out, no name), not a TLS one.
+            if let Some(Observation::Reach { outcome, ms, .. }) = r.observations.last_mut() {
+                *outcome = f.reach;
+                *ms = f.connect_ms;
+            }
+            return r;
         }
         (Ok(_), None) => {
             return finish(
@@ -106,11 +192,6 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
             );
         }
     };
-    let left = deadline
-        .saturating_duration_since(Instant::now())
-        .max(Duration::from_millis(1));
-    let _ = tcp.set_read_timeout(Some(left));
-    let _ = tcp.set_write_timeout(Some(left));
     let mut conn = match ClientConnection::new(Arc::new(config), server_name) {
         Ok(c) => c,
         Err(e) => {
@@ -122,16 +203,10 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
         }
     };
     let t0 = Instant::now();
-    let mut handshake: Result<(), std::io::Error> = Ok(());
-    while conn.is_handshaking() {
-        if let Err(e) = conn.complete_io(&mut tcp) {
-            handshake = Err(e);
-            break;
-        }
-    }
+    let handshake = handshake(&mut conn, &mut tcp, deadline);
     let tls_ms = millis(t0.elapsed());
     metrics.push(("tls_ms", tls_ms));
-    evidence.append(&mut trust_evidence);
+    evidence.extend(trust_evidence(&seen));
 
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

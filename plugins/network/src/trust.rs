@@ -1,9 +1,11 @@
 //! TLS trust for `tls` and `http`: the operating system's trust store plus an optional extra CA
 //! file (a company CA), with the ring crypto provider (no C toolchain beyond the system's cc).
 //! The verifier records the certificate the server presented and why it was rejected, so that a
-//! rejected chain still tells how many days it had left.
+//! rejected chain still tells how many days it had left. The OS store is read only when a
+//! certificate is first verified — a plain `http://` check never pays for it — and where the
+//! OS keeps one bundle file (Debian, RHEL), that file is read instead of the whole directory.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -16,13 +18,38 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 pub struct Seen {
     pub end_entity: Option<Vec<u8>>,
     pub error: Option<rustls::Error>,
+    /// Where the trusted roots came from (the extra CA file at once, the OS store when read).
+    pub evidence: Vec<String>,
 }
 
-/// Verifies like WebPKI and remembers what it saw.
+/// Verifies like WebPKI and remembers what it saw; the roots are loaded on first use.
 #[derive(Debug)]
 pub struct RecordingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    provider: Arc<CryptoProvider>,
+    extra: Vec<CertificateDer<'static>>,
+    inner: OnceLock<Result<Arc<WebPkiServerVerifier>, rustls::Error>>,
     pub seen: Arc<Mutex<Seen>>,
+}
+
+impl RecordingVerifier {
+    fn inner(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        self.inner
+            .get_or_init(|| {
+                let mut store = RootCertStore::empty();
+                let (certs, from) = os_roots();
+                let (added, _) = store.add_parsable_certificates(certs);
+                if let Ok(mut seen) = self.seen.lock() {
+                    seen.evidence
+                        .push(format!("OS trust store{from}: {added} certificates"));
+                }
+                store.add_parsable_certificates(self.extra.iter().cloned());
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), self.provider.clone())
+                    .build()
+                    .map_err(|e| rustls::Error::General(format!("no usable trust store: {e}")))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -34,13 +61,9 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let result = self.inner().and_then(|v| {
+            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        });
         if let Ok(mut seen) = self.seen.lock() {
             seen.end_entity = Some(end_entity.to_vec());
             seen.error = result.as_ref().err().cloned();
@@ -54,7 +77,12 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -63,11 +91,18 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -76,46 +111,81 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Roots: the OS store, plus the certificates in `ca_file`. Returns the store and evidence lines.
-pub fn roots(ca_file: Option<&str>) -> Result<(RootCertStore, Vec<String>), String> {
-    let mut store = RootCertStore::empty();
-    let mut evidence = Vec::new();
-    let native = rustls_native_certs::load_native_certs();
-    let (added, _) = store.add_parsable_certificates(native.certs);
-    evidence.push(format!("OS trust store: {added} certificates"));
-    if let Some(path) = ca_file {
-        let pem =
-            std::fs::read(path).map_err(|e| format!("cannot read the CA file {path}: {e}"))?;
-        let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("the CA file {path} is not PEM: {e}"))?;
-        if certs.is_empty() {
-            return Err(format!("the CA file {path} holds no PEM certificate"));
+/// The one-file bundles of the common Linux distributions and BSDs, in the order OpenSSL's
+/// builds look for them.
+#[cfg(all(unix, not(target_vendor = "apple")))]
+const BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The OS's trusted roots, and where they came from (for evidence). `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` win; otherwise a bundle file where the OS has one; otherwise the platform's
+/// store (Windows and macOS keychains, or the certificate directory).
+pub fn os_roots() -> (Vec<CertificateDer<'static>>, String) {
+    #[cfg(all(unix, not(target_vendor = "apple")))]
+    if std::env::var_os("SSL_CERT_FILE").is_none() && std::env::var_os("SSL_CERT_DIR").is_none()
+    {
+        for file in BUNDLES {
+            let path = std::path::Path::new(file);
+            if path.is_file() {
+                let r = rustls_native_certs::load_certs_from_paths(Some(path), None);
+                if !r.certs.is_empty() {
+                    return (r.certs, format!(" ({file})"));
+                }
+            }
         }
-        let (ok, bad) = store.add_parsable_certificates(certs);
-        if ok == 0 {
-            return Err(format!(
-                "none of the {bad} certificates in {path} could be used as a CA"
-            ));
-        }
-        evidence.push(format!("extra CA file {path}: {ok} certificates"));
     }
-    Ok((store, evidence))
+    let from = match std::env::var("SSL_CERT_FILE") {
+        Ok(f) => format!(" (SSL_CERT_FILE {f})"),
+        Err(_) => String::new(),
+    };
+    (rustls_native_certs::load_native_certs().certs, from)
 }
 
-/// A client configuration, what its verifier saw, and evidence about the trust store.
-pub type TlsSetup = (ClientConfig, Arc<Mutex<Seen>>, Vec<String>);
+/// The certificates of a company CA file, checked to be usable CAs.
+fn extra_cas(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {path}: {e}"))?;
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("the CA file {path} is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("the CA file {path} holds no PEM certificate"));
+    }
+    let mut probe = RootCertStore::empty();
+    let (ok, bad) = probe.add_parsable_certificates(certs.iter().cloned());
+    if ok == 0 {
+        return Err(format!(
+            "none of the {bad} certificates in {path} could be used as a CA"
+        ));
+    }
+    Ok(certs)
+}
 
-/// A client configuration with the recording verifier.
+/// A client configuration and what its verifier saw (the trust evidence is in [`Seen`]).
+pub type TlsSetup = (ClientConfig, Arc<Mutex<Seen>>);
+
+/// A client configuration with the recording verifier. The extra CA file is read and checked
+/// now; the OS store when a server's certificate is first verified.
 pub fn client_config(ca_file: Option<&str>) -> Result<TlsSetup, String> {
-    let (store, evidence) = roots(ca_file)?;
+    let mut seen = Seen::default();
+    let extra = match ca_file {
+        Some(path) => {
+            let certs = extra_cas(path)?;
+            seen.evidence
+                .push(format!("extra CA file {path}: {} certificates", certs.len()));
+            certs
+        }
+        None => Vec::new(),
+    };
     let provider = provider();
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-        .build()
-        .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
-    let seen = Arc::new(Mutex::new(Seen::default()));
+    let seen = Arc::new(Mutex::new(seen));
     let verifier = Arc::new(RecordingVerifier {
-        inner,
+        provider: provider.clone(),
+        extra,
+        inner: OnceLock::new(),
         seen: seen.clone(),
     });
     let config = ClientConfig::builder_with_provider(provider)
@@ -124,7 +194,12 @@ pub fn client_config(ca_file: Option<&str>) -> Result<TlsSetup, String> {
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    Ok((config, seen, evidence))
+    Ok((config, seen))
+}
+
+/// The trust evidence recorded so far.
+pub fn trust_evidence(seen: &Mutex<Seen>) -> Vec<String> {
+    seen.lock().map(|s| s.evidence.clone()).unwrap_or_default()
 }
 
 /// Facts of a certificate for messages: subject CN, issuer, SANs, not-after (unix seconds).
@@ -184,6 +259,29 @@ pub fn date(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn the_os_store_is_read_only_when_a_certificate_is_verified() {
+        let (_config, seen) = client_config(None).unwrap();
+        assert!(trust_evidence(&seen).is_empty(), "nothing read yet");
+    }
+
+    #[cfg(all(unix, not(target_vendor = "apple")))]
+    #[test]
+    fn a_bundle_file_is_read_instead_of_the_directory() {
+        if std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some()
+        {
+            return;
+        }
+        let Some(bundle) = BUNDLES.iter().find(|f| std::path::Path::new(f).is_file()) else {
+            return;
+        };
+        let (certs, from) = os_roots();
+        assert!(!certs.is_empty());
+        assert_eq!(from, format!(" ({bundle})"));
+    }
+
     #[test]
     fn dates() {
         assert_eq!(super::date(0), "1970-01-01");

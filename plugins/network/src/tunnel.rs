@@ -67,6 +67,10 @@ pub struct Interface {
     /// Adapter description (Windows), or empty.
     pub description: String,
     pub addrs: Vec<IpAddr>,
+    /// The networks on the link: an address and its prefix length.
+    pub nets: Vec<(IpAddr, u8)>,
+    /// Default gateways through this interface (Linux and Windows).
+    pub gateways: Vec<IpAddr>,
     pub up: bool,
 }
 
@@ -144,15 +148,35 @@ pub fn interfaces() -> Vec<Interface> {
                     _ => None,
                 }
             };
+            let prefix = if ifa.ifa_netmask.is_null() {
+                None
+            } else {
+                match i32::from((*ifa.ifa_netmask).sa_family) {
+                    libc::AF_INET => {
+                        let m = &*(ifa.ifa_netmask as *const libc::sockaddr_in);
+                        Some(u32::from_be(m.sin_addr.s_addr).count_ones() as u8)
+                    }
+                    libc::AF_INET6 => {
+                        let m = &*(ifa.ifa_netmask as *const libc::sockaddr_in6);
+                        Some(u128::from_be_bytes(m.sin6_addr.s6_addr).count_ones() as u8)
+                    }
+                    // Some systems leave the netmask's family unset: read it as the address's.
+                    _ => None,
+                }
+            };
+            let net = addr.zip(prefix);
             match out.iter_mut().find(|i| i.name == name) {
                 Some(i) => {
                     i.up |= up;
                     i.addrs.extend(addr);
+                    i.nets.extend(net);
                 }
                 None => out.push(Interface {
                     name,
                     description: String::new(),
                     addrs: addr.into_iter().collect(),
+                    nets: net.into_iter().collect(),
+                    gateways: Vec::new(),
                     up,
                 }),
             }
@@ -160,13 +184,42 @@ pub fn interfaces() -> Vec<Interface> {
         }
         libc::freeifaddrs(head);
     }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    for (name, gw) in linux_default_gateways() {
+        if let Some(i) = out.iter_mut().find(|i| i.name == name) {
+            i.gateways.push(gw);
+        }
+    }
     out
+}
+
+/// Default IPv4 gateways per interface from `/proc/net/route` (addresses in host byte order
+/// written as hex).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn linux_default_gateways() -> Vec<(String, IpAddr)> {
+    let text = std::fs::read_to_string("/proc/net/route").unwrap_or_default();
+    parse_proc_route(&text)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", test))]
+fn parse_proc_route(text: &str) -> Vec<(String, IpAddr)> {
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (name, dest, gw) = (f.first()?, f.get(1)?, f.get(2)?);
+            let gw = u32::from_str_radix(gw, 16).ok()?;
+            (*dest == "00000000" && gw != 0)
+                .then(|| (name.to_string(), IpAddr::from(gw.to_le_bytes())))
+        })
+        .collect()
 }
 
 #[cfg(windows)]
 pub fn interfaces() -> Vec<Interface> {
     use windows_sys::Win32::NetworkManagement::IpHelper::{
-        GAA_FLAG_INCLUDE_PREFIX, GetAdaptersAddresses, IP_ADAPTER_ADDRESSES_LH,
+        GAA_FLAG_INCLUDE_GATEWAYS, GAA_FLAG_INCLUDE_PREFIX, GetAdaptersAddresses,
+        IP_ADAPTER_ADDRESSES_LH,
     };
     use windows_sys::Win32::Networking::WinSock::{
         AF_INET, AF_INET6, AF_UNSPEC, SOCKADDR_IN, SOCKADDR_IN6,
@@ -179,7 +232,7 @@ pub fn interfaces() -> Vec<Interface> {
     unsafe {
         let mut rc = GetAdaptersAddresses(
             AF_UNSPEC as u32,
-            GAA_FLAG_INCLUDE_PREFIX,
+            GAA_FLAG_INCLUDE_PREFIX | GAA_FLAG_INCLUDE_GATEWAYS,
             std::ptr::null(),
             buf.as_mut_ptr().cast(),
             &mut len,
@@ -207,32 +260,47 @@ pub fn interfaces() -> Vec<Interface> {
             }
             String::from_utf16_lossy(std::slice::from_raw_parts(p, n))
         };
+        let ip_of = |sa: *const windows_sys::Win32::Networking::WinSock::SOCKADDR| {
+            if sa.is_null() {
+                return None;
+            }
+            match (*sa).sa_family {
+                AF_INET => {
+                    let s = &*(sa as *const SOCKADDR_IN);
+                    Some(IpAddr::from(s.sin_addr.S_un.S_addr.to_ne_bytes()))
+                }
+                AF_INET6 => {
+                    let s = &*(sa as *const SOCKADDR_IN6);
+                    Some(IpAddr::from(s.sin6_addr.u.Byte))
+                }
+                _ => None,
+            }
+        };
         let mut cur = buf.as_ptr() as *const IP_ADAPTER_ADDRESSES_LH;
         while !cur.is_null() {
             let a = &*cur;
             let mut addrs = Vec::new();
+            let mut nets = Vec::new();
             let mut u = a.FirstUnicastAddress;
             while !u.is_null() {
-                let sa = (*u).Address.lpSockaddr;
-                if !sa.is_null() {
-                    match (*sa).sa_family {
-                        AF_INET => {
-                            let s = &*(sa as *const SOCKADDR_IN);
-                            addrs.push(IpAddr::from(s.sin_addr.S_un.S_addr.to_ne_bytes()));
-                        }
-                        AF_INET6 => {
-                            let s = &*(sa as *const SOCKADDR_IN6);
-                            addrs.push(IpAddr::from(s.sin6_addr.u.Byte));
-                        }
-                        _ => {}
-                    }
+                if let Some(ip) = ip_of((*u).Address.lpSockaddr) {
+                    addrs.push(ip);
+                    nets.push((ip, (*u).OnLinkPrefixLength));
                 }
                 u = (*u).Next;
+            }
+            let mut gateways = Vec::new();
+            let mut g = a.FirstGatewayAddress;
+            while !g.is_null() {
+                gateways.extend(ip_of((*g).Address.lpSockaddr));
+                g = (*g).Next;
             }
             out.push(Interface {
                 name: wide(a.FriendlyName),
                 description: wide(a.Description),
                 addrs,
+                nets,
+                gateways,
                 up: a.OperStatus == 1,
             });
             cur = a.Next;
@@ -415,6 +483,8 @@ mod tests {
             name: name.into(),
             description: desc.into(),
             addrs: vec![],
+            nets: vec![],
+            gateways: vec![],
             up: true,
         }
     }
