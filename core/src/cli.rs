@@ -820,11 +820,12 @@ fn report_id(host: &str, started: SystemTime) -> String {
 pub fn build_report(
     profile: &Profile,
     plugins: &Plugins,
-    checks: Vec<report::CheckReport>,
+    mut checks: Vec<report::CheckReport>,
     started_at: SystemTime,
     duration_ms: u64,
 ) -> Report {
     let host = crate::hostinfo::current();
+    let diagnosis = crate::diagnosis::diagnose(profile, &mut checks);
     let needs: BTreeMap<String, Vec<String>> = profile
         .checks
         .iter()
@@ -884,7 +885,8 @@ pub fn build_report(
         started_at: humantime::format_rfc3339_millis(started_at).to_string(),
         duration_ms,
         plugins: plugin_entries,
-        root_causes: report::root_causes(&checks, &needs),
+        root_causes: report::root_causes(&checks, &needs, Some(&diagnosis)),
+        diagnosis: Some(diagnosis),
         checks,
     }
 }

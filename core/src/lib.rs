@@ -4,6 +4,7 @@
 //! report → renderers / files / exit code; each stage is a module with plain types in and out.
 
 pub mod cli;
+pub mod diagnosis;
 pub mod explain;
 pub mod hostinfo;
 pub mod i18n;

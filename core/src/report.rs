@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use readycheck_sdk::Observation;
 pub use readycheck_sdk::Status;
 use readycheck_sdk::i18n::{Locale, Msg};
 
+use crate::diagnosis::{Diagnosis, Layer};
 use crate::profile::Severity;
 
 /// The `schema` value of every v1 report.
@@ -191,6 +193,18 @@ pub struct CheckReport {
     /// tag (`en`, `zh-CN`): what `readycheck report --lang` re-renders from.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub l10n: BTreeMap<String, Localized>,
+    /// Where on the way from this PC to the service the check looks (the profile's `layer`, or
+    /// what the diagnosis inferred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Layer>,
+    /// Structured facts the plugin observed (resolvers, DNS answers, connection endings, loss,
+    /// sign-in pages, the tunnel, proxies), as the diagnosis used them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observations: Vec<Observation>,
+    /// Set when this failure follows from another check's: that check's id. It is then not a
+    /// separate problem, and carries no advice of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explained_by: Option<String>,
 }
 
 /// A check's person-readable texts in one locale.
@@ -236,8 +250,14 @@ pub struct Report {
     pub started_at: String,
     pub duration_ms: u64,
     pub plugins: Vec<PluginEntry>,
-    /// Ids of the checks that failed while everything they need passed, most severe first.
+    /// Where to look first: the diagnosis's root cause, then the failures it does not explain
+    /// (each a failure whose `needs` all passed), most severe first. Consequences of the root
+    /// cause are not listed.
     pub root_causes: Vec<String>,
+    /// Whose problem it is (owner, layer, headline, advice, consequences); absent in reports
+    /// written before the diagnosis existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
     pub checks: Vec<CheckReport>,
 }
 
@@ -256,14 +276,22 @@ impl Report {
         for c in &mut self.checks {
             c.localize(locale);
         }
+        if let Some(d) = &mut self.diagnosis {
+            d.localize(locale);
+        }
         self.locale = locale.tag().to_string();
     }
 }
 
-/// The verdict of a set of results (DESIGN: statuses, verdict).
+/// The verdict of a set of results (DESIGN: statuses, verdict). A required check that did not
+/// run because something it needs failed leaves the run not ready: nobody knows whether it
+/// would have passed.
 pub fn verdict(checks: &[CheckReport]) -> Verdict {
     let mut v = Verdict::Ready;
     for c in checks {
+        if crate::diagnosis::required_not_run(c) {
+            return Verdict::NotReady;
+        }
         let bad = matches!(c.status, Status::Fail | Status::Error);
         match (c.severity, bad, c.status) {
             (Severity::Required, true, _) => return Verdict::NotReady,
@@ -293,7 +321,11 @@ pub fn counts(checks: &[CheckReport]) -> Counts {
 
 /// Failures and errors whose `needs` all passed (or only warned): where to look first. Required before
 /// recommended before info; profile order within each.
-pub fn root_causes(checks: &[CheckReport], needs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+pub fn root_causes(
+    checks: &[CheckReport],
+    needs: &BTreeMap<String, Vec<String>>,
+    diagnosis: Option<&Diagnosis>,
+) -> Vec<String> {
     let status: BTreeMap<&str, Status> = checks.iter().map(|c| (c.id.as_str(), c.status)).collect();
     let mut roots: Vec<&CheckReport> = checks
         .iter()
@@ -309,7 +341,16 @@ pub fn root_causes(checks: &[CheckReport], needs: &BTreeMap<String, Vec<String>>
         })
         .collect();
     roots.sort_by_key(|c| c.severity);
-    roots.into_iter().map(|c| c.id.clone()).collect()
+    let mut ids: Vec<String> = Vec::new();
+    if let Some(root) = diagnosis.and_then(|d| d.root_cause.as_ref()) {
+        ids.push(root.clone());
+    }
+    for c in roots {
+        if c.explained_by.is_none() && !ids.contains(&c.id) {
+            ids.push(c.id.clone());
+        }
+    }
+    ids
 }
 
 /// The JSON Schema of [`Report`], as committed in `schemas/report-v1.schema.json`.
@@ -343,6 +384,9 @@ mod tests {
             skipped_because: None,
             duration_ms: 0,
             l10n: BTreeMap::new(),
+            layer: None,
+            observations: vec![],
+            explained_by: None,
         }
     }
 
@@ -382,6 +426,14 @@ mod tests {
             Verdict::NotReady
         );
         assert_eq!(verdict(&[check("a", Required, Skip)]), Verdict::Ready);
+        // A required check not run because a recommended need failed: not ready, since nobody
+        // knows whether it would have passed.
+        let mut vpn = check("vpn", Required, Skip);
+        vpn.skipped_because = Some(vec!["portal".into()]);
+        assert_eq!(
+            verdict(&[check("portal", Recommended, Fail), vpn]),
+            Verdict::NotReady
+        );
     }
 
     #[test]
@@ -397,6 +449,6 @@ mod tests {
         let mut needs = BTreeMap::new();
         needs.insert("vpn".to_string(), vec!["internet".to_string()]);
         needs.insert("dns".to_string(), vec!["internet".to_string()]);
-        assert_eq!(root_causes(&checks, &needs), vec!["internet", "disk"]);
+        assert_eq!(root_causes(&checks, &needs, None), vec!["internet", "disk"]);
     }
 }

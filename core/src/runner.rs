@@ -467,6 +467,9 @@ fn base(check: &Check, status: Status, code: String, summary: Summary) -> CheckR
         skipped_because: None,
         duration_ms: 0,
         l10n,
+        layer: None,
+        observations: Vec::new(),
+        explained_by: None,
     };
     r.localize(i18n::current());
     r
@@ -533,10 +536,20 @@ fn from_result(
             }
             r.evidence = res.evidence;
             r.metrics = res.metrics;
-            if matches!(res.status, Status::Fail | Status::Warn | Status::Error)
-                && let Some(fix) = &check.fix
-            {
-                set_in_each_locale(&mut r, |texts, l| texts.fix = Some(fix.get(l).to_string()));
+            r.observations = res.observations;
+            if matches!(res.status, Status::Fail | Status::Warn | Status::Error) {
+                // The profile's advice for this outcome, else its advice for the check, else
+                // the plugin's for the outcome. (Advice per owner is the diagnosis's to give.)
+                let plugin_fix = (res.fix, res.fix_l10n);
+                match check.fixes.get(&r.code).or(check.fix.as_ref()) {
+                    Some(fix) => set_in_each_locale(&mut r, |texts, l| {
+                        texts.fix = Some(fix.get(l).to_string())
+                    }),
+                    None if plugin_fix.0.is_some() => set_in_each_locale(&mut r, |texts, l| {
+                        texts.fix = plugin_fix.1.get(l.tag()).cloned().or(plugin_fix.0.clone())
+                    }),
+                    None => {}
+                }
             }
             r
         }

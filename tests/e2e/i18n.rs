@@ -205,6 +205,9 @@ fn check(
         skipped_because: None,
         duration_ms: 42,
         l10n,
+        layer: None,
+        observations: vec![],
+        explained_by: None,
     }
 }
 
@@ -307,7 +310,8 @@ fn every_status() -> Report {
         started_at: "2026-11-23T20:15:00.000Z".into(),
         duration_ms: 1234,
         plugins: vec![],
-        root_causes: report::root_causes(&checks, &needs),
+        root_causes: report::root_causes(&checks, &needs, None),
+        diagnosis: None,
         checks,
     }
 }

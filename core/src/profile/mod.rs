@@ -25,7 +25,7 @@ pub const EMBEDDED_DEFAULT: &str = include_str!("../../../checks/default.toml");
 
 /// Keys of a `[[check]]` table that the host reads; every other key is a plugin parameter.
 pub const HOST_CHECK_KEYS: &[&str] = &[
-    "id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "os",
+    "id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "fixes", "os", "layer",
 ];
 
 /// How much a check matters for the verdict.
@@ -140,7 +140,13 @@ pub struct Check {
     pub needs: Vec<String>,
     pub timeout: Option<Duration>,
     pub fix: Option<LocalText>,
+    /// Advice per outcome code (`"network.tls.expired"`) or per owner the diagnosis names
+    /// (`company`, `home_network`, …), preferred to `fix` when it applies.
+    pub fixes: BTreeMap<String, LocalText>,
     pub os: Option<Vec<String>>,
+    /// Where on the way from the PC to the service this check looks (`layer = "vpn_gateway"`);
+    /// inferred by the diagnosis when not given.
+    pub layer: Option<crate::diagnosis::Layer>,
     /// Every other key, converted to JSON for the plugin.
     pub params: serde_json::Map<String, serde_json::Value>,
     pub spans: CheckSpans,

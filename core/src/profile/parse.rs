@@ -17,6 +17,7 @@ use super::{
     Check, CheckSpans, HOST_CHECK_KEYS, LocalText, PluginSettings, Profile, ReportSettings,
     Severity, Source,
 };
+use crate::diagnosis::{Layer, Owner};
 use crate::i18n::Locale;
 
 const TOP_KEYS: &[&str] = &["profile", "check", "plugins", "report"];
@@ -566,6 +567,21 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
     let needs = get_string_list(cx, t, "needs", &what).unwrap_or_default();
     let timeout = get_duration(cx, t, "timeout", &what);
     let fix = get_local_text(cx, t, "fix", &what);
+    let fixes = get_fixes(cx, t, &what);
+    let layer = get_string(cx, t, "layer", &what).and_then(|(s, span)| {
+        let layer = Layer::parse(&s);
+        if layer.is_none() {
+            let names: Vec<&str> = Layer::NAMED.iter().map(|l| l.as_str()).collect();
+            let help = did_you_mean(&s, names.iter().copied())
+                .unwrap_or_else(|| t!("profile.use_one_of", choices = names_arg(&names)));
+            cx.err_help(
+                t!("profile.unknown_layer", layer = &s, what = what.arg()),
+                span,
+                help,
+            );
+        }
+        layer
+    });
     let os = get_string_list(cx, t, "os", &what).map(|list| {
         list.into_iter()
             .map(|(s, span)| {
@@ -612,10 +628,53 @@ fn parse_check(cx: &mut Cx, t: &Table, n: usize) -> Option<Check> {
         needs: needs.iter().map(|(s, _)| s.clone()).collect(),
         timeout,
         fix,
+        fixes,
         os,
+        layer,
         params,
         spans,
     })
+}
+
+/// `fixes = { "network.tls.expired" = "…", company = { en = "…", zh-CN = "…" } }`: advice per
+/// outcome code or per owner. A key is a code (`plugin.kind.outcome`) or an owner's name.
+fn get_fixes(cx: &mut Cx, t: &Table, what: &What) -> BTreeMap<String, LocalText> {
+    let mut fixes = BTreeMap::new();
+    let Some(item) = t.get("fixes") else {
+        return fixes;
+    };
+    let Some(table) = item.as_table_like() else {
+        cx.err_help(
+            t!(
+                "profile.fixes_not_table",
+                what = what.arg(),
+                found = type_name(item)
+            ),
+            item_span(item),
+            t!("profile.fixes_help"),
+        );
+        return fixes;
+    };
+    let owners: Vec<&str> = Owner::NAMED.iter().map(|o| o.as_str()).collect();
+    for (key, v) in table.iter() {
+        let is_code = key.split('.').count() >= 3 && key.split('.').all(|p| !p.is_empty());
+        if !is_code && !owners.contains(&key) {
+            let help = did_you_mean(key, owners.iter().copied())
+                .unwrap_or_else(|| t!("profile.fixes_help"));
+            cx.err_help(
+                t!("profile.bad_fixes_key", key = key, what = what.arg()),
+                table.key(key).and_then(|k| k.span()),
+                help,
+            );
+            continue;
+        }
+        let mut one = Table::new();
+        one.insert("fix", v.clone());
+        if let Some(text) = get_local_text(cx, &one, "fix", what) {
+            fixes.insert(key.to_string(), text);
+        }
+    }
+    fixes
 }
 
 /// Duplicate ids, unknown `needs`, and cycles.

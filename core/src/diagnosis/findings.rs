@@ -1,0 +1,579 @@
+//! What one check's result says about the path: its status and code read together with the
+//! observations its plugin made, turned into a [`Finding`] — a fault (or a concern) in one
+//! layer, of one kind, with the facts that support it. Pure: no I/O, one check at a time.
+
+use readycheck_sdk::{
+    CaptiveHow, DnsOutcome, Observation, ReachOutcome, ResolverOwner, Status, TunnelState,
+};
+
+use super::model::{Layer, Owner};
+use crate::report::CheckReport;
+
+/// Loss at or above this share of probes is a bad link, whatever the check's own thresholds.
+pub const LOSSY_PERCENT: f64 = 10.0;
+
+/// What kind of fault a check shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Nothing answered on the home side: no internet at all.
+    NoInternet,
+    /// Packets measured lost on the way out.
+    Lossy { loss_percent: f64 },
+    /// A steady, long round trip (a slow line or route, not the Wi-Fi).
+    Slow { rtt_ms: f64 },
+    /// The resolver did not answer, refused, or failed.
+    ResolverDown {
+        resolver: Option<String>,
+        outcome: DnsOutcome,
+    },
+    /// A name does not exist (the name owner's problem).
+    NameMissing { name: String },
+    /// A sign-in page answered instead of the server.
+    SignInPage { how: CaptiveHow },
+    /// Only a proxy gets through, or the configured proxy fails.
+    Proxy { url: String, works: bool },
+    /// The tunnel is not there, down, or not carrying the company's traffic.
+    Tunnel { state: TunnelState },
+    /// A server refused, did not answer, or answered wrongly.
+    Unreachable { outcome: ReachOutcome },
+    /// A server's certificate is wrong.
+    Certificate { outcome: ReachOutcome },
+    /// Every site of a multi-site service failed, each on repeated attempts.
+    AllSitesDown { confirmed: bool },
+    /// The sites of some regions failed while another region answers.
+    RegionsDown {
+        regions: Vec<String>,
+        fastest: Option<String>,
+        confirmed: bool,
+    },
+    /// The check could not run (a plugin crash, a time-out the host enforced, …).
+    CouldNotCheck,
+    /// Failed for a reason the codes and observations do not explain further.
+    Other,
+}
+
+/// One check's contribution to the diagnosis.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Index of the check in the run's results.
+    pub check: usize,
+    /// The layer the fault lies in (may differ from the layer the check was written for: a
+    /// gateway check that meets a sign-in page is evidence about the sign-in layer).
+    pub layer: Layer,
+    pub owner: Owner,
+    pub fault: Fault,
+    /// A fault (fail/error, or a measured bad path) rather than a concern (a warning).
+    pub is_fault: bool,
+    /// Measured on the path itself (loss, round trip, a sign-in page seen), which outranks
+    /// the time-outs it can cause elsewhere.
+    pub measured: bool,
+    /// Facts used, in English, for the helpdesk.
+    pub evidence: Vec<String>,
+}
+
+/// The finding of check `i`, whose profile layer is `layer`; `None` when it passed cleanly.
+pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
+    let bad = matches!(r.status, Status::Fail | Status::Error);
+    let warned = r.status == Status::Warn;
+    let mut f = Finding {
+        check: i,
+        layer,
+        owner: layer.owner(),
+        fault: Fault::Other,
+        is_fault: bad,
+        measured: false,
+        evidence: Vec::new(),
+    };
+    // Facts that outrank the check's own layer, whatever its status.
+    for o in &r.observations {
+        match o {
+            Observation::CaptivePortal { how, url, location } => {
+                f.layer = Layer::SignIn;
+                f.owner = Owner::SignInPage;
+                f.fault = Fault::SignInPage { how: *how };
+                f.is_fault = true;
+                f.measured = true;
+                f.evidence.push(format!(
+                    "{}: a sign-in page answered ({:?}){}{}",
+                    r.id,
+                    how,
+                    url.as_deref()
+                        .map(|u| format!(" for {u}"))
+                        .unwrap_or_default(),
+                    location
+                        .as_deref()
+                        .map(|l| format!(", leading to {l}"))
+                        .unwrap_or_default()
+                ));
+                return Some(f);
+            }
+            Observation::PathQuality {
+                target,
+                address,
+                sent,
+                lost,
+                rtt_ms,
+                jitter_ms,
+            } if *sent > 0 => {
+                let loss = 100.0 * f64::from(*lost) / f64::from(*sent);
+                let at = address.as_deref().unwrap_or(target);
+                if loss >= LOSSY_PERCENT && *lost < *sent {
+                    f.layer = Layer::HomeNetwork;
+                    f.owner = Owner::HomeNetwork;
+                    f.fault = Fault::Lossy { loss_percent: loss };
+                    f.is_fault = true;
+                    f.measured = true;
+                    f.evidence.push(format!(
+                        "{}: {lost} of {sent} probes to {at} lost ({loss:.0} %)",
+                        r.id
+                    ));
+                    return Some(f);
+                }
+                if (bad || warned)
+                    && *lost < *sent
+                    && let Some(rtt) = rtt_ms
+                {
+                    f.layer = Layer::HomeNetwork;
+                    f.owner = Owner::HomeNetwork;
+                    f.fault = Fault::Slow { rtt_ms: *rtt };
+                    f.measured = true;
+                    f.evidence.push(format!(
+                        "{}: round trip to {at} {rtt:.0} ms, jitter {} ms, no loss",
+                        r.id,
+                        jitter_ms.map(|j| format!("{j:.0}")).unwrap_or("?".into())
+                    ));
+                    return Some(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !bad && !warned {
+        // A check that passed through a proxy while direct connections fail is evidence too,
+        // but only in combination: see `proxy_only`.
+        return None;
+    }
+    if r.cause.is_some() && r.cause != Some(crate::report::Cause::TimedOut) {
+        f.fault = Fault::CouldNotCheck;
+        f.owner = Owner::Unknown;
+        f.layer = Layer::ThisPc;
+        f.evidence
+            .push(format!("{}: could not run ({})", r.id, r.code));
+        return Some(f);
+    }
+    let observations = &r.observations;
+    // A proxy that fails.
+    for o in observations {
+        if let Observation::Reach {
+            outcome: ReachOutcome::ProxyFailed,
+            target,
+            ..
+        } = o
+        {
+            let url = observations
+                .iter()
+                .find_map(|o| match o {
+                    Observation::Proxy { url, .. } => Some(url.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            f.layer = Layer::SignIn;
+            f.owner = Owner::Proxy;
+            f.fault = Fault::Proxy { url, works: false };
+            f.evidence
+                .push(format!("{}: the proxy failed for {target}", r.id));
+            return Some(f);
+        }
+    }
+    // The tunnel's own state.
+    for o in observations {
+        if let Observation::Tunnel {
+            state, interface, ..
+        } = o
+            && *state != TunnelState::Up
+        {
+            f.layer = Layer::VpnTunnel;
+            f.owner = Owner::VpnClient;
+            f.fault = Fault::Tunnel { state: *state };
+            f.evidence.push(format!(
+                "{}: tunnel {:?}{}",
+                r.id,
+                state,
+                interface
+                    .as_deref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default()
+            ));
+            return Some(f);
+        }
+    }
+    if let Some(state) = tunnel_state_of_code(&r.code) {
+        f.layer = Layer::VpnTunnel;
+        f.owner = Owner::VpnClient;
+        f.fault = Fault::Tunnel { state };
+        f.evidence.push(format!("{}: {}", r.id, r.code));
+        return Some(f);
+    }
+    // Name resolution.
+    let answers: Vec<(&String, DnsOutcome, Option<&String>)> = observations
+        .iter()
+        .filter_map(|o| match o {
+            Observation::DnsAnswer {
+                name,
+                outcome,
+                resolver,
+                ..
+            } => Some((name, *outcome, resolver.as_ref())),
+            _ => None,
+        })
+        .collect();
+    let any_resolved = answers.iter().any(|a| a.1 == DnsOutcome::Ok);
+    if !any_resolved && let Some((name, outcome, resolver)) = answers.first().copied() {
+        match outcome {
+            DnsOutcome::Nxdomain | DnsOutcome::NoData => {
+                // The name's owner: the layer the check was written for.
+                f.fault = Fault::NameMissing { name: name.clone() };
+                if layer == Layer::VpnTunnel {
+                    f.layer = Layer::CompanyDns;
+                    f.owner = Owner::Company;
+                }
+                f.evidence
+                    .push(format!("{}: {name} does not exist ({outcome:?})", r.id));
+            }
+            _ => {
+                let resolver_owner = resolver_owner(observations, resolver);
+                let company = resolver_owner == ResolverOwner::Vpn
+                    || matches!(
+                        layer,
+                        Layer::CompanyDns | Layer::Intranet | Layer::VpnTunnel
+                    ) && resolver_owner != ResolverOwner::HomeRouter
+                        && resolver_owner != ResolverOwner::Isp;
+                let resolver = resolver.cloned().or_else(|| first_resolver(observations));
+                f.layer = if company {
+                    Layer::CompanyDns
+                } else {
+                    Layer::Dns
+                };
+                f.owner = f.layer.owner();
+                f.evidence.push(format!(
+                    "{}: no address for {name}: {outcome:?}{}",
+                    r.id,
+                    resolver
+                        .as_deref()
+                        .map(|s| format!(" from {s}"))
+                        .unwrap_or_default()
+                ));
+                f.fault = Fault::ResolverDown { resolver, outcome };
+            }
+        }
+        return Some(f);
+    }
+    if answers.is_empty() && is_dns_code(&r.code) {
+        f.layer = if matches!(
+            layer,
+            Layer::CompanyDns | Layer::Intranet | Layer::VpnTunnel
+        ) {
+            Layer::CompanyDns
+        } else {
+            Layer::Dns
+        };
+        f.owner = f.layer.owner();
+        f.fault = Fault::ResolverDown {
+            resolver: first_resolver(observations),
+            outcome: if r.code.contains("timed_out") {
+                DnsOutcome::NoAnswer
+            } else {
+                DnsOutcome::Failed
+            },
+        };
+        f.evidence.push(format!("{}: {}", r.id, r.code));
+        return Some(f);
+    }
+    // Multi-site services: repeated samples per site.
+    if r.kind == "sites"
+        && (r.code.ends_with(".all_down")
+            || r.code.ends_with(".none")
+            || r.code.ends_with(".unreachable"))
+    {
+        let confirmed = confirmed_down(observations);
+        f.fault = if layer == Layer::HomeNetwork {
+            Fault::NoInternet
+        } else {
+            Fault::AllSitesDown { confirmed }
+        };
+        f.evidence
+            .push(format!("{}: no site answered ({})", r.id, r.code));
+        return Some(f);
+    }
+    if r.code.ends_with(".region_down")
+        || r.code.ends_with(".some_down")
+        || r.code.ends_with(".too_few")
+    {
+        let (regions, fastest) = regions_down(observations, r);
+        f.fault = Fault::RegionsDown {
+            regions,
+            fastest,
+            confirmed: confirmed_down(observations),
+        };
+        f.evidence
+            .push(format!("{}: some sites did not answer ({})", r.id, r.code));
+        return Some(f);
+    }
+    // A single connection's ending.
+    let outcome = observations
+        .iter()
+        .filter_map(|o| match o {
+            Observation::Reach { outcome, .. } if !outcome.is_ok() => Some(*outcome),
+            _ => None,
+        })
+        .next()
+        .or_else(|| outcome_of_code(&r.code));
+    if layer == Layer::HomeNetwork && bad {
+        f.fault = Fault::NoInternet;
+        f.evidence.push(format!("{}: {}", r.id, r.code));
+        return Some(f);
+    }
+    if let Some(outcome) = outcome {
+        f.fault = if matches!(
+            outcome,
+            ReachOutcome::CertExpired
+                | ReachOutcome::CertNotYetValid
+                | ReachOutcome::CertNameMismatch
+                | ReachOutcome::CertUntrusted
+        ) {
+            Fault::Certificate { outcome }
+        } else {
+            Fault::Unreachable { outcome }
+        };
+        f.evidence
+            .push(format!("{}: {} ({outcome:?})", r.id, r.code));
+        return Some(f);
+    }
+    if r.cause == Some(crate::report::Cause::TimedOut) {
+        f.fault = Fault::Unreachable {
+            outcome: ReachOutcome::TimedOut,
+        };
+    }
+    f.evidence.push(format!("{}: {}", r.id, r.code));
+    Some(f)
+}
+
+/// The tunnel state a `network.tunnel.*` code names, for plugins that report no observation.
+fn tunnel_state_of_code(code: &str) -> Option<TunnelState> {
+    match code {
+        "network.tunnel.no_route" | "network.tunnel.absent" => Some(TunnelState::Absent),
+        "network.tunnel.adapter_down" => Some(TunnelState::Down),
+        "network.tunnel.not_via_vpn" => Some(TunnelState::NotViaTunnel),
+        _ => None,
+    }
+}
+
+fn is_dns_code(code: &str) -> bool {
+    code.ends_with(".dns_failed")
+        || code == "network.dns.not_resolved"
+        || code == "network.dns.timed_out"
+        || code == "network.tunnel.dns"
+}
+
+/// The connection outcome a code names, for results without `reach` observations.
+fn outcome_of_code(code: &str) -> Option<ReachOutcome> {
+    let last = code.rsplit('.').next()?;
+    Some(match last {
+        "refused" => ReachOutcome::Refused,
+        "timed_out" | "handshake_timed_out" | "no_answer" => ReachOutcome::TimedOut,
+        "unreachable" => ReachOutcome::Unreachable,
+        "expired" => ReachOutcome::CertExpired,
+        "not_yet_valid" => ReachOutcome::CertNotYetValid,
+        "hostname_mismatch" => ReachOutcome::CertNameMismatch,
+        "untrusted_issuer" => ReachOutcome::CertUntrusted,
+        "tls_rejected" | "failed" => ReachOutcome::TlsFailed,
+        "unexpected_status" => ReachOutcome::HttpStatus,
+        "unexpected_body" => ReachOutcome::WrongContent,
+        _ => return None,
+    })
+}
+
+fn resolver_owner(observations: &[Observation], resolver: Option<&String>) -> ResolverOwner {
+    let mut owners = observations.iter().filter_map(|o| match o {
+        Observation::Resolver { address, owner, .. } => {
+            Some((address, *owner)).filter(|(a, _)| resolver.is_none_or(|r| r == *a))
+        }
+        _ => None,
+    });
+    owners.next().map(|(_, o)| o).unwrap_or_default()
+}
+
+fn first_resolver(observations: &[Observation]) -> Option<String> {
+    observations.iter().find_map(|o| match o {
+        Observation::Resolver { address, .. } => Some(address.clone()),
+        Observation::DnsAnswer {
+            resolver: Some(r), ..
+        } => Some(r.clone()),
+        _ => None,
+    })
+}
+
+/// Every failing site failed on more than one attempt: "down" is not one lost packet.
+fn confirmed_down(observations: &[Observation]) -> bool {
+    let failed: Vec<(u32, u32)> = observations
+        .iter()
+        .filter_map(|o| match o {
+            Observation::Reach {
+                outcome,
+                attempts,
+                failures,
+                ..
+            } if !outcome.is_ok() => Some((*attempts, *failures)),
+            _ => None,
+        })
+        .collect();
+    !failed.is_empty() && failed.iter().all(|(a, f)| *a >= 2 && f >= a)
+}
+
+/// Regions all of whose sites failed, and the fastest site that answered.
+fn regions_down(observations: &[Observation], r: &CheckReport) -> (Vec<String>, Option<String>) {
+    let mut by_region: Vec<(String, bool)> = Vec::new();
+    let mut fastest: Option<(f64, String)> = None;
+    for o in observations {
+        if let Observation::Reach {
+            outcome,
+            site,
+            region,
+            ms,
+            target,
+            ..
+        } = o
+        {
+            let region = region.clone().or(site.clone()).unwrap_or(target.clone());
+            let ok = outcome.is_ok();
+            match by_region.iter_mut().find(|(n, _)| *n == region) {
+                Some(entry) => entry.1 |= ok,
+                None => by_region.push((region, ok)),
+            }
+            if ok {
+                let name = site.clone().unwrap_or(target.clone());
+                let t = ms.unwrap_or(f64::MAX);
+                if fastest.as_ref().is_none_or(|(best, _)| t < *best) {
+                    fastest = Some((t, name));
+                }
+            }
+        }
+    }
+    let down: Vec<String> = by_region
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(n, _)| n)
+        .collect();
+    let _ = r;
+    (down, fastest.map(|(_, n)| n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Severity;
+    use std::collections::BTreeMap;
+
+    pub(crate) fn report(id: &str, kind: &str, status: Status, code: &str) -> CheckReport {
+        CheckReport {
+            id: id.into(),
+            title: id.into(),
+            plugin: "network".into(),
+            kind: kind.into(),
+            severity: Severity::Required,
+            status,
+            code: code.into(),
+            cause: None,
+            summary: String::new(),
+            message: None,
+            detail: None,
+            evidence: vec![],
+            metrics: BTreeMap::new(),
+            fix: None,
+            skipped_because: None,
+            duration_ms: 0,
+            l10n: BTreeMap::new(),
+            layer: None,
+            observations: vec![],
+            explained_by: None,
+        }
+    }
+
+    #[test]
+    fn loss_measured_anywhere_is_the_home_link() {
+        let mut r = report("q", "quality", Status::Warn, "network.quality.lossy");
+        r.observations.push(Observation::PathQuality {
+            target: "x:443".into(),
+            address: None,
+            sent: 20,
+            lost: 6,
+            rtt_ms: Some(30.0),
+            jitter_ms: Some(5.0),
+        });
+        let f = of_check(0, Layer::Vendor, &r).unwrap();
+        assert_eq!(f.layer, Layer::HomeNetwork);
+        assert!(f.measured && f.is_fault);
+        assert!(
+            matches!(f.fault, Fault::Lossy { loss_percent } if (loss_percent - 30.0).abs() < 0.1)
+        );
+    }
+
+    #[test]
+    fn nxdomain_is_the_names_owner_and_no_answer_the_resolvers() {
+        let mut r = report("n", "dns", Status::Fail, "network.dns.not_resolved");
+        r.observations.push(Observation::DnsAnswer {
+            name: "intranet.corp.example".into(),
+            outcome: DnsOutcome::Nxdomain,
+            resolver: Some("10.20.1.53".into()),
+            addresses: vec![],
+        });
+        let f = of_check(0, Layer::CompanyDns, &r).unwrap();
+        assert_eq!((f.layer, f.owner), (Layer::CompanyDns, Owner::Company));
+        assert!(matches!(f.fault, Fault::NameMissing { .. }));
+
+        let mut r = report("n", "sites", Status::Fail, "network.sites.dns_failed");
+        r.observations.push(Observation::Resolver {
+            address: "192.168.50.1".into(),
+            interface: Some("eth0".into()),
+            owner: ResolverOwner::HomeRouter,
+        });
+        r.observations.push(Observation::DnsAnswer {
+            name: "www.example".into(),
+            outcome: DnsOutcome::Refused,
+            resolver: Some("192.168.50.1".into()),
+            addresses: vec![],
+        });
+        let f = of_check(0, Layer::Dns, &r).unwrap();
+        assert_eq!((f.layer, f.owner), (Layer::Dns, Owner::HomeNetwork));
+    }
+
+    #[test]
+    fn a_sign_in_page_outranks_the_checks_own_layer() {
+        let mut r = report("gw", "tls", Status::Fail, "network.tls.untrusted_issuer");
+        r.observations.push(Observation::CaptivePortal {
+            how: CaptiveHow::UnexpectedIssuer,
+            url: None,
+            location: None,
+        });
+        let f = of_check(0, Layer::VpnGateway, &r).unwrap();
+        assert_eq!(f.owner, Owner::SignInPage);
+    }
+
+    #[test]
+    fn a_single_failed_sample_does_not_confirm_a_site_down() {
+        let mut r = report("md", "sites", Status::Fail, "network.sites.all_down");
+        r.observations.push(Observation::Reach {
+            target: "a:1".into(),
+            address: None,
+            outcome: ReachOutcome::TimedOut,
+            site: None,
+            region: None,
+            attempts: 1,
+            failures: 1,
+            ms: None,
+            via_proxy: false,
+        });
+        let f = of_check(0, Layer::Vendor, &r).unwrap();
+        assert_eq!(f.fault, Fault::AllSitesDown { confirmed: false });
+    }
+}

@@ -1,0 +1,443 @@
+//! The diagnosis stage: whose problem is it. Between the runner's results and the report, it
+//! maps every check onto the path from this PC to each service ([`model`]), reads each result
+//! as a finding about one layer ([`findings`]), picks the fault that explains the most of what
+//! was seen — a measured bad link or sign-in page before the time-outs it causes, the first
+//! layer on the way out before the ones behind it — marks the failures it explains as its
+//! consequences, and names the owner in plain words with what to do ([`words`]).
+//!
+//! Blame on the company or a vendor needs the user's own path shown healthy: a fault measured
+//! at home always outranks it, and a vendor is only "down" on repeated samples (otherwise the
+//! diagnosis says it is likely, not certain).
+
+pub mod findings;
+pub mod model;
+mod words;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use readycheck_sdk::i18n::{Locale, Msg};
+use readycheck_sdk::{Observation, Status};
+
+pub use model::{Layer, Owner};
+
+use crate::profile::{Check, Profile, Severity};
+use crate::report::CheckReport;
+use findings::{Fault, Finding};
+
+/// How sure the diagnosis is of the owner it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Measured, or corroborated: the user's own path shown healthy, repeated samples.
+    High,
+    /// Follows from the results, without every corroboration.
+    Medium,
+    /// A guess from what little ran.
+    Low,
+}
+
+/// The state of one stretch of the path, for the chain the report draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    /// Everything checked here works.
+    Ok,
+    /// Works, with a warning.
+    Warn,
+    /// The problem is here.
+    Problem,
+    /// Failures here follow from the problem further up.
+    Affected,
+    /// Not checked (a check it needs did not pass).
+    NotChecked,
+}
+
+/// One stretch of the path as the report draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PathStep {
+    /// `this_pc`, `home_network`, `vpn`, `company` or `vendor`.
+    pub step: String,
+    pub state: StepState,
+    /// The checks that looked at this stretch.
+    pub checks: Vec<String>,
+}
+
+/// The diagnosis texts in one locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DiagnosisText {
+    pub headline: String,
+    pub advice: String,
+}
+
+/// Whose problem it is: the report's opening answer (JSON v1, additive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Diagnosis {
+    /// Who can fix it.
+    pub owner: Owner,
+    /// Where on the path the problem is.
+    pub layer: Layer,
+    /// The party named in the headline when there is one: a service, a region, a resolver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+    pub confidence: Confidence,
+    /// The check that shows the problem first.
+    pub root_cause: Option<String>,
+    /// Checks whose failure follows from the root cause (not separate problems).
+    #[serde(default)]
+    pub consequences: Vec<String>,
+    /// Failures the root cause does not explain: separate problems.
+    #[serde(default)]
+    pub other_problems: Vec<String>,
+    /// One sentence: what is wrong and whose it is, in the report's locale.
+    pub headline: String,
+    /// What to do first, in the report's locale.
+    pub advice: String,
+    pub message: Msg,
+    pub advice_message: Msg,
+    /// `headline` and `advice` in every locale.
+    #[serde(default)]
+    pub l10n: BTreeMap<String, DiagnosisText>,
+    /// The facts the diagnosis used, in English.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// The path from this PC to the services, stretch by stretch.
+    #[serde(default)]
+    pub path: Vec<PathStep>,
+}
+
+impl Diagnosis {
+    /// Switches the texts to `locale` where the diagnosis has them.
+    pub fn localize(&mut self, locale: Locale) {
+        if let Some(t) = self.l10n.get(locale.tag()) {
+            self.headline = t.headline.clone();
+            self.advice = t.advice.clone();
+        }
+    }
+}
+
+/// The layer of `check`: the profile's `layer`, else inferred — `network/tunnel` is the VPN
+/// tunnel, `network/quality` and network checks that need nothing are the home network, a
+/// network check behind a tunnel check is the intranet, any other network check a vendor's
+/// service, and every other plugin looks at this PC.
+pub fn layer_of(profile: &Profile, check: &Check) -> Layer {
+    if let Some(l) = check.layer {
+        return l;
+    }
+    if check.plugin != "network" {
+        return Layer::ThisPc;
+    }
+    match check.kind.as_str() {
+        "tunnel" => return Layer::VpnTunnel,
+        "quality" => return Layer::HomeNetwork,
+        _ => {}
+    }
+    if check.needs.is_empty() {
+        return Layer::HomeNetwork;
+    }
+    let mut stack: Vec<&str> = check.needs.iter().map(String::as_str).collect();
+    let mut seen = 0;
+    while let Some(id) = stack.pop() {
+        seen += 1;
+        if seen > profile.checks.len() {
+            break;
+        }
+        let Some(i) = profile.check_index(id) else {
+            continue;
+        };
+        let need = &profile.checks[i];
+        if need.kind == "tunnel" || need.layer == Some(Layer::VpnTunnel) {
+            return Layer::Intranet;
+        }
+        stack.extend(need.needs.iter().map(String::as_str));
+    }
+    Layer::Vendor
+}
+
+/// Runs the stage over a run's results (in profile order): sets every entry's `layer`, marks
+/// consequences (`explained_by`, their fix removed: the root's advice is the one to follow),
+/// applies the profile's advice per owner, and returns the diagnosis.
+pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
+    let layers: Vec<Layer> = checks
+        .iter()
+        .map(|r| {
+            profile
+                .check_index(&r.id)
+                .map(|i| layer_of(profile, &profile.checks[i]))
+                .unwrap_or(Layer::ThisPc)
+        })
+        .collect();
+    for (r, l) in checks.iter_mut().zip(&layers) {
+        r.layer = Some(*l);
+    }
+    let mut found: Vec<Finding> = checks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| findings::of_check(i, layers[i], r))
+        .collect();
+    proxy_only(checks, &layers, &mut found);
+
+    let faults: Vec<&Finding> = found.iter().filter(|f| f.is_fault).collect();
+    let concerns: Vec<&Finding> = found.iter().filter(|f| !f.is_fault).collect();
+    let pool = if faults.is_empty() {
+        &concerns
+    } else {
+        &faults
+    };
+    let root = choose_root(pool, &found, checks, &layers);
+
+    let Some(root) = root else {
+        let path = path_steps(checks, &layers, None, &[]);
+        return words::ready(checks, path);
+    };
+    let consequences: Vec<usize> = found
+        .iter()
+        .filter(|g| explains(root, g, &layers))
+        .map(|g| g.check)
+        .collect();
+    let mut others: Vec<usize> = faults
+        .iter()
+        .filter(|g| g.check != root.check && !consequences.contains(&g.check))
+        .map(|g| g.check)
+        .collect();
+    others.sort_by_key(|&i| (checks[i].severity, i));
+
+    for &i in &consequences {
+        checks[i].explained_by = Some(checks[root.check].id.clone());
+        checks[i].fix = None;
+        for t in checks[i].l10n.values_mut() {
+            t.fix = None;
+        }
+    }
+    // The profile's advice for this owner, on the root check.
+    let root_check = profile
+        .check_index(&checks[root.check].id)
+        .map(|j| &profile.checks[j]);
+    let owner_fix = root_check.and_then(|c| c.fixes.get(root.owner.as_str()).cloned());
+    if let Some(fix) = &owner_fix {
+        let r = &mut checks[root.check];
+        for (tag, t) in &mut r.l10n {
+            t.fix = Some(fix.get(Locale::parse(tag).unwrap_or_default()).to_string());
+        }
+        r.fix = Some(fix.get(crate::i18n::current()).to_string());
+    }
+    let code_fix = root_check.and_then(|c| c.fixes.get(&checks[root.check].code).cloned());
+    let it_advice = code_fix.or(owner_fix);
+
+    let mut evidence = root.evidence.clone();
+    for f in &found {
+        if consequences.contains(&f.check) {
+            evidence.extend(f.evidence.iter().cloned());
+        }
+    }
+    let confidence = confidence(root, &found, checks, &layers);
+    let path = path_steps(checks, &layers, Some(root), &consequences);
+    let title = |l: Locale| {
+        root_check
+            .map(|c| c.title.get(l).to_string())
+            .unwrap_or_else(|| checks[root.check].title.clone())
+    };
+    let mut d = words::diagnosis(root, &checks[root.check], title, confidence, it_advice);
+    d.consequences = consequences.iter().map(|&i| checks[i].id.clone()).collect();
+    d.other_problems = others.iter().map(|&i| checks[i].id.clone()).collect();
+    d.evidence = evidence;
+    d.path = path;
+    d
+}
+
+/// Direct connections fail while a check through a proxy works: the network lets traffic out
+/// only through the proxy. The first direct failure on the way out becomes that finding.
+fn proxy_only(checks: &[CheckReport], layers: &[Layer], found: &mut [Finding]) {
+    let proxied_ok = checks.iter().find_map(|r| {
+        let passed = matches!(r.status, Status::Pass | Status::Warn);
+        r.observations.iter().find_map(|o| match o {
+            Observation::Proxy {
+                url, used: true, ..
+            } if passed => Some(url.clone()),
+            _ => None,
+        })
+    });
+    let Some(url) = proxied_ok else { return };
+    let direct = found
+        .iter_mut()
+        .filter(|f| {
+            f.is_fault
+                && matches!(
+                    f.fault,
+                    Fault::NoInternet | Fault::Unreachable { .. } | Fault::AllSitesDown { .. }
+                )
+                && layers[f.check].depth().is_some()
+        })
+        .min_by_key(|f| (layers[f.check].depth(), f.check));
+    if let Some(f) = direct {
+        f.layer = Layer::SignIn;
+        f.owner = Owner::Proxy;
+        f.measured = true;
+        f.evidence.push(format!(
+            "{}: direct connections fail while requests through the proxy {url} work",
+            checks[f.check].id
+        ));
+        f.fault = Fault::Proxy { url, works: true };
+    }
+}
+
+/// The fault that explains the most: measured faults first (a bad link or a sign-in page
+/// outranks the time-outs it causes), then the one explaining the most other failures, then
+/// the first on the way out, then severity and profile order. Faults off the network path
+/// (this PC's disk, a check that could not run) are chosen only when nothing on the path
+/// failed.
+fn choose_root<'a>(
+    pool: &[&'a Finding],
+    all: &[Finding],
+    checks: &[CheckReport],
+    layers: &[Layer],
+) -> Option<&'a Finding> {
+    let on_path = |f: &Finding| f.layer.depth().is_some();
+    let score = |f: &Finding| {
+        let explained = all.iter().filter(|g| explains(f, g, layers)).count();
+        (
+            !on_path(f),
+            !f.measured,
+            std::cmp::Reverse(explained),
+            f.layer.depth().unwrap_or(u8::MAX),
+            checks[f.check].severity,
+            f.check,
+        )
+    };
+    pool.iter().copied().min_by_key(|f| score(f))
+}
+
+/// Whether `root` explains the finding `g` of another check.
+fn explains(root: &Finding, g: &Finding, layers: &[Layer]) -> bool {
+    if g.check == root.check || matches!(g.fault, Fault::CouldNotCheck) {
+        return false;
+    }
+    if matches!(root.fault, Fault::CouldNotCheck) || root.layer.depth().is_none() {
+        return false;
+    }
+    let written_for = layers[g.check];
+    if written_for.depth().is_none() {
+        return false;
+    }
+    if root.layer.is_upstream_of(written_for) || root.layer.is_upstream_of(g.layer) {
+        return true;
+    }
+    // A sign-in page or a proxy-only network blocks everything on the way out, the home
+    // network's own probes by address included.
+    if matches!(
+        root.fault,
+        Fault::SignInPage { .. } | Fault::Proxy { works: true, .. }
+    ) {
+        return true;
+    }
+    // The same fault seen twice (two checks met the sign-in page), or a measured bad link
+    // behind the time-outs of other checks on the same stretch.
+    g.layer == root.layer
+        && (std::mem::discriminant(&g.fault) == std::mem::discriminant(&root.fault)
+            || root.measured && !g.measured)
+}
+
+/// How sure the owner is: company and vendor blame needs the home path shown healthy and,
+/// for a multi-site service, repeated samples.
+fn confidence(
+    root: &Finding,
+    all: &[Finding],
+    checks: &[CheckReport],
+    layers: &[Layer],
+) -> Confidence {
+    if root.measured {
+        return Confidence::High;
+    }
+    match root.owner {
+        Owner::Company | Owner::Vendor => {
+            let home_checked = checks.iter().zip(layers).any(|(r, l)| {
+                matches!(l, Layer::HomeNetwork | Layer::Dns | Layer::SignIn)
+                    && matches!(r.status, Status::Pass | Status::Warn)
+            });
+            let home_trouble = all
+                .iter()
+                .any(|f| matches!(f.layer, Layer::HomeNetwork | Layer::SignIn | Layer::Dns));
+            let repeated = match &root.fault {
+                Fault::AllSitesDown { confirmed } | Fault::RegionsDown { confirmed, .. } => {
+                    *confirmed
+                }
+                _ => true,
+            };
+            if home_checked && !home_trouble && repeated {
+                Confidence::High
+            } else if home_trouble {
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            }
+        }
+        Owner::Unknown => Confidence::Low,
+        _ => Confidence::High,
+    }
+}
+
+/// The stretch of the drawn chain a layer belongs to.
+fn step_of(layer: Layer) -> &'static str {
+    match layer {
+        Layer::None | Layer::ThisPc => "this_pc",
+        Layer::HomeNetwork | Layer::SignIn | Layer::Dns => "home_network",
+        Layer::VpnGateway | Layer::VpnTunnel => "vpn",
+        Layer::CompanyDns | Layer::Intranet => "company",
+        Layer::Vendor => "vendor",
+    }
+}
+
+fn path_steps(
+    checks: &[CheckReport],
+    layers: &[Layer],
+    root: Option<&Finding>,
+    consequences: &[usize],
+) -> Vec<PathStep> {
+    const ORDER: [&str; 5] = ["this_pc", "home_network", "vpn", "company", "vendor"];
+    let mut steps = Vec::new();
+    for step in ORDER {
+        let members: Vec<usize> = (0..checks.len())
+            .filter(|&i| step_of(layers[i]) == step)
+            .collect();
+        let root_here = root.is_some_and(|r| step_of(r.layer) == step);
+        if members.is_empty() && !root_here {
+            continue;
+        }
+        let status = |i: usize| checks[i].status;
+        let state = if root_here {
+            StepState::Problem
+        } else if members.iter().any(|i| consequences.contains(i)) {
+            StepState::Affected
+        } else if members
+            .iter()
+            .any(|&i| matches!(status(i), Status::Fail | Status::Error))
+        {
+            StepState::Problem
+        } else if !members.is_empty() && members.iter().all(|&i| status(i) == Status::Skip) {
+            StepState::NotChecked
+        } else if members.iter().any(|&i| status(i) == Status::Warn) {
+            StepState::Warn
+        } else {
+            StepState::Ok
+        };
+        steps.push(PathStep {
+            step: step.to_string(),
+            state,
+            checks: members.iter().map(|&i| checks[i].id.clone()).collect(),
+        });
+    }
+    steps
+}
+
+/// Whether a required check did not run because something it needs failed: the run cannot
+/// then say the PC is ready (or only degraded).
+pub fn required_not_run(r: &CheckReport) -> bool {
+    r.severity == Severity::Required
+        && r.status == Status::Skip
+        && r.skipped_because.as_ref().is_some_and(|b| !b.is_empty())
+}
+
+#[cfg(test)]
+mod tests;
