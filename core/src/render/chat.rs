@@ -35,6 +35,15 @@ pub fn render(r: &Report) -> String {
         skip = n.skip,
         error = n.error
     ));
+    if let Some(lead) = super::lead(r)
+        && lead.whose.is_some()
+    {
+        lines.push(one_line(lead.headline, 200));
+        lines.push(one_line(
+            &tr!(l, "report.what_to_do", fix = lead.advice),
+            200,
+        ));
+    }
     // Root causes first, then the remaining failures and warnings.
     let mut bad: Vec<_> = r
         .root_causes
@@ -54,8 +63,12 @@ pub fn render(r: &Report) -> String {
             lines.push(tr!(l, "chat.more", n = bad.len() - i));
             break;
         }
+        let because = match &c.explained_by {
+            Some(root) => format!(" {}", tr!(l, "report.caused_by", id = root)),
+            None => String::new(),
+        };
         lines.push(format!(
-            "{} {}: {}",
+            "{} {}: {}{because}",
             symbol(c.status),
             one_line(&c.id, 24),
             one_line(&c.summary, 110)

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use super::text::{counts, ms};
+use crate::diagnosis::StepState;
 use crate::i18n::Locale;
 use crate::report::{CheckReport, Report, Status, Verdict};
 use crate::tr;
@@ -42,6 +43,13 @@ table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.45rem .
 .muted{color:#57606a;font-size:.85rem}ul.ev{margin:.3rem 0 0;padding-left:1.1rem;font-size:.85rem;color:#57606a}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
 code{font-size:.85em}
+.diag{border:2px solid var(--fg);border-radius:.6rem;padding:.8rem 1rem;margin:0 0 1rem}
+.diag .headline{font-size:1.15rem;font-weight:700;margin:0 0 .4rem}
+ol.path{list-style:none;padding:0;margin:.6rem 0 0;display:flex;flex-wrap:wrap;gap:.3rem;align-items:center}
+ol.path li{padding:.2rem .55rem;border-radius:1rem;background:var(--bg);font-size:.9rem}
+ol.path li+li::before{content:"→ ";color:#57606a}
+.st-ok{color:var(--ok)}.st-warn{color:var(--warn)}.st-problem{color:#fff;background:var(--bad)!important;font-weight:700}
+.st-affected{color:var(--bad)}.st-not_checked{color:var(--skip)}
 td{overflow-wrap:anywhere}
 @media (max-width:40rem){.hide-s,thead{display:none}tr{display:block;border-bottom:1px solid #d0d7de;padding:.5rem 0}td{display:block;border:0;padding:.1rem 0}}
 "#;
@@ -76,6 +84,64 @@ fn evidence(c: &CheckReport) -> String {
     }
     out.push_str("</ul>");
     out
+}
+
+/// The diagnosis box: the headline, what to do, whose problem it is, and the way from the PC
+/// to the services drawn as a chain of stretches with their state.
+fn diagnosis(report: &Report) -> String {
+    let l = report.locale();
+    let (Some(d), Some(lead)) = (&report.diagnosis, super::lead(report)) else {
+        return String::new();
+    };
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<section class=\"diag\" id=\"diagnosis\" data-owner=\"{}\" data-layer=\"{}\"><p class=\"headline\">{}</p>",
+        d.owner.as_str(),
+        d.layer.as_str(),
+        esc(lead.headline)
+    );
+    if let Some(whose) = &lead.whose {
+        let _ = write!(
+            o,
+            "<p class=\"fix\">{}</p><p class=\"muted\">{}</p>",
+            esc(&tr!(l, "report.what_to_do", fix = lead.advice)),
+            esc(whose)
+        );
+    }
+    if !d.path.is_empty() {
+        let _ = write!(
+            o,
+            "<ol class=\"path\" aria-label=\"{}\">",
+            esc(&tr!(l, "path.title"))
+        );
+        for step in &d.path {
+            let state = match step.state {
+                StepState::Ok => "ok",
+                StepState::Warn => "warn",
+                StepState::Problem => "problem",
+                StepState::Affected => "affected",
+                StepState::NotChecked => "not_checked",
+            };
+            let mark = match step.state {
+                StepState::Ok => "✓",
+                StepState::Warn => "!",
+                StepState::Problem => "✗",
+                StepState::Affected => "✗",
+                StepState::NotChecked => "–",
+            };
+            let _ = write!(
+                o,
+                "<li class=\"st-{state}\" data-step=\"{}\" title=\"{}\">{} {mark}</li>",
+                esc(&step.step),
+                esc(&tr!(l, &format!("path.state.{state}"))),
+                esc(&tr!(l, &format!("path.{}", step.step)))
+            );
+        }
+        o.push_str("</ol>");
+    }
+    o.push_str("</section>\n");
+    o
 }
 
 pub fn render(report: &Report) -> String {
@@ -114,19 +180,11 @@ pub fn render(report: &Report) -> String {
         esc(&report.host.hostname),
         esc(&report.started_at)
     );
-    let warns: Vec<&CheckReport> = report
-        .checks
-        .iter()
-        .filter(|c| c.status == Status::Warn)
-        .collect();
-    let roots: Vec<&CheckReport> = report
-        .root_causes
-        .iter()
-        .filter_map(|id| report.checks.iter().find(|c| &c.id == id))
-        .collect();
-    if !roots.is_empty() || !warns.is_empty() {
+    o.push_str(&diagnosis(report));
+    let listed = super::start_here(report);
+    if !listed.is_empty() {
         let _ = writeln!(o, "<h2>{}</h2>", esc(&tr!(l, "report.start_here")));
-        for c in roots.iter().chain(warns.iter()) {
+        for c in listed {
             let _ = write!(
                 o,
                 "<div class=\"cause{}\" id=\"cause-{}\"><div>{} <strong>{}</strong> <span class=\"muted\">({})</span></div><div>{}</div>",
@@ -179,7 +237,13 @@ pub fn render(report: &Report) -> String {
             esc(&c.kind),
             esc(&c.code),
             esc(&c.summary),
-            evidence(c),
+            match &c.explained_by {
+                Some(root) => format!(
+                    " <span class=\"muted\">{}</span>",
+                    esc(&tr!(l, "report.caused_by", id = root))
+                ),
+                None => String::new(),
+            } + &evidence(c),
             esc(&time)
         );
     }

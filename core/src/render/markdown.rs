@@ -34,6 +34,17 @@ pub fn render(r: &Report) -> String {
             id = md(&r.id)
         )
     );
+    if let Some(lead) = super::lead(r)
+        && let Some(whose) = &lead.whose
+    {
+        let _ = writeln!(o, "**{}**\n", md(lead.headline));
+        let _ = writeln!(
+            o,
+            "{}  ",
+            tr!(l, "report.what_to_do", fix = md(lead.advice))
+        );
+        let _ = writeln!(o, "{}\n", md(whose));
+    }
     let roots: Vec<_> = r
         .root_causes
         .iter()

@@ -11,7 +11,9 @@ pub mod text;
 
 use std::path::Path;
 
-use crate::report::Report;
+use crate::diagnosis::Owner;
+use crate::report::{CheckReport, Report};
+use crate::tr;
 
 /// Output formats of a single report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -77,4 +79,60 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
         Format::Junit => junit::render(report),
         Format::Nagios => nagios::render(report),
     }
+}
+
+/// What every renderer for a person opens with: the diagnosis's headline, what to do, whose
+/// problem it is, and the checks that only follow from it.
+#[derive(Debug)]
+pub struct Lead<'a> {
+    pub headline: &'a str,
+    pub advice: &'a str,
+    /// "Whose problem: your home network or internet provider".
+    pub whose: Option<String>,
+    /// The root check and the checks whose failure follows from it.
+    pub root: Option<&'a CheckReport>,
+    pub consequences: Vec<&'a CheckReport>,
+}
+
+/// The lead of `report`, when it carries a diagnosis.
+pub fn lead(report: &Report) -> Option<Lead<'_>> {
+    let d = report.diagnosis.as_ref()?;
+    let l = report.locale();
+    let by_id = |id: &str| report.checks.iter().find(|c| c.id == id);
+    let whose = match d.owner {
+        Owner::None => None,
+        o => Some(tr!(
+            l,
+            "report.whose",
+            owner = crate::i18n::render(
+                l,
+                &readycheck_sdk::i18n::Msg::new(format!("owner.{}", o.as_str()))
+            )
+        )),
+    };
+    Some(Lead {
+        headline: &d.headline,
+        advice: &d.advice,
+        whose,
+        root: d.root_cause.as_deref().and_then(by_id),
+        consequences: d.consequences.iter().filter_map(|id| by_id(id)).collect(),
+    })
+}
+
+/// The checks "Start here" lists: the root causes, then warnings that are not consequences.
+pub fn start_here(report: &Report) -> Vec<&CheckReport> {
+    let mut list: Vec<&CheckReport> = report
+        .root_causes
+        .iter()
+        .filter_map(|id| report.checks.iter().find(|c| &c.id == id))
+        .collect();
+    for c in &report.checks {
+        if c.status == crate::report::Status::Warn
+            && c.explained_by.is_none()
+            && !list.iter().any(|x| x.id == c.id)
+        {
+            list.push(c);
+        }
+    }
+    list
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::Style;
 use crate::i18n::Locale;
-use crate::report::{CheckReport, Report, Status, Verdict};
+use crate::report::{Report, Status, Verdict};
 use crate::tr;
 
 fn paint(style: &Style, code: &str, s: &str) -> String {
@@ -244,21 +244,19 @@ pub fn render(report: &Report, style: &Style) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", verdict_line(report, style));
 
-    let by_id = |id: &str| report.checks.iter().find(|c| c.id == id);
-    let roots: Vec<&CheckReport> = report
-        .root_causes
-        .iter()
-        .filter_map(|id| by_id(id))
-        .collect();
-    let warns: Vec<&CheckReport> = report
-        .checks
-        .iter()
-        .filter(|c| c.status == Status::Warn)
-        .collect();
-    if !roots.is_empty() || !warns.is_empty() {
+    let lead = super::lead(report);
+    if let Some(lead) = &lead
+        && let Some(whose) = &lead.whose
+    {
+        let _ = writeln!(out, "{}", paint(style, "1", lead.headline));
+        let _ = writeln!(out, "{}", tr!(l, "report.what_to_do", fix = lead.advice));
+        let _ = writeln!(out, "{whose}");
+    }
+    let listed = super::start_here(report);
+    if !listed.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", paint(style, "1", &tr!(l, "report.start_here")));
-        for c in roots.iter().chain(warns.iter()) {
+        for c in listed {
             let sym = paint(style, colour_of(c.status), symbol(c.status));
             let _ = writeln!(out, "  {sym} {} ({})", c.title, c.id);
             let _ = writeln!(out, "    {}", c.summary);
@@ -281,6 +279,14 @@ pub fn render(report: &Report, style: &Style) -> String {
             }
             if let Some(d) = &c.detail {
                 let _ = writeln!(out, "    {d}");
+            }
+            if let Some(lead) = lead
+                .as_ref()
+                .filter(|x| x.root.is_some_and(|r| r.id == c.id))
+                && !lead.consequences.is_empty()
+            {
+                let ids: Vec<String> = lead.consequences.iter().map(|c| c.id.clone()).collect();
+                let _ = writeln!(out, "    {}", tr!(l, "report.consequences", ids = ids));
             }
         }
     }
@@ -308,9 +314,13 @@ pub fn render(report: &Report, style: &Style) -> String {
             ms(c.duration_ms, l)
         };
         let title = cut(&c.title, 40);
+        let because = match &c.explained_by {
+            Some(root) => format!(" {}", tr!(l, "report.caused_by", id = root)),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {sym} {}  {}  {}  {}",
+            "  {sym} {}  {}  {}  {}{because}",
             pad(&c.id, id_w),
             pad(&title, title_w),
             pad_left(&time, 7),
