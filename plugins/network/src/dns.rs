@@ -2,14 +2,15 @@
 //! addresses or only private ones (split-horizon names that must resolve inside the VPN only).
 
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{Arg, CheckResult, DnsOutcome, KindManifest, Observation, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::millis;
-use crate::resolve::{ResolveError, resolve};
+use crate::resolve::{lookup_via, resolver_observations};
+use crate::resolvers;
 
 /// Parameters of `network/dns`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -47,34 +48,54 @@ fn is_private(ip: &IpAddr) -> bool {
     }
 }
 
+/// The code suffix for a name that did not resolve.
+fn failure_code(outcome: DnsOutcome) -> &'static str {
+    match outcome {
+        DnsOutcome::Nxdomain => "nxdomain",
+        DnsOutcome::NoData => "no_data",
+        DnsOutcome::Refused => "refused",
+        DnsOutcome::Servfail => "servfail",
+        DnsOutcome::NoAnswer => "timed_out",
+        DnsOutcome::Ok | DnsOutcome::Failed => "not_resolved",
+    }
+}
+
 pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
-    let (result, took) = resolve(&p.name, 0, timeout);
-    let dns_ms = millis(took);
-    let addrs = match result {
+    run_via(p, timeout, None)
+}
+
+/// [`run`], asking `servers` directly (instead of the configured ones) when the system
+/// resolver fails.
+pub fn run_via(
+    p: &DnsParams,
+    timeout: Duration,
+    servers: Option<&[std::net::SocketAddr]>,
+) -> CheckResult {
+    let found = lookup_via(&p.name, 0, Instant::now() + timeout, servers);
+    let dns_ms = millis(found.took);
+    // Every configured server and whose it is (added by the lookup itself when it failed).
+    let mut observations = found.observations;
+    if !observations
+        .iter()
+        .any(|o| matches!(o, Observation::Resolver { .. }))
+    {
+        observations.extend(resolver_observations(&resolvers::servers(&[])));
+    }
+    let finish = |mut r: CheckResult, evidence: Vec<String>| {
+        r.evidence = evidence;
+        r.observations = observations.clone();
+        r.metric("dns_ms", dns_ms)
+    };
+    let addrs = match found.result {
         Ok(a) => a,
-        Err(ResolveError::Failed(e)) => {
-            return CheckResult::fail(
-                "network.dns.not_resolved",
-                t!("dns.not_resolved", name = &p.name, error = e.to_string()),
-            )
-            .evidence(format!("asked the system resolver for {}: {e}", p.name))
-            .metric("dns_ms", dns_ms);
-        }
-        Err(ResolveError::TimedOut(t)) => {
-            return CheckResult::fail(
-                "network.dns.timed_out",
-                t!(
-                    "dns.timed_out",
-                    name = &p.name,
-                    ms = Arg::ms(t.as_millis() as f64)
+        Err(f) => {
+            return finish(
+                CheckResult::fail(
+                    format!("network.dns.{}", failure_code(f.outcome)),
+                    t!("dns.failed", name = &p.name, why = f.why),
                 ),
-            )
-            .evidence(format!(
-                "asked the system resolver for {}: no answer in {} ms",
-                p.name,
-                t.as_millis()
-            ))
-            .metric("dns_ms", dns_ms);
+                found.evidence,
+            );
         }
     };
     let mut ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
@@ -82,7 +103,7 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
     let list: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
     let seen = format!("resolved {} → {}", p.name, list.join(", "));
     if !p.expect.is_empty() && !p.expect.iter().any(|e| list.contains(e)) {
-        return CheckResult::fail(
+        let r = CheckResult::fail(
             "network.dns.unexpected_address",
             t!(
                 "dns.unexpected_address",
@@ -90,9 +111,8 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
                 got = &list,
                 expected = &p.expect
             ),
-        )
-        .evidence(seen)
-        .metric("dns_ms", dns_ms);
+        );
+        return finish(r, vec![seen]);
     }
     if p.private_only {
         let public: Vec<String> = ips
@@ -101,18 +121,17 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
             .map(IpAddr::to_string)
             .collect();
         if !public.is_empty() {
-            return CheckResult::fail(
+            let r = CheckResult::fail(
                 "network.dns.public_address",
                 t!("dns.public_address", name = &p.name, addresses = &public),
-            )
-            .evidence(seen)
-            .metric("dns_ms", dns_ms);
+            );
+            return finish(r, vec![seen]);
         }
     }
     if let Some(w) = p.warn_ms
         && dns_ms > w as f64
     {
-        return CheckResult::warn(
+        let r = CheckResult::warn(
             "network.dns.slow",
             t!(
                 "dns.slow",
@@ -120,16 +139,14 @@ pub fn run(p: &DnsParams, timeout: Duration) -> CheckResult {
                 ms = Arg::ms(dns_ms),
                 limit = Arg::ms(w as f64)
             ),
-        )
-        .evidence(seen)
-        .metric("dns_ms", dns_ms);
+        );
+        return finish(r, vec![seen]);
     }
-    CheckResult::pass(
+    let r = CheckResult::pass(
         "network.dns.ok",
         t!("dns.ok", name = &p.name, addresses = &list),
-    )
-    .evidence(seen)
-    .metric("dns_ms", dns_ms)
+    );
+    finish(r, vec![seen])
 }
 
 #[cfg(test)]

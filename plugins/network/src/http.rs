@@ -10,13 +10,16 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{
+    Arg, CaptiveHow, CheckResult, KindManifest, Observation, ProxySource, ReachOutcome, t,
+};
+use rustls::CertificateError;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::millis;
-use crate::resolve::{ResolveError, resolve};
-use crate::trust::{cert_facts, client_config, date};
+use crate::resolve::lookup;
+use crate::trust::{cert_facts, client_config, date, trust_evidence};
 
 /// Parameters of `network/http`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -87,29 +90,116 @@ pub fn redact_url(url: &str) -> String {
 
 type Slot = Arc<Mutex<Option<Duration>>>;
 
-/// Times name resolution through the system resolver, with the check's timeout.
+/// What the lookups of one request found: observations, evidence, the first address, and why
+/// the last name failed.
+#[derive(Default)]
+struct Looked {
+    observations: Vec<Observation>,
+    evidence: Vec<String>,
+    first_address: Option<std::net::SocketAddr>,
+    failure: Option<readycheck_sdk::Msg>,
+}
+
+/// Times name resolution through the system resolver by the check's deadline, and keeps what
+/// the lookups found.
 struct TimedResolver {
     took: Slot,
-    timeout: Duration,
+    looked: Arc<Mutex<Looked>>,
+    deadline: Instant,
 }
 
 impl reqwest::dns::Resolve for TimedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let (took, timeout, host) = (self.took.clone(), self.timeout, name.as_str().to_string());
+        let (took, looked, deadline) = (self.took.clone(), self.looked.clone(), self.deadline);
+        let host = name.as_str().to_string();
         Box::pin(async move {
-            let (r, d) = resolve(&host, 0, timeout);
+            let found = lookup(&host, 0, deadline);
             if let Ok(mut t) = took.lock() {
-                *t = Some(d);
+                *t = Some(found.took);
             }
-            match r {
-                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
-                Err(ResolveError::Failed(e)) => Err(format!("cannot resolve {host}: {e}").into()),
-                Err(ResolveError::TimedOut(t)) => {
-                    Err(format!("no DNS answer for {host} within {} ms", t.as_millis()).into())
+            let mut l = looked.lock().map_err(|_| "lookup state lost")?;
+            l.observations.extend(found.observations);
+            l.evidence.extend(found.evidence);
+            match found.result {
+                Ok(addrs) => {
+                    if l.first_address.is_none() {
+                        l.first_address = addrs.first().copied();
+                    }
+                    Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+                }
+                Err(f) => {
+                    l.failure = Some(t!("tcp.dns_failed", host = &host, why = f.why));
+                    Err(format!("cannot resolve {host}").into())
                 }
             }
         })
     }
+}
+
+/// The proxy settings in the environment that reqwest reads, and the one it would use for
+/// `url` (the same rules: scheme-specific first, then `ALL_PROXY`, minus `NO_PROXY`).
+fn env_proxy(url: &reqwest::Url) -> (Option<String>, Vec<String>) {
+    let configured: Vec<String> = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .filter_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+    .collect();
+    let used = url
+        .as_str()
+        .parse::<http::Uri>()
+        .ok()
+        .and_then(|uri| hyper_util::client::proxy::matcher::Matcher::from_env().intercept(&uri))
+        .map(|i| strip_credentials(&i.uri().to_string()));
+    (used, configured)
+}
+
+/// A proxy URL without user name and password.
+fn strip_credentials(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s + 3 && !url[s + 3..at].contains('/') => {
+            format!("{}{}", &url[..s + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The `reach` outcome of a rejected certificate.
+fn cert_outcome(e: &rustls::Error) -> ReachOutcome {
+    match e {
+        rustls::Error::InvalidCertificate(ce) => match ce {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                ReachOutcome::CertExpired
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                ReachOutcome::CertNotYetValid
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                ReachOutcome::CertNameMismatch
+            }
+            CertificateError::UnknownIssuer => ReachOutcome::CertUntrusted,
+            _ => ReachOutcome::TlsFailed,
+        },
+        _ => ReachOutcome::TlsFailed,
+    }
+}
+
+/// Whether `name` is among a certificate's names (`*.example` covers one label).
+fn cert_names_cover(names: &[String], host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    names.iter().any(|n| {
+        let n = n.to_ascii_lowercase();
+        n == host
+            || n.strip_prefix("*.").is_some_and(|rest| {
+                host.split_once('.')
+                    .is_some_and(|(first, tail)| !first.is_empty() && tail == rest)
+            })
+    })
 }
 
 /// A tower layer timing connection setup (TCP, plus TLS for https).
@@ -208,22 +298,25 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             );
         }
     };
-    let (tls, seen, mut evidence) = match client_config(p.ca_file.as_deref()) {
+    // Cheap: the OS trust store is only read if a certificate is verified (https, or a
+    // redirect to it).
+    let (tls, seen) = match client_config(p.ca_file.as_deref()) {
         Ok(c) => c,
         Err(e) => return CheckResult::error("network.http.bad_ca_file", e),
     };
-    if url.scheme() == "http" {
-        evidence.clear();
-    }
+    let mut evidence = Vec::new();
+    let deadline = Instant::now() + timeout;
     let dns_slot: Slot = Arc::new(Mutex::new(None));
     let connect_slot: Slot = Arc::new(Mutex::new(None));
+    let looked = Arc::new(Mutex::new(Looked::default()));
     let mut builder = reqwest::blocking::Client::builder()
         .use_preconfigured_tls(tls)
         .timeout(timeout)
         .connect_timeout(timeout)
         .dns_resolver(Arc::new(TimedResolver {
             took: dns_slot.clone(),
-            timeout,
+            looked: looked.clone(),
+            deadline,
         }))
         .connector_layer(TimingLayer(connect_slot.clone()))
         .user_agent(concat!("readycheck/", env!("CARGO_PKG_VERSION")))
@@ -232,15 +325,29 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
         } else {
             reqwest::redirect::Policy::none()
         });
+    let mut proxies: Vec<Observation> = Vec::new();
+    let (env_used, env_configured) = env_proxy(&url);
     match p.proxy.as_deref() {
         Some("none") => {
             builder = builder.no_proxy();
             evidence.push("proxy: none (direct connection)".into());
+            for px in &env_configured {
+                proxies.push(Observation::Proxy {
+                    url: strip_credentials(px),
+                    source: ProxySource::Environment,
+                    used: false,
+                });
+            }
         }
         Some(proxy) => match reqwest::Proxy::all(proxy) {
             Ok(px) => {
                 builder = builder.proxy(px);
                 evidence.push(format!("proxy: {}", redact_url(proxy)));
+                proxies.push(Observation::Proxy {
+                    url: strip_credentials(proxy),
+                    source: ProxySource::Check,
+                    used: true,
+                });
             }
             Err(e) => {
                 return CheckResult::error(
@@ -263,8 +370,33 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
                     evidence.push(format!("proxy setting {var}={}", redact_url(&v)));
                 }
             }
+            match &env_used {
+                Some(px) => proxies.push(Observation::Proxy {
+                    url: px.clone(),
+                    source: ProxySource::Environment,
+                    used: true,
+                }),
+                None => {
+                    for px in &env_configured {
+                        let url = strip_credentials(px);
+                        if !proxies
+                            .iter()
+                            .any(|o| matches!(o, Observation::Proxy { url: u, .. } if *u == url))
+                        {
+                            proxies.push(Observation::Proxy {
+                                url,
+                                source: ProxySource::Environment,
+                                used: false,
+                            });
+                        }
+                    }
+                }
+            }
         }
     }
+    let via_proxy = proxies
+        .iter()
+        .any(|o| matches!(o, Observation::Proxy { used: true, .. }));
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
@@ -295,7 +427,19 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
         .lock()
         .map(|s| (s.end_entity.clone(), s.error.clone()))
         .unwrap_or((None, None));
-    if let Some(f) = cert_der.as_deref().and_then(cert_facts) {
+    evidence.extend(trust_evidence(&seen));
+    let looked = std::mem::take(&mut *looked.lock().unwrap_or_else(|e| e.into_inner()));
+    evidence.extend(looked.evidence.iter().cloned());
+    let facts = cert_der.as_deref().and_then(cert_facts);
+    // A certificate for the very name asked, from an issuer this PC does not trust: something
+    // in between (a sign-in page, a filtering box, a proxy) answers for the server.
+    let intercepted = url.scheme() == "https"
+        && matches!(&cert_err, Some(e) if cert_outcome(e) == ReachOutcome::CertUntrusted)
+        && facts
+            .as_ref()
+            .zip(url.host_str())
+            .is_some_and(|(f, h)| cert_names_cover(&f.names, h));
+    if let Some(f) = &facts {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
@@ -309,11 +453,36 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             date(f.not_after)
         ));
     }
-    let finish = |mut r: CheckResult, evidence: Vec<String>, metrics: Vec<(&str, f64)>| {
+    let mut observations = looked.observations;
+    observations.extend(proxies.iter().cloned());
+    if intercepted {
+        observations.push(Observation::CaptivePortal {
+            how: CaptiveHow::UnexpectedIssuer,
+            url: Some(shown.clone()),
+            location: None,
+        });
+    }
+    let reach =
+        |outcome: ReachOutcome, address: Option<String>, ms: Option<f64>| Observation::Reach {
+            target: shown.clone(),
+            address,
+            outcome,
+            site: None,
+            region: None,
+            attempts: 1,
+            failures: u32::from(!outcome.is_ok()),
+            ms,
+            via_proxy,
+        };
+    let finish = |mut r: CheckResult,
+                  evidence: Vec<String>,
+                  metrics: Vec<(&str, f64)>,
+                  observations: Vec<Observation>| {
         r.evidence = evidence;
         for (k, v) in metrics {
             r = r.metric(k, v);
         }
+        r.observations = observations;
         r
     };
     let resp = match sent {
@@ -322,54 +491,84 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             push_phases(&mut metrics);
             let (text, io_kind) = error_chain(&e);
             evidence.push(format!("{method} {shown}: {text}"));
-            let (code, summary) = if let Some(ce) = cert_err {
+            use std::io::ErrorKind as K;
+            let (code, outcome, summary) = if let Some(ce) = &cert_err {
                 (
                     "tls_rejected",
+                    cert_outcome(ce),
                     t!("http.tls_rejected", url = &shown, error = ce.to_string()),
                 )
-            } else if text.contains("cannot resolve") || text.contains("no DNS answer") {
+            } else if let Some(why) = looked.failure.clone() {
                 (
                     "dns_failed",
-                    t!(
-                        "http.dns_failed",
-                        url = &shown,
-                        error = text
-                            .split(": ")
-                            .find(|s| s.starts_with("cannot resolve") || s.starts_with("no DNS"))
-                            .unwrap_or(&text)
-                    ),
+                    ReachOutcome::DnsFailed,
+                    t!("http.dns_failed", url = &shown, error = why),
                 )
-            } else if e.is_timeout() || io_kind == Some(std::io::ErrorKind::TimedOut) {
+            } else if e.is_timeout() || io_kind == Some(K::TimedOut) {
                 (
                     "timed_out",
+                    ReachOutcome::TimedOut,
                     t!(
                         "http.timed_out",
                         url = &shown,
                         ms = Arg::ms(timeout.as_millis() as f64)
                     ),
                 )
-            } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
-                ("refused", t!("http.refused", url = &shown))
-            } else if matches!(
-                io_kind,
-                Some(std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable)
-            ) {
-                ("unreachable", t!("http.unreachable", url = &shown))
+            } else if via_proxy
+                && e.is_connect()
+                && matches!(
+                    io_kind,
+                    Some(K::ConnectionRefused | K::NetworkUnreachable | K::HostUnreachable)
+                )
+            {
+                (
+                    "proxy_failed",
+                    ReachOutcome::ProxyFailed,
+                    t!("http.proxy_failed", url = &shown, error = &text),
+                )
+            } else if io_kind == Some(K::ConnectionRefused) {
+                (
+                    "refused",
+                    ReachOutcome::Refused,
+                    t!("http.refused", url = &shown),
+                )
+            } else if matches!(io_kind, Some(K::NetworkUnreachable | K::HostUnreachable)) {
+                (
+                    "unreachable",
+                    ReachOutcome::Unreachable,
+                    t!("http.unreachable", url = &shown),
+                )
             } else if e.is_redirect() {
                 (
                     "too_many_redirects",
+                    ReachOutcome::HttpStatus,
                     t!("http.too_many_redirects", url = &shown),
                 )
             } else {
-                ("failed", t!("http.failed", url = &shown, error = &text))
+                (
+                    "failed",
+                    if matches!(
+                        io_kind,
+                        Some(K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof)
+                    ) {
+                        ReachOutcome::Reset
+                    } else {
+                        ReachOutcome::TlsFailed
+                    },
+                    t!("http.failed", url = &shown, error = &text),
+                )
             };
+            let address = looked.first_address.map(|a| a.to_string());
+            observations.push(reach(outcome, address, None));
             return finish(
                 CheckResult::fail(format!("network.http.{code}"), summary),
                 evidence,
                 metrics,
+                observations,
             );
         }
     };
+    let remote = resp.remote_addr().map(|a| a.to_string());
     let status = resp.status();
     let final_url = resp.url().clone();
     let content_type = resp
@@ -415,16 +614,52 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
     };
     let wants_204 = p.expect_status.as_ref().is_some_and(|l| l.contains(&204));
     let moved_host = final_url.host_str() != url.host_str();
+    // A redirect (not followed) to another host.
+    let sent_away = status.is_redirection()
+        && location
+            .as_deref()
+            .and_then(|l| url.join(l).ok())
+            .is_some_and(|l| l.host_str() != url.host_str());
+    let login = looks_like_login_page(&content_type, &body_text);
+    let missing_text = p
+        .body_contains
+        .as_ref()
+        .is_some_and(|n| !body_text.contains(n.as_str()));
     let captive = (wants_204
         && status.as_u16() != 204
         && (status.is_redirection()
             || moved_host
-            || looks_like_login_page(&content_type, &body_text)))
-        || (moved_host && looks_like_login_page(&content_type, &body_text))
-        || (p.body_contains.is_some()
-            && !expected_ok(status.as_u16())
-            && looks_like_login_page(&content_type, &body_text));
+            || login
+            || (status.as_u16() == 200 && !body.is_empty())))
+        || ((moved_host || sent_away) && login)
+        || (missing_text && login);
     let code = status.as_u16();
+    if captive {
+        observations.push(Observation::CaptivePortal {
+            how: if moved_host || sent_away {
+                CaptiveHow::Redirect
+            } else {
+                CaptiveHow::LoginPage
+            },
+            url: Some(shown.clone()),
+            location: location
+                .clone()
+                .or_else(|| moved_host.then(|| redact_url(final_url.as_str()))),
+        });
+    }
+    let slow = p.warn_ms.is_some_and(|w| millis(total) > w as f64);
+    let outcome = if captive || (expected_ok(code) && missing_text) {
+        ReachOutcome::WrongContent
+    } else if code == 407 {
+        ReachOutcome::ProxyFailed
+    } else if !expected_ok(code) {
+        ReachOutcome::HttpStatus
+    } else if slow {
+        ReachOutcome::Slow
+    } else {
+        ReachOutcome::Ok
+    };
+    observations.push(reach(outcome, remote, Some(millis(total))));
     let r = if captive {
         CheckResult::fail(
             "network.http.captive_portal",
@@ -475,7 +710,7 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
                 needle = needle
             ),
         )
-    } else if p.warn_ms.is_some_and(|w| millis(total) > w as f64) {
+    } else if slow {
         CheckResult::warn(
             "network.http.slow",
             t!(
@@ -496,7 +731,7 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             ),
         )
     };
-    finish(r, evidence, metrics)
+    finish(r, evidence, metrics, observations)
 }
 
 #[cfg(test)]

@@ -67,7 +67,9 @@ readycheck_sdk::plugin_catalogs!();
 pub(crate) fn budget(timeout: std::time::Duration) -> std::time::Duration {
     use std::time::Duration;
     let reserve = (timeout / 10).clamp(Duration::from_millis(50), Duration::from_millis(300));
-    timeout.saturating_sub(reserve).max(Duration::from_millis(1))
+    timeout
+        .saturating_sub(reserve)
+        .max(Duration::from_millis(1))
 }
 
 /// Milliseconds as f64 with microsecond resolution.

@@ -1,16 +1,19 @@
-//! `network/quality`: is the connection good enough for calls and trading? A series of probes —
-//! TCP connects, or HTTP requests on fresh connections — gives the median round trip, the jitter
-//! (mean change between consecutive round trips) and the loss. Defaults are Microsoft Teams'
-//! published network targets: round trip under 100 ms, jitter under 30 ms, loss under 1 %.
+//! `network/quality`: round trip, jitter and loss to one endpoint — for calls, order latency or
+//! a service's responsiveness. A series of probes (TCP connects, or HTTP requests on fresh
+//! connections, to the address the name resolved to once) gives the median round trip, the
+//! jitter (mean change between consecutive round trips) and the loss. A steady but high round
+//! trip is the line or the route; an unsteady one, or loss with it, the link at home (Wi-Fi).
+//! Defaults are Microsoft Teams' published network targets: round trip under 100 ms, jitter
+//! under 30 ms, loss under 1 %.
 
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, Observation, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::millis;
-use crate::tcp::probe;
+use crate::resolve::lookup;
 
 /// Parameters of `network/quality`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -45,6 +48,10 @@ pub struct QualityParams {
     /// Fail above this loss in percent (default 20).
     #[serde(default)]
     pub fail_loss_percent: Option<f64>,
+    /// "calls" to say whether the connection is good enough for calls; default: neutral
+    /// figures (for order latency or a service's responsiveness).
+    #[serde(default)]
+    pub purpose: Option<Purpose>,
 }
 
 pub fn manifest() -> KindManifest {
@@ -55,7 +62,7 @@ pub fn manifest() -> KindManifest {
          and the share of probes lost. The default limits are Microsoft Teams' targets for calls \
          (round trip < 100 ms, jitter < 30 ms, loss < 1 %). Probes are spread over the check's \
          timeout; fewer are sent if they would not fit.",
-        "[[check]]\nid = \"call-quality\"\nplugin = \"network\"\nkind = \"quality\"\ntitle = \"Good enough for video calls\"\nurl = \"https://teams.microsoft.com/\"\ncount = 10\nseverity = \"recommended\"\ntimeout = \"8s\"\n",
+        "[[check]]\nid = \"call-quality\"\nplugin = \"network\"\nkind = \"quality\"\ntitle = \"Good enough for video calls\"\nurl = \"https://teams.microsoft.com/\"\npurpose = \"calls\"\ncount = 10\nseverity = \"recommended\"\ntimeout = \"8s\"\n",
     )
 }
 
@@ -93,28 +100,100 @@ pub fn stats(rtts: &[Option<f64>]) -> Stats {
     }
 }
 
-fn http_probe(client: &reqwest::blocking::Client, url: &str) -> Option<f64> {
+/// What the figures are for: the wording of the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Neutral figures (order latency, a service's responsiveness).
+    #[default]
+    General,
+    /// Say whether the connection is good enough for calls.
+    Calls,
+}
+
+/// What one probe found: a round trip, a loss, or cut short by the check's own time.
+enum Sample {
+    Rtt(f64),
+    Lost,
+    CutShort,
+}
+
+fn http_probe(client: &reqwest::blocking::Client, url: &str, wait: Duration, cut: bool) -> Sample {
     let t0 = Instant::now();
-    let resp = client.get(url).send().ok()?;
-    let rtt = millis(t0.elapsed());
-    drop(resp);
-    Some(rtt)
+    match client.get(url).timeout(wait).send() {
+        Ok(resp) => {
+            let rtt = millis(t0.elapsed());
+            drop(resp);
+            Sample::Rtt(rtt)
+        }
+        Err(e) if cut && e.is_timeout() => Sample::CutShort,
+        Err(_) => Sample::Lost,
+    }
 }
 
 pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
-    let (what, http_client) = match (&p.target, &p.url) {
-        (Some(t), None) => (t.clone(), None),
-        (None, Some(u)) => {
+    let started = Instant::now();
+    let deadline = started + timeout;
+    // The host and port probed, and for HTTP the URL.
+    let (what, host, port, url) = match (&p.target, &p.url) {
+        (Some(t), None) => match crate::resolve::split_target(t) {
+            Ok((h, port)) => (t.clone(), h, port, None),
+            Err(e) => return CheckResult::error("network.quality.bad_params", e),
+        },
+        (None, Some(u)) => match reqwest::Url::parse(u) {
+            Ok(parsed) if parsed.host_str().is_some() => {
+                let host = parsed
+                    .host_str()
+                    .unwrap_or_default()
+                    .trim_matches(['[', ']'])
+                    .to_string();
+                let port = parsed.port_or_known_default().unwrap_or(80);
+                (crate::http::redact_url(u), host, port, Some(parsed))
+            }
+            _ => {
+                return CheckResult::error(
+                    "network.quality.bad_params",
+                    format!("`{}` is not an http(s) URL", crate::http::redact_url(u)),
+                );
+            }
+        },
+        _ => {
+            return CheckResult::error(
+                "network.quality.bad_params",
+                "give exactly one of `target` (host:port) or `url`",
+            );
+        }
+    };
+    // The name is resolved once: the probes measure the path, not the resolver.
+    let found = lookup(&host, port, started + timeout / 3);
+    let mut evidence = found.evidence;
+    let mut observations = found.observations;
+    let addr = match found.result {
+        Ok(a) => a[0],
+        Err(f) => {
+            let mut r = CheckResult::fail(
+                "network.quality.dns_failed",
+                t!("tcp.dns_failed", host = &host, why = f.why),
+            );
+            r.evidence = evidence;
+            r.observations = observations;
+            return r;
+        }
+    };
+    let http_client = match &url {
+        None => None,
+        Some(_) => {
+            let tls = match crate::trust::client_config(None) {
+                Ok((c, _)) => c,
+                Err(e) => return CheckResult::error("network.quality.setup_failed", e),
+            };
             let client = reqwest::blocking::Client::builder()
-                .use_preconfigured_tls(match crate::trust::client_config(None) {
-                    Ok((c, _)) => c,
-                    Err(e) => return CheckResult::error("network.quality.setup_failed", e),
-                })
-                .timeout(Duration::from_millis(p.probe_timeout_ms.unwrap_or(1000)))
+                .use_preconfigured_tls(tls)
+                .resolve(&host, addr)
                 .pool_max_idle_per_host(0)
                 .build();
             match client {
-                Ok(c) => (crate::http::redact_url(u), Some(c)),
+                Ok(c) => Some(c),
                 Err(e) => {
                     return CheckResult::error(
                         "network.quality.setup_failed",
@@ -123,40 +202,53 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
                 }
             }
         }
-        _ => {
-            return CheckResult::error(
-                "network.quality.bad_params",
-                "give exactly one of `target` (host:port) or `url`",
-            );
-        }
     };
     let interval = Duration::from_millis(p.interval_ms.unwrap_or(100));
     let probe_timeout = Duration::from_millis(p.probe_timeout_ms.unwrap_or(1000));
     let wanted = p.count.unwrap_or(10).max(2) as usize;
-    // Fit the series into the time the check has, keeping a margin to answer.
-    let budget = timeout.saturating_sub(Duration::from_millis(300));
+    // Fit the series into the time the check has left.
+    let budget = deadline.saturating_duration_since(Instant::now());
     let per = interval + probe_timeout.min(Duration::from_millis(300));
     let fits = ((budget.as_millis() / per.as_millis().max(1)) as usize).max(2);
     let count = wanted.min(fits);
-    let deadline = Instant::now() + budget;
     let mut rtts = Vec::with_capacity(count);
+    let mut cut_short = 0;
     for i in 0..count {
         if i > 0 {
-            std::thread::sleep(interval);
+            std::thread::sleep(interval.min(deadline.saturating_duration_since(Instant::now())));
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
-        let rtt = match &http_client {
-            Some(c) => http_probe(c, p.url.as_deref().unwrap_or_default()),
-            None => probe(&what, probe_timeout.min(left)).outcome.ok(),
+        // A probe given less than its own timeout and not answered was cut short by the
+        // check's time, not lost on the way.
+        let cut = left < probe_timeout;
+        let wait = probe_timeout.min(left);
+        let sample = match (&http_client, &url) {
+            (Some(c), Some(u)) => http_probe(c, u.as_str(), wait, cut),
+            _ => {
+                let (pr, _) =
+                    crate::tcp::connect_to(&[addr], &what, false, Instant::now() + wait, wait);
+                match pr.outcome {
+                    Ok(ms) => Sample::Rtt(ms),
+                    Err(f) if cut && f.code == "timed_out" => Sample::CutShort,
+                    Err(_) => Sample::Lost,
+                }
+            }
         };
-        rtts.push(rtt.filter(|r| *r <= probe_timeout.as_millis() as f64));
+        match sample {
+            Sample::Rtt(r) if r <= probe_timeout.as_millis() as f64 => rtts.push(Some(r)),
+            Sample::Rtt(_) | Sample::Lost => rtts.push(None),
+            Sample::CutShort => {
+                cut_short += 1;
+                break;
+            }
+        }
     }
     let s = stats(&rtts);
-    let mut evidence = vec![format!(
-        "{} probes to {what} ({}), {} ms apart: {} answered",
+    evidence.push(format!(
+        "{} probes to {what} at {addr} ({}), {} ms apart: {} answered",
         s.sent,
         if http_client.is_some() {
             "HTTP request on a fresh connection"
@@ -165,11 +257,17 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
         },
         interval.as_millis(),
         s.received
-    )];
-    if count < wanted {
+    ));
+    if s.sent < wanted {
         evidence.push(format!(
-            "{wanted} probes asked, {count} fit in the {} ms timeout",
-            timeout.as_millis()
+            "{wanted} probes asked, {} fit in the {} ms the check has{}",
+            s.sent,
+            timeout.as_millis(),
+            if cut_short > 0 {
+                " (the last one, cut short by that time, is not counted)"
+            } else {
+                ""
+            }
         ));
     }
     let list: Vec<String> = rtts
@@ -180,6 +278,14 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
         })
         .collect();
     evidence.push(format!("round trips (ms): {}", list.join(", ")));
+    observations.push(Observation::PathQuality {
+        target: what.clone(),
+        address: Some(addr.to_string()),
+        sent: s.sent as u32,
+        lost: (s.sent - s.received) as u32,
+        rtt_ms: s.median_ms,
+        jitter_ms: s.jitter_ms,
+    });
     let (warn_rtt, warn_jit, warn_loss, fail_loss) = (
         p.warn_rtt_ms.unwrap_or(100.0),
         p.warn_jitter_ms.unwrap_or(30.0),
@@ -193,43 +299,79 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
         jitter = ms_or_dash(s.jitter_ms),
         loss = format!("{:.0}", s.loss_percent)
     );
-    let mut problems = Vec::new();
-    if s.median_ms.is_some_and(|m| m > warn_rtt) {
-        problems.push(t!("quality.rtt_over", limit = Arg::ms(warn_rtt)));
-    }
-    if s.jitter_ms.is_some_and(|j| j > warn_jit) {
-        problems.push(t!("quality.jitter_over", limit = Arg::ms(warn_jit)));
-    }
-    if s.loss_percent > warn_loss {
-        problems.push(t!("quality.loss_over", limit = warn_loss));
-    }
+    let calls = p.purpose.unwrap_or_default() == Purpose::Calls;
+    let for_calls = |good: bool| match (calls, good) {
+        (false, _) => t!("quality.calls.none"),
+        (true, true) => t!("quality.calls.ok"),
+        (true, false) => t!("quality.calls.bad"),
+    };
+    let slow = s.median_ms.is_some_and(|m| m > warn_rtt);
+    let jittery = s.jitter_ms.is_some_and(|j| j > warn_jit);
+    let lossy = s.loss_percent > warn_loss;
     let mut r = if s.received == 0 {
         CheckResult::fail(
             "network.quality.no_answer",
             t!("quality.no_answer", what = &what, sent = s.sent),
         )
-    } else if s.loss_percent > fail_loss {
-        CheckResult::fail(
-            "network.quality.lossy",
-            t!("quality.lossy", what = &what, figures = figures),
+    } else if lossy {
+        // Loss with an unsteady round trip points at the link at home (often Wi-Fi); loss on a
+        // steady path is further out, on the line or the route.
+        let summary = if jittery {
+            t!(
+                "quality.lossy_local",
+                what = &what,
+                figures = figures,
+                calls = for_calls(false)
+            )
+        } else {
+            t!(
+                "quality.lossy_line",
+                what = &what,
+                figures = figures,
+                calls = for_calls(false)
+            )
+        };
+        if s.loss_percent > fail_loss {
+            CheckResult::fail("network.quality.lossy", summary)
+        } else {
+            CheckResult::warn("network.quality.lossy", summary)
+        }
+    } else if jittery {
+        CheckResult::warn(
+            "network.quality.unstable",
+            t!(
+                "quality.unstable",
+                what = &what,
+                figures = figures,
+                calls = for_calls(false),
+                limit = Arg::ms(warn_jit)
+            ),
         )
-    } else if !problems.is_empty() {
+    } else if slow {
+        // High but steady, nothing lost: a slow line or a long route, not the Wi-Fi.
         CheckResult::warn(
             "network.quality.poor",
             t!(
-                "quality.poor",
+                "quality.slow",
                 what = &what,
                 figures = figures,
-                problems = problems.clone()
+                calls = for_calls(false),
+                limit = Arg::ms(warn_rtt)
             ),
         )
     } else {
         CheckResult::pass(
             "network.quality.ok",
-            t!("quality.ok", what = &what, figures = figures),
+            t!(
+                "quality.ok",
+                what = &what,
+                figures = figures,
+                calls = for_calls(true)
+            ),
         )
     };
     r.evidence = evidence;
+    r.observations = observations;
     r = r
         .metric("probes_sent", s.sent as f64)
         .metric("probes_received", s.received as f64)
@@ -271,6 +413,7 @@ mod tests {
             warn_jitter_ms: None,
             warn_loss_percent: None,
             fail_loss_percent: None,
+            purpose: None,
         };
         let r = run(&p(target), Duration::from_secs(5));
         assert_eq!(r.status, Status::Pass, "{r:#?}");

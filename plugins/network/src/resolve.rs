@@ -66,8 +66,6 @@ pub struct Lookup {
 #[derive(Debug, Clone)]
 pub struct LookupFailure {
     pub outcome: DnsOutcome,
-    /// The server whose answer tells, when one was asked.
-    pub resolver: Option<String>,
     /// The reason in plain words, with what to do.
     pub why: Msg,
     /// The system resolver gave no answer in time (rather than an error).
@@ -178,11 +176,16 @@ pub fn lookup_via(
         .filter(|(_, a)| a.outcome == DnsOutcome::Ok)
         .map(|(s, _)| shown(*s));
     let all: Vec<String> = answers.iter().map(|(s, _)| shown(*s)).collect();
-    let why = why(outcome, resolver.as_deref(), answered_directly, &all, &error);
+    let why = why(
+        outcome,
+        resolver.as_deref(),
+        answered_directly,
+        &all,
+        &error,
+    );
     Lookup {
         result: Err(LookupFailure {
             outcome,
-            resolver,
             why,
             timed_out,
         }),

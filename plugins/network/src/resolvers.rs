@@ -156,10 +156,7 @@ pub fn ask_all(servers: &[SocketAddr], name: &str, deadline: Instant) -> Vec<(So
             .iter()
             .map(|&server| s.spawn(move || (server, ask(server, name, deadline))))
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .collect()
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     })
 }
 
@@ -354,7 +351,7 @@ mod tests {
                             r.add_answer(hickory_resolver::proto::rr::Record::from_rdata(
                                 name,
                                 60,
-                                RData::A(a.into()),
+                                RData::A(std::net::Ipv4Addr::from(a).into()),
                             ));
                         }
                     }

@@ -1,10 +1,12 @@
 //! `network/sites`: one service reachable at several sites or regions (market data, order
-//! routing, or the internet itself). Probes all of them at once, passes when at least `min_ok`
-//! answer, names the fastest, and says when a whole region is down while another works — the
-//! fault is then on the service's side, and switching site is the fix, not reinstalling.
+//! routing, or the internet itself). Probes all of them at once, each up to three times spread
+//! over the check's time (a site is down only when every attempt failed), passes when at least
+//! `min_ok` answer, names the fastest, and says when a whole region is down while another works
+//! — the fault is then on the service's side, and switching site is the fix, not reinstalling.
+//! When no site of any region answers, it says so and suggests no switch.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
 use schemars::JsonSchema;
@@ -77,40 +79,123 @@ pub fn manifest() -> KindManifest {
     KindManifest::new::<SitesParams>(
         "sites",
         "One service at several sites or regions",
-        "Connects to every site at once and passes when at least `min_ok` answer. Names the \
-         fastest site, and when every site of one region is down while another region works, says \
-         that the fault is on the service's side and which site to switch to.",
-        "[[check]]\nid = \"market-data\"\nplugin = \"network\"\nkind = \"sites\"\ntitle = \"Market-data servers\"\nneeds = [\"internet\"]\nmin_ok = 1\ntargets = [\n  { name = \"Shenzhen A\", region = \"Guangdong\", target = \"md-sz1.vendor.example:7709\" },\n  { name = \"Guangzhou\", region = \"Guangdong\", target = \"md-gz.vendor.example:7709\" },\n  { name = \"Shanghai\", region = \"Shanghai\", target = \"md-sh.vendor.example:7709\" },\n]\nfix = \"Switch the trading app to the fastest working site named above.\"\n",
+        "Connects to every site at once, each up to three times spread over the check's timeout \
+         (a site is only down when every attempt failed), and passes when at least `min_ok` \
+         answer. Names the fastest site, and when every site of one region is down while another \
+         region works, says that the fault is on the service's side and which site to switch to.",
+        "[[check]]\nid = \"market-data\"\nplugin = \"network\"\nkind = \"sites\"\ntitle = \"Market-data servers\"\nneeds = [\"internet\"]\nmin_ok = 1\ntargets = [\n  { name = \"Shenzhen A\", region = \"Guangdong\", target = \"md-sz1.vendor.example:7709\" },\n  { name = \"Guangzhou\", region = \"Guangdong\", target = \"md-gz.vendor.example:7709\" },\n  { name = \"Shanghai\", region = \"Shanghai\", target = \"md-sh.vendor.example:7709\" },\n]\n",
     )
 }
 
+/// Attempts per site, spread over the check's time: at 0, ⅓ and ⅔ of it.
+pub const ATTEMPTS: u32 = 3;
+
+/// What the attempts on one site found.
+struct SiteResult {
+    attempts: u32,
+    failures: u32,
+    /// The attempt that answered, or the last that failed.
+    last: Probe,
+}
+
+impl SiteResult {
+    fn up(&self) -> bool {
+        self.last.outcome.is_ok()
+    }
+}
+
+/// Tries `target` up to [`ATTEMPTS`] times, each in its own third of `timeout` from `start`,
+/// and stops at the first answer: one lost packet or a site restarting for a few seconds does
+/// not make it "down".
+fn sample(target: &str, start: Instant, timeout: Duration) -> SiteResult {
+    let mut attempts = 0;
+    let mut failures = 0;
+    let mut last = None;
+    for k in 0..ATTEMPTS {
+        let from = start + timeout * k / ATTEMPTS;
+        let until = start + timeout * (k + 1) / ATTEMPTS;
+        let now = Instant::now();
+        if now < from {
+            std::thread::sleep(from - now);
+        }
+        let window = until.saturating_duration_since(Instant::now());
+        if window.is_zero() {
+            continue;
+        }
+        attempts += 1;
+        let pr = probe(target, window);
+        let ok = pr.outcome.is_ok();
+        last = Some(pr);
+        if ok {
+            break;
+        }
+        failures += 1;
+    }
+    let last = last.unwrap_or_else(|| probe(target, Duration::ZERO));
+    SiteResult {
+        attempts: attempts.max(1),
+        failures: failures.max(u32::from(!last.outcome.is_ok())),
+        last,
+    }
+}
+
 pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
-    let probes: Vec<Probe> = std::thread::scope(|s| {
+    let start = Instant::now();
+    let results: Vec<SiteResult> = std::thread::scope(|s| {
         let handles: Vec<_> = p
             .targets
             .iter()
-            .map(|site| s.spawn(move || probe(site.target(), timeout)))
+            .map(|site| s.spawn(move || sample(site.target(), start, timeout)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("probe thread"))
             .collect()
     });
-    let total = probes.len();
+    let total = results.len();
     let mut evidence = Vec::new();
+    let mut observations = Vec::new();
     let mut ok: Vec<(usize, f64)> = Vec::new();
-    for (i, (site, pr)) in p.targets.iter().zip(&probes).enumerate() {
+    for (i, (site, res)) in p.targets.iter().zip(&results).enumerate() {
         let label = match site.region() {
             Some(r) => format!("{} [{r}]", site.name()),
             None => site.name().to_string(),
         };
-        match &pr.outcome {
+        match &res.last.outcome {
             Ok(ms) => {
-                evidence.push(format!("{label}: {} answered in {ms:.1} ms", site.target()));
+                evidence.push(format!(
+                    "{label}: {} answered in {ms:.1} ms (attempt {} of up to {ATTEMPTS})",
+                    site.target(),
+                    res.attempts
+                ));
                 ok.push((i, *ms));
             }
-            Err(f) => evidence.push(format!("{label}: {}", crate::en(&f.reason))),
+            Err(f) => evidence.push(format!(
+                "{label}: all {} attempts failed, the last: {}",
+                res.attempts,
+                crate::en(&f.reason)
+            )),
         }
+        for o in &res.last.observations {
+            if !observations.contains(o) {
+                observations.push(o.clone());
+            }
+        }
+        let mut reach = res.last.reach(site.target(), false);
+        if let readycheck_sdk::Observation::Reach {
+            site: s,
+            region,
+            attempts,
+            failures,
+            ..
+        } = &mut reach
+        {
+            *s = Some(site.name().to_string());
+            *region = site.region().map(str::to_string);
+            *attempts = res.attempts;
+            *failures = res.failures;
+        }
+        observations.push(reach);
     }
     ok.sort_by(|a, b| a.1.total_cmp(&b.1));
     let fastest = ok
@@ -119,22 +204,23 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
 
     // Regions in which nothing answered, while some other region did.
     let mut regions: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (site, pr) in p.targets.iter().zip(&probes) {
+    for (site, res) in p.targets.iter().zip(&results) {
         if let Some(r) = site.region() {
             let e = regions.entry(r).or_default();
             e.0 += 1;
-            if pr.outcome.is_ok() {
+            if res.up() {
                 e.1 += 1;
             }
         }
     }
+    let any_region_up = regions.values().any(|(_, up)| *up > 0);
     let down: Vec<&str> = regions
         .iter()
         .filter(|(_, (_, up))| *up == 0)
         .map(|(r, _)| *r)
         .collect();
-    let region_note = match (&fastest, down.is_empty()) {
-        (Some((name, ms)), false) => Some(t!(
+    let region_note = match (&fastest, any_region_up && !down.is_empty()) {
+        (Some((name, ms)), true) => Some(t!(
             "sites.region_note",
             regions = down.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
             name = name,
@@ -144,10 +230,15 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
     };
 
     let all_failed_same = |code: &str| {
-        probes
-            .iter()
-            .all(|pr| pr.outcome.as_ref().err().is_some_and(|f| f.code == code))
+        results.iter().all(|r| {
+            r.last
+                .outcome
+                .as_ref()
+                .err()
+                .is_some_and(|f| f.code.starts_with(code))
+        })
     };
+    let secs = Arg::secs(timeout.as_secs_f64());
     let mut r = if ok.len() >= p.min_ok {
         let (name, ms) = fastest.clone().expect("at least one site answered");
         if let Some(note) = &region_note {
@@ -174,7 +265,7 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
                 t!("sites.ok", total = total, name = &name, ms = Arg::ms(ms)),
             )
         }
-    } else if ok.is_empty() && all_failed_same("dns_failed") {
+    } else if ok.is_empty() && all_failed_same("dns_") {
         CheckResult::fail(
             "network.sites.dns_failed",
             t!("sites.dns_failed", total = total),
@@ -185,7 +276,15 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
             t!("sites.unreachable", total = total),
         )
     } else if ok.is_empty() {
-        CheckResult::fail("network.sites.none", t!("sites.none", total = total))
+        CheckResult::fail(
+            "network.sites.all_down",
+            t!(
+                "sites.all_down",
+                total = total,
+                attempts = ATTEMPTS,
+                secs = secs
+            ),
+        )
     } else if let Some(note) = region_note {
         CheckResult::fail(
             "network.sites.region_down",
@@ -209,9 +308,14 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
         )
     };
     r.evidence = evidence;
+    r.observations = observations;
     r = r
         .metric("sites_total", total as f64)
-        .metric("sites_ok", ok.len() as f64);
+        .metric("sites_ok", ok.len() as f64)
+        .metric(
+            "attempts",
+            results.iter().map(|r| f64::from(r.attempts)).sum::<f64>(),
+        );
     if let Some((_, ms)) = fastest {
         r = r.metric("fastest_connect_ms", ms);
     }

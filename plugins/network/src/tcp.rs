@@ -5,7 +5,9 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, DnsOutcome, KindManifest, Msg, Observation, ReachOutcome, t};
+use readycheck_sdk::{
+    Arg, CheckResult, DnsOutcome, KindManifest, Msg, Observation, ReachOutcome, t,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -252,14 +254,13 @@ fn at_msg(addr: &str) -> Msg {
 
 pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
     let probe = probe(&p.target, timeout);
-    let slow = matches!(&probe.outcome, Ok(ms) if p.warn_connect_ms.is_some_and(|w| *ms > w as f64));
+    let slow =
+        matches!(&probe.outcome, Ok(ms) if p.warn_connect_ms.is_some_and(|w| *ms > w as f64));
     let mut r = match &probe.outcome {
-        Ok(connect_ms) if slow => {
-            CheckResult::warn(
-                "network.tcp.slow",
-                t!("tcp.slow", target = &p.target, ms = Arg::ms(*connect_ms)),
-            )
-        }
+        Ok(connect_ms) if slow => CheckResult::warn(
+            "network.tcp.slow",
+            t!("tcp.slow", target = &p.target, ms = Arg::ms(*connect_ms)),
+        ),
         Ok(connect_ms) => CheckResult::pass(
             "network.tcp.ok",
             t!("tcp.ok", target = &p.target, ms = Arg::ms(*connect_ms)),

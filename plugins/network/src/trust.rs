@@ -126,8 +126,7 @@ const BUNDLES: &[&str] = &[
 /// store (Windows and macOS keychains, or the certificate directory).
 pub fn os_roots() -> (Vec<CertificateDer<'static>>, String) {
     #[cfg(all(unix, not(target_vendor = "apple")))]
-    if std::env::var_os("SSL_CERT_FILE").is_none() && std::env::var_os("SSL_CERT_DIR").is_none()
-    {
+    if std::env::var_os("SSL_CERT_FILE").is_none() && std::env::var_os("SSL_CERT_DIR").is_none() {
         for file in BUNDLES {
             let path = std::path::Path::new(file);
             if path.is_file() {
@@ -174,8 +173,10 @@ pub fn client_config(ca_file: Option<&str>) -> Result<TlsSetup, String> {
     let extra = match ca_file {
         Some(path) => {
             let certs = extra_cas(path)?;
-            seen.evidence
-                .push(format!("extra CA file {path}: {} certificates", certs.len()));
+            seen.evidence.push(format!(
+                "extra CA file {path}: {} certificates",
+                certs.len()
+            ));
             certs
         }
         None => Vec::new(),

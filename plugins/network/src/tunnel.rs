@@ -7,11 +7,11 @@
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{Arg, CheckResult, KindManifest, Observation, TunnelState, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::resolve::{ResolveError, resolve};
+use crate::resolve::lookup;
 use crate::tcp::probe;
 
 /// Parameters of `network/tunnel`.
@@ -340,6 +340,19 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
         Some(a) => t!("tunnel.adapter_present_down", adapter = a.label()),
         None => t!("tunnel.no_adapter"),
     };
+    // The tunnel as seen when the company's address is not routed through it.
+    let not_carrying = |route: Option<String>| {
+        let (state, interface) = match vpn_adapters.first() {
+            None => (TunnelState::Absent, None),
+            Some(a) if !a.up || a.addrs.is_empty() => (TunnelState::Down, Some(a.name.clone())),
+            Some(a) => (TunnelState::NotViaTunnel, Some(a.name.clone())),
+        };
+        Observation::Tunnel {
+            state,
+            interface,
+            route_interface: route,
+        }
+    };
     let src = match route_source(dest) {
         Ok(s) => s,
         Err(e) => {
@@ -351,7 +364,8 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
                     dest = dest.to_string(),
                     note = adapter_note.clone()
                 ),
-            );
+            )
+            .observe(not_carrying(None));
             r.evidence = evidence;
             return r;
         }
@@ -367,39 +381,41 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
     let via_running = via.is_none_or(|i| i.up);
 
     // Reachability through the tunnel, when asked: it beats interface names.
+    let mut observations = Vec::new();
     let reach = p.reach_target.as_ref().map(|t| {
         let pr = probe(t, timeout.mul_f64(0.6));
         evidence.extend(pr.evidence.iter().cloned());
+        observations.extend(pr.observations.iter().cloned());
+        observations.push(pr.reach(t, false));
         (t.clone(), pr.outcome)
     });
     let name_ok = p.internal_name.as_ref().map(|n| {
-        let (r, _) = resolve(n, 0, timeout.mul_f64(0.3));
-        match r {
-            Ok(a) => {
-                evidence.push(format!(
-                    "resolved {n} → {}",
-                    a.iter()
-                        .map(|s| s.ip().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-                Ok(())
-            }
-            Err(ResolveError::Failed(e)) => {
-                evidence.push(format!("resolving {n}: {e}"));
-                Err(t!(
-                    "tunnel.name_not_resolved",
-                    name = n,
-                    error = e.to_string()
-                ))
-            }
-            Err(ResolveError::TimedOut(t)) => Err(t!(
-                "tunnel.name_timed_out",
-                name = n,
-                ms = Arg::ms(t.as_millis() as f64)
-            )),
+        let found = lookup(n, 0, std::time::Instant::now() + timeout.mul_f64(0.3));
+        evidence.extend(found.evidence);
+        observations.extend(found.observations);
+        match found.result {
+            Ok(_) => Ok(()),
+            Err(f) => Err(t!("tunnel.name_not_resolved", name = n, why = f.why)),
         }
     });
+    let via_name = via.map(|i| i.name.clone());
+    let tunnel = if via_vpn {
+        Observation::Tunnel {
+            state: if via_running {
+                TunnelState::Up
+            } else {
+                TunnelState::Down
+            },
+            interface: via_name.clone(),
+            route_interface: via_name.clone(),
+        }
+    } else {
+        not_carrying(via_name.clone())
+    };
+    // In the office (any interface allowed) a route around the tunnel is no finding.
+    if via_vpn || !p.allow_any_interface {
+        observations.insert(0, tunnel);
+    }
 
     let mut r = match (&reach, via_vpn || p.allow_any_interface) {
         (Some((_, Err(_))) | None, true) if via_vpn && !via_running => CheckResult::fail(
@@ -471,6 +487,7 @@ pub fn run(p: &TunnelParams, timeout: Duration) -> CheckResult {
         );
     }
     r.evidence = evidence;
+    r.observations = observations;
     r.metric("via_vpn_adapter", if via_vpn { 1.0 } else { 0.0 })
 }
 
