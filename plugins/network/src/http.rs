@@ -804,6 +804,51 @@ mod tests {
             "{}",
             r.en_summary()
         );
+        assert_eq!(
+            captive(&r),
+            Some((
+                CaptiveHow::Redirect,
+                Some("http://login.hotel.example/portal".into())
+            ))
+        );
+    }
+
+    fn captive(r: &CheckResult) -> Option<(CaptiveHow, Option<String>)> {
+        r.observations.iter().find_map(|o| match o {
+            Observation::CaptivePortal { how, location, .. } => Some((*how, location.clone())),
+            _ => None,
+        })
+    }
+
+    fn reach(r: &CheckResult) -> (ReachOutcome, bool) {
+        r.observations
+            .iter()
+            .find_map(|o| match o {
+                Observation::Reach {
+                    outcome, via_proxy, ..
+                } => Some((*outcome, *via_proxy)),
+                _ => None,
+            })
+            .expect("a reach observation")
+    }
+
+    #[test]
+    fn a_200_page_instead_of_204_is_observed_as_a_login_page() {
+        let page: &[u8] =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
+        let port = http_server(page, Duration::ZERO);
+        let mut p = params(format!("http://127.0.0.1:{port}/generate_204"));
+        p.expect_status = Some(vec![204]);
+        let r = run(&p, T);
+        assert_eq!(r.code, "network.http.captive_portal", "{r:#?}");
+        assert_eq!(captive(&r), Some((CaptiveHow::LoginPage, None)));
+        assert_eq!(reach(&r), (ReachOutcome::WrongContent, false));
+        // A plain http check never reads the OS trust store.
+        assert!(
+            !r.evidence.iter().any(|e| e.contains("trust store")),
+            "{:?}",
+            r.evidence
+        );
     }
 
     #[test]
@@ -872,9 +917,48 @@ mod tests {
             r.en_summary()
         );
 
+        assert_eq!(captive(&r), None);
+        assert_eq!(reach(&r), (ReachOutcome::Ok, false));
+
+        // Without the company CA: a certificate for the very name, from an issuer this PC does
+        // not know — something answers in the server's place.
         p.ca_file = None;
         let r = run(&p, T);
         assert_eq!(r.code, "network.http.tls_rejected", "{r:#?}");
+        assert_eq!(captive(&r), Some((CaptiveHow::UnexpectedIssuer, None)));
+        assert_eq!(reach(&r), (ReachOutcome::CertUntrusted, false));
+        assert!(
+            r.evidence.iter().any(|e| e.contains("OS trust store")),
+            "{:?}",
+            r.evidence
+        );
+    }
+
+    #[test]
+    fn certificate_names_and_proxy_credentials() {
+        let names = vec!["*.corp.example".to_string(), "corp.example".to_string()];
+        assert!(cert_names_cover(&names, "intranet.corp.example"));
+        assert!(cert_names_cover(&names, "CORP.example"));
+        assert!(!cert_names_cover(&names, "a.b.corp.example"));
+        assert!(!cert_names_cover(&names, "evil-corp.example"));
+        assert_eq!(
+            strip_credentials("http://bob:pw@proxy.corp:3128"),
+            "http://proxy.corp:3128"
+        );
+        assert_eq!(
+            strip_credentials("http://proxy.corp:3128"),
+            "http://proxy.corp:3128"
+        );
+    }
+
+    #[test]
+    fn a_dead_proxy_is_the_proxys_fault() {
+        let mut p = params("http://intranet.corp.example/".into());
+        p.proxy = Some(format!("http://u:secret@127.0.0.1:{}", refusing_port()));
+        let r = run(&p, T);
+        assert_eq!(r.code, "network.http.proxy_failed", "{r:#?}");
+        assert_eq!(reach(&r), (ReachOutcome::ProxyFailed, true));
+        assert!(!format!("{r:?}").contains("secret"));
     }
 
     #[test]
@@ -896,5 +980,18 @@ mod tests {
             "{:?}",
             r.evidence
         );
+        assert!(
+            r.observations.iter().any(|o| matches!(
+                o,
+                Observation::Proxy {
+                    source: ProxySource::Check,
+                    used: true,
+                    ..
+                }
+            )),
+            "{:?}",
+            r.observations
+        );
+        assert_eq!(reach(&r), (ReachOutcome::Ok, true));
     }
 }

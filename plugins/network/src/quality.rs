@@ -388,6 +388,7 @@ pub fn run(p: &QualityParams, timeout: Duration) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EnSummary as _;
     use readycheck_sdk::Status;
 
     #[test]
@@ -397,6 +398,122 @@ mod tests {
         assert_eq!(s.jitter_ms, Some(15.0)); // |30-10| and |20-30| averaged
         assert_eq!(s.loss_percent, 25.0);
         assert_eq!(stats(&[None, None]).median_ms, None);
+    }
+
+    fn params(target: Option<String>, url: Option<String>) -> QualityParams {
+        QualityParams {
+            target,
+            url,
+            count: Some(5),
+            interval_ms: Some(10),
+            probe_timeout_ms: None,
+            warn_rtt_ms: None,
+            warn_jitter_ms: None,
+            warn_loss_percent: None,
+            fail_loss_percent: None,
+            purpose: None,
+        }
+    }
+
+    fn path_quality(r: &CheckResult) -> (u32, u32, Option<String>) {
+        r.observations
+            .iter()
+            .find_map(|o| match o {
+                Observation::PathQuality {
+                    sent,
+                    lost,
+                    address,
+                    ..
+                } => Some((*sent, *lost, address.clone())),
+                _ => None,
+            })
+            .expect("a path_quality observation")
+    }
+
+    #[test]
+    fn the_name_is_resolved_once_and_the_path_observed() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let r = run(
+            &params(Some(format!("localhost:{port}")), None),
+            Duration::from_secs(5),
+        );
+        let lookups = r
+            .observations
+            .iter()
+            .filter(|o| matches!(o, Observation::DnsAnswer { .. }))
+            .count();
+        assert_eq!(lookups, 1, "{:#?}", r.observations);
+        let (sent, lost, address) = path_quality(&r);
+        assert_eq!((sent, lost), (5, 0));
+        assert!(address.is_some_and(|a| a.ends_with(&format!(":{port}"))));
+        assert_eq!(r.metrics["probes_sent"], 5.0);
+    }
+
+    #[test]
+    fn a_probe_cut_short_by_the_checks_time_is_not_lost() {
+        // Each probe waits up to 1 s; the check has 1.5 s: the first probe is lost, the second
+        // is cut short by the check's time and counts neither as sent nor as lost.
+        let port = crate::testpki::silent_server();
+        let mut p = params(None, Some(format!("http://127.0.0.1:{port}/")));
+        p.probe_timeout_ms = Some(1000);
+        p.interval_ms = Some(0);
+        let r = run(&p, Duration::from_millis(1500));
+        let (sent, lost, _) = path_quality(&r);
+        assert_eq!((sent, lost), (1, 1), "{r:#?}");
+        assert_eq!(r.metrics["loss_percent"], 100.0);
+        assert_eq!(r.code, "network.quality.no_answer");
+    }
+
+    #[test]
+    fn a_steady_slow_path_is_the_line_not_the_wifi_and_the_wording_is_neutral() {
+        let port = crate::testpki::http_server(
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+            Duration::from_millis(60),
+        );
+        let mut p = params(None, Some(format!("http://127.0.0.1:{port}/")));
+        p.warn_rtt_ms = Some(40.0);
+        p.warn_jitter_ms = Some(10_000.0);
+        let r = run(&p, Duration::from_secs(5));
+        assert_eq!(
+            (r.status, r.code.as_str()),
+            (Status::Warn, "network.quality.poor"),
+            "{r:#?}"
+        );
+        let text = r.en_summary();
+        assert!(
+            text.starts_with("round trip to http://127.0.0.1:"),
+            "{text}"
+        );
+        assert!(!text.contains("Wi-Fi router"), "{text}");
+        assert!(!text.contains("call"), "{text}");
+        let fix = r
+            .clone()
+            .localize(crate::catalogs(), readycheck_sdk::Locale::En)
+            .fix
+            .unwrap();
+        assert!(fix.contains("will not help"), "{fix}");
+
+        p.purpose = Some(Purpose::Calls);
+        let r = run(&p, Duration::from_secs(5));
+        assert!(r.en_summary().contains("calls"), "{}", r.en_summary());
+    }
+
+    #[test]
+    fn a_slow_line_and_an_unstable_link_have_their_own_codes() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut p = params(Some(l.local_addr().unwrap().to_string()), None);
+        p.warn_rtt_ms = Some(-1.0);
+        p.warn_jitter_ms = Some(10_000.0);
+        assert_eq!(run(&p, Duration::from_secs(5)).code, "network.quality.poor");
+        p.warn_jitter_ms = Some(-1.0);
+        let r = run(&p, Duration::from_secs(5));
+        assert_eq!(r.code, "network.quality.unstable");
+        assert!(
+            r.en_summary().contains("Wi-Fi router"),
+            "{}",
+            r.en_summary()
+        );
     }
 
     #[test]

@@ -326,7 +326,7 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
 mod tests {
     use super::*;
     use crate::EnSummary as _;
-    use readycheck_sdk::Status;
+    use readycheck_sdk::{Observation, ReachOutcome, Status};
     use std::net::TcpListener;
 
     fn site(name: &str, region: &str, target: String) -> Site {
@@ -384,6 +384,94 @@ mod tests {
         let r2 = run(&p2, Duration::from_secs(2));
         assert_eq!(r2.status, Status::Fail);
         assert!(r2.en_summary().contains("need 2"), "{}", r2.en_summary());
+    }
+
+    fn reach_of(r: &CheckResult, name: &str) -> (ReachOutcome, u32, u32) {
+        r.observations
+            .iter()
+            .find_map(|o| match o {
+                Observation::Reach {
+                    site: Some(s),
+                    outcome,
+                    attempts,
+                    failures,
+                    ..
+                } if s == name => Some((*outcome, *attempts, *failures)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no reach for {name}: {:#?}", r.observations))
+    }
+
+    #[test]
+    fn every_site_down_says_so_after_repeated_tries_and_suggests_no_switch() {
+        let p = SitesParams {
+            targets: vec![
+                site(
+                    "Shenzhen A",
+                    "Guangdong",
+                    format!("127.0.0.1:{}", closed_port()),
+                ),
+                site(
+                    "Shanghai",
+                    "Shanghai",
+                    format!("127.0.0.1:{}", closed_port()),
+                ),
+            ],
+            min_ok: 1,
+            warn_ms: None,
+        };
+        let timeout = Duration::from_millis(900);
+        let t0 = Instant::now();
+        let r = run(&p, timeout);
+        assert!(
+            t0.elapsed() < timeout + Duration::from_millis(500),
+            "{:?}",
+            t0.elapsed()
+        );
+        assert_eq!(
+            (r.status, r.code.as_str()),
+            (Status::Fail, "network.sites.all_down")
+        );
+        let text = r.en_summary().to_lowercase();
+        assert!(text.contains("none of the 2 sites"), "{text}");
+        assert!(!text.contains("switch"), "{text}");
+        let fix = r
+            .clone()
+            .localize(crate::catalogs(), readycheck_sdk::Locale::En)
+            .fix
+            .unwrap();
+        assert!(!fix.to_lowercase().contains("switch"), "{fix}");
+        assert_eq!(
+            reach_of(&r, "Shenzhen A"),
+            (ReachOutcome::Refused, ATTEMPTS, ATTEMPTS)
+        );
+        assert_eq!(r.metrics["attempts"], f64::from(2 * ATTEMPTS));
+    }
+
+    /// A site that refuses the first attempt and answers a later one is up, not down.
+    #[test]
+    fn a_site_that_answers_a_later_attempt_is_up() {
+        let port = closed_port();
+        let p = SitesParams {
+            targets: vec![site("Shenzhen A", "Guangdong", format!("127.0.0.1:{port}"))],
+            min_ok: 1,
+            warn_ms: None,
+        };
+        let opener = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            let l = TcpListener::bind(("127.0.0.1", port));
+            std::thread::sleep(Duration::from_secs(3));
+            drop(l);
+        });
+        let r = run(&p, Duration::from_millis(1500));
+        opener.join().unwrap();
+        assert_eq!(r.code, "network.sites.ok", "{r:#?}");
+        let (outcome, attempts, failures) = reach_of(&r, "Shenzhen A");
+        assert!(outcome.is_ok());
+        assert!(
+            attempts >= 2 && failures == attempts - 1,
+            "{attempts} {failures}"
+        );
     }
 
     #[test]

@@ -315,6 +315,43 @@ mod tests {
             Duration::from_secs(2),
         );
         assert_eq!(refused.code, "network.tcp.refused", "{refused:?}");
+        let reach = |r: &CheckResult| {
+            r.observations
+                .iter()
+                .find_map(|o| match o {
+                    Observation::Reach {
+                        outcome, address, ..
+                    } => Some((*outcome, address.clone())),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let addr = Some(format!("127.0.0.1:{port}"));
+        assert_eq!(reach(&ok), (ReachOutcome::Ok, addr.clone()));
+        assert_eq!(reach(&refused), (ReachOutcome::Refused, addr));
+    }
+
+    #[test]
+    fn a_slow_connect_is_observed_as_slow() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let r = run(
+            &TcpParams {
+                target: listener.local_addr().unwrap().to_string(),
+                warn_connect_ms: Some(0),
+            },
+            Duration::from_secs(2),
+        );
+        assert_eq!(r.code, "network.tcp.slow", "{r:?}");
+        assert!(
+            r.observations.iter().any(|o| matches!(
+                o,
+                Observation::Reach {
+                    outcome: ReachOutcome::Slow,
+                    ..
+                }
+            )),
+            "{r:?}"
+        );
     }
 
     #[test]

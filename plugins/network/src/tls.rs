@@ -442,6 +442,111 @@ mod tests {
         );
     }
 
+    /// A server that accepts and never answers the handshake ends the check in a `fail` before
+    /// the timeout the host gave — the host kills the plugin soon after it, and a kill would
+    /// blame the wrong thing.
+    #[test]
+    fn a_silent_handshake_fails_before_the_hosts_timeout() {
+        use readycheck_sdk::Plugin as _;
+        let port = silent_server();
+        let timeout = Duration::from_millis(1000);
+        let request: readycheck_sdk::CheckRequest = serde_json::from_value(serde_json::json!({
+            "id": "gw", "kind": "tls", "timeout_ms": timeout.as_millis() as u64,
+            "params": { "target": format!("127.0.0.1:{port}") }
+        }))
+        .unwrap();
+        let t0 = Instant::now();
+        let r = crate::Network::run(&request).unwrap();
+        let took = t0.elapsed();
+        assert_eq!(r.status, Status::Fail, "{r:#?}");
+        assert_eq!(r.code, "network.tls.handshake_timed_out", "{r:#?}");
+        assert!(
+            took < timeout,
+            "answered after the host's timeout: {took:?}"
+        );
+        assert!(
+            r.observations.iter().any(|o| matches!(
+                o,
+                Observation::Reach {
+                    outcome: ReachOutcome::TimedOut,
+                    address: Some(_),
+                    ..
+                }
+            )),
+            "{:?}",
+            r.observations
+        );
+    }
+
+    /// A server that sends a byte now and then never gets a read past the deadline.
+    #[test]
+    fn a_trickling_server_cannot_stretch_the_handshake() {
+        use std::io::Write;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                std::thread::spawn(move || {
+                    // A TLS record header, then one byte of it every 100 ms.
+                    let _ = s.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+                    for _ in 0..100 {
+                        std::thread::sleep(Duration::from_millis(100));
+                        if s.write_all(&[0]).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let deadline_after = Duration::from_millis(700);
+        let t0 = Instant::now();
+        let r = run(&params(port, None), deadline_after);
+        assert_eq!(r.code, "network.tls.handshake_timed_out", "{r:#?}");
+        // Finished by its deadline (plus the time to read what it saw, not another timeout).
+        assert!(t0.elapsed() < deadline_after * 2, "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn observations_name_the_certificate_problem() {
+        let d = tempfile::tempdir().unwrap();
+        let corp = ca("Corp Root CA");
+        let ca_file = corp.write(d.path());
+        let expired = tls_server(leaf(&corp, &["localhost"], -400, -3), None);
+        let r = run(&params(expired, Some(&ca_file)), Duration::from_secs(5));
+        let reach: Vec<_> = r
+            .observations
+            .iter()
+            .filter_map(|o| match o {
+                Observation::Reach { outcome, .. } => Some(*outcome),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reach, vec![ReachOutcome::CertExpired], "{r:#?}");
+        // Resolving "localhost" is observed too.
+        assert!(
+            r.observations.iter().any(|o| matches!(
+                o,
+                Observation::DnsAnswer {
+                    outcome: readycheck_sdk::DnsOutcome::Ok,
+                    ..
+                }
+            )),
+            "{:?}",
+            r.observations
+        );
+        let refused = run(&params(refusing_port(), None), Duration::from_secs(2));
+        assert!(
+            refused.observations.iter().any(|o| matches!(
+                o,
+                Observation::Reach {
+                    outcome: ReachOutcome::Refused,
+                    ..
+                }
+            )),
+            "{refused:#?}"
+        );
+    }
+
     #[test]
     fn silent_and_refusing_servers() {
         let t0 = Instant::now();

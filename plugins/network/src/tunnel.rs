@@ -535,6 +535,46 @@ mod tests {
     }
 
     #[test]
+    fn the_tunnel_is_observed_with_the_interface_traffic_would_take() {
+        let r = run(
+            &TunnelParams {
+                probe_address: "127.0.0.1".into(),
+                reach_target: None,
+                internal_name: None,
+                interface_patterns: vec![],
+                allow_any_interface: false,
+            },
+            Duration::from_secs(1),
+        );
+        let lo = interfaces()
+            .into_iter()
+            .find(|i| i.addrs.contains(&"127.0.0.1".parse().unwrap()))
+            .map(|i| i.name);
+        match r.observations.first() {
+            Some(Observation::Tunnel {
+                state,
+                route_interface,
+                ..
+            }) => {
+                assert_ne!(*state, TunnelState::Up, "loopback is no tunnel");
+                assert_eq!(*route_interface, lo);
+            }
+            other => panic!("no tunnel observation: {other:?} in {r:#?}"),
+        }
+    }
+
+    #[test]
+    fn default_gateways_are_read_from_the_routing_table() {
+        let table = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n\
+                     wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\n\
+                     wlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\n";
+        assert_eq!(
+            parse_proc_route(table),
+            vec![("wlan0".to_string(), "192.168.1.1".parse().unwrap())]
+        );
+    }
+
+    #[test]
     fn loopback_route_is_found_without_sending_anything() {
         let src = route_source("127.0.0.1".parse().unwrap()).unwrap();
         assert!(src.is_loopback());
