@@ -216,6 +216,7 @@ fn system_servers() -> Vec<IpAddr> {
         .unwrap_or_default()
 }
 
+#[cfg(all(unix, not(any(target_os = "android", target_vendor = "apple"))))]
 fn is_resolved_stub(ip: &IpAddr) -> bool {
     *ip == IpAddr::from([127, 0, 0, 53]) || *ip == IpAddr::from([127, 0, 0, 54])
 }

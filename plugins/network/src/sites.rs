@@ -134,7 +134,7 @@ fn sample(target: &str, start: Instant, timeout: Duration) -> SiteResult {
     let last = last.unwrap_or_else(|| probe(target, Duration::ZERO));
     SiteResult {
         attempts: attempts.max(1),
-        failures: failures.max(u32::from(!last.outcome.is_ok())),
+        failures: failures.max(u32::from(last.outcome.is_err())),
         last,
     }
 }
