@@ -4,6 +4,7 @@
 mod apps;
 mod cli;
 mod corpus;
+mod diagnosis;
 mod fleet;
 mod i18n;
 mod network;

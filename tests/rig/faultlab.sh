@@ -45,12 +45,19 @@ need_tools() {
 
 pidfile() { echo "$ST/pids/$1.pid"; }
 
+# alive PID: the process exists and is not a zombie (an init that is slow to reap leaves those).
+alive() {
+  local st
+  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 running() {
   local f pid
   f="$(pidfile "$1")"
   [ -s "$f" ] || return 1
   pid="$(cat "$f")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && alive "$pid"
 }
 
 # start NAME NS CMD...: runs CMD in namespace NS in the background (its own session), pid in
@@ -67,9 +74,9 @@ stop() {
   f="$(pidfile "$1")"
   [ -s "$f" ] || { rm -f "$f" "$ST/mode/$1"; return 0; }
   pid="$(cat "$f")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if [ -n "$pid" ] && alive "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for i in $(seq 50); do alive "$pid" || break; sleep 0.05; done
     kill -KILL -- "-$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null
   fi
   rm -f "$f" "$ST/mode/$1"
@@ -353,13 +360,13 @@ FAULTS=(healthy internet-down isp-black-hole home-dns-refused home-dns-servfail 
   intranet-name-missing intranet-down order-routing-down mtu-black-hole vendor-region-down
   vendor-down home-loss loss-and-region-down home-latency disk-and-internet-down)
 
-LOSS_RULE='chain fwd { type filter hook forward priority 0; oifname "wan0" numgen random mod 100 < 30 drop; }'
+LOSS_RULE='chain c_fwd { type filter hook forward priority 0; oifname "wan0" numgen random mod 100 < 30 drop; }'
 
 portal() { # portal page|redirect: everything from the LAN goes to the portal or nowhere
   start portal router "$PY" -u "$RIG/servers.py" portal 192.168.50.1:8080 "$1"
   fault_table router '
-  chain pre { type nat hook prerouting priority dstnat; iifname "lan0" tcp dport 80 dnat to 192.168.50.1:8080; }
-  chain fwd { type filter hook forward priority 0; iifname "lan0" drop; }' || return 1
+  chain c_pre { type nat hook prerouting priority dstnat; iifname "lan0" tcp dport 80 dnat to 192.168.50.1:8080; }
+  chain c_fwd { type filter hook forward priority 0; iifname "lan0" drop; }' || return 1
   wait_tcp router 192.168.50.1 8080
 }
 
@@ -377,7 +384,7 @@ fault() {
   case "$1" in
     healthy) ;;
     internet-down) vpn_stop; ipn router link set wan0 down ;;
-    isp-black-hole) vpn_stop; fault_table isp 'chain fwd { type filter hook forward priority 0; drop; }' ;;
+    isp-black-hole) vpn_stop; fault_table isp 'chain c_fwd { type filter hook forward priority 0; drop; }' ;;
     home-dns-refused) vpn_stop; stop dns-router ;;
     home-dns-servfail) vpn_stop; ensure_dns router servfail ;;
     dns-hijack) vpn_stop; ensure_dns router hijack ;;
@@ -386,14 +393,14 @@ fault() {
     proxy-required)
       vpn_stop
       start proxy router "$PY" -u "$RIG/servers.py" proxy 192.168.50.1:3128
-      fault_table router 'chain fwd { type filter hook forward priority 0; iifname "lan0" drop; }' &&
+      fault_table router 'chain c_fwd { type filter hook forward priority 0; iifname "lan0" drop; }' &&
         wait_tcp router 192.168.50.1 3128 ;;
     vpn-client-off) vpn_stop ;;
     tunnel-down) ipn pc link set tun0 down ;;
     gateway-refused) vpn_stop; stop ocserv ;;
     gateway-black-hole)
       vpn_stop
-      fault_table inet 'chain fwd { type filter hook forward priority 0; ip daddr 192.0.2.10 drop; }' ;;
+      fault_table inet 'chain c_fwd { type filter hook forward priority 0; ip daddr 192.0.2.10 drop; }' ;;
     gateway-cert-expired) vpn_stop; ensure_ocserv vpn-expired ;;
     gateway-cert-wrong-name) vpn_stop; ensure_ocserv vpn-wrongname ;;
     company-dns-down) stop dns-corp ;;
@@ -403,8 +410,8 @@ fault() {
     mtu-black-hole)
       # Big packets from the company into the tunnel vanish without an ICMP "too big".
       fault_table corp '
-  chain out { type filter hook output priority 0; oifname "vpns*" meta length > 400 drop; }
-  chain fwd { type filter hook forward priority 0; oifname "vpns*" meta length > 400 drop; }' ;;
+  chain c_out { type filter hook output priority 0; oifname "vpns*" meta length > 400 drop; }
+  chain c_fwd { type filter hook forward priority 0; oifname "vpns*" meta length > 400 drop; }' ;;
     vendor-region-down) stop vendor-sh ;;
     vendor-down) stop vendor-sh; stop vendor-gd ;;
     home-loss) fault_table router "$LOSS_RULE" ;;
@@ -428,21 +435,18 @@ heal() {
 }
 
 down() {
-  local ns name pids i
+  local ns pids p i f
   if [ -d "$ST/pids" ]; then
     for f in "$ST"/pids/*.pid; do [ -e "$f" ] && stop "$(basename "$f" .pid)"; done
   fi
   # Anything else still running inside the rig's namespaces was started by the rig.
-  for ns in "${NSS[@]}"; do
-    ip netns list 2>/dev/null | grep -qw "rcfm-$ns" || continue
-    pids="$(timeout 5 ip netns pids "rcfm-$ns" 2>/dev/null)"
-    [ -n "$pids" ] && kill -TERM $pids 2>/dev/null
-  done
   for i in $(seq 20); do
-    pids=""
-    for ns in "${NSS[@]}"; do pids+="$(timeout 5 ip netns pids "rcfm-$ns" 2>/dev/null) "; done
-    [ -z "${pids// /}" ] && break
-    [ "$i" -ge 10 ] && kill -KILL $pids 2>/dev/null
+    pids=()
+    for ns in "${NSS[@]}"; do
+      for p in $(timeout 5 ip netns pids "rcfm-$ns" 2>/dev/null); do alive "$p" && pids+=("$p"); done
+    done
+    [ ${#pids[@]} -eq 0 ] && break
+    if [ "$i" -lt 10 ]; then kill -TERM "${pids[@]}" 2>/dev/null; else kill -KILL "${pids[@]}" 2>/dev/null; fi
     sleep 0.1
   done
   for ns in "${NSS[@]}"; do
