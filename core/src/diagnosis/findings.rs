@@ -6,7 +6,7 @@ use readycheck_sdk::{
     CaptiveHow, DnsOutcome, Observation, ReachOutcome, ResolverOwner, Status, TunnelState,
 };
 
-use super::model::{Layer, Owner};
+use super::{Layer, Owner};
 use crate::report::CheckReport;
 
 /// Loss at or above this share of probes is a bad link, whatever the check's own thresholds.
@@ -21,6 +21,8 @@ pub enum Fault {
     Lossy { loss_percent: f64 },
     /// A steady, long round trip (a slow line or route, not the Wi-Fi).
     Slow { rtt_ms: f64 },
+    /// Round trips that vary a lot: typically a weak Wi-Fi signal or a busy home link.
+    Unstable { jitter_ms: f64 },
     /// The resolver did not answer, refused, or failed.
     ResolverDown {
         resolver: Option<String>,
@@ -125,6 +127,20 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
                     f.measured = true;
                     f.evidence.push(format!(
                         "{}: {lost} of {sent} probes to {at} lost ({loss:.0} %)",
+                        r.id
+                    ));
+                    return Some(f);
+                }
+                if (bad || warned)
+                    && r.code.ends_with(".unstable")
+                    && let Some(jitter) = jitter_ms
+                {
+                    f.layer = Layer::HomeNetwork;
+                    f.owner = Owner::HomeNetwork;
+                    f.fault = Fault::Unstable { jitter_ms: *jitter };
+                    f.measured = true;
+                    f.evidence.push(format!(
+                        "{}: round trips to {at} vary by {jitter:.0} ms",
                         r.id
                     ));
                     return Some(f);

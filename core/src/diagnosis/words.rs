@@ -142,6 +142,13 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             ),
             t!("diag.slow.advice"),
         ),
+        (Fault::Unstable { jitter_ms }, _) => (
+            t!(
+                "diag.unstable",
+                jitter = Msg::new("unit.ms").arg("n", jitter_ms.round() as i64)
+            ),
+            t!("diag.unstable.advice"),
+        ),
         (Fault::NoInternet, _) => (t!("diag.no_internet"), t!("diag.no_internet.advice")),
         (Fault::ResolverDown { resolver, outcome }, Owner::Company) => (
             t!(

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use crate::i18n::Locale;
 use readycheck_sdk::t;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use diagnostic::Diagnostic;
@@ -28,39 +27,7 @@ pub const HOST_CHECK_KEYS: &[&str] = &[
     "id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "fixes", "os", "layer",
 ];
 
-/// How much a check matters for the verdict.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// A failure means "not ready".
-    Required,
-    /// A failure means "degraded".
-    Recommended,
-    /// Shown, never changes the verdict.
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Required => "required",
-            Severity::Recommended => "recommended",
-            Severity::Info => "info",
-        }
-    }
-}
+pub use readycheck_report::Severity;
 
 /// Where a profile came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

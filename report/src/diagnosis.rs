@@ -1,7 +1,11 @@
-//! The path from this PC to each service, as the diagnosis sees it: the layers a connection
-//! crosses, in order, and who owns each one. Profiles name a check's layer (`layer = "…"`);
-//! where they do not, it is inferred from the plugin, the kind and the `needs`.
+//! The diagnosis as the report carries it: the path from this PC to each service as layers a
+//! connection crosses, in order, with the owner of each; and the diagnosis object itself
+//! (owner, layer, headline, consequences, the path drawn stretch by stretch). The stage that
+//! decides it lives in the host (`core/src/diagnosis`).
 
+use std::collections::BTreeMap;
+
+use readycheck_sdk::i18n::{Locale, Msg};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -165,6 +169,97 @@ impl Owner {
         Owner::Company,
         Owner::Vendor,
     ];
+}
+
+/// How sure the diagnosis is of the owner it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Measured, or corroborated: the user's own path shown healthy, repeated samples.
+    High,
+    /// Follows from the results, without every corroboration.
+    Medium,
+    /// A guess from what little ran.
+    Low,
+}
+
+/// The state of one stretch of the path, for the chain the report draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    /// Everything checked here works.
+    Ok,
+    /// Works, with a warning.
+    Warn,
+    /// The problem is here.
+    Problem,
+    /// Failures here follow from the problem further up.
+    Affected,
+    /// Not checked (a check it needs did not pass).
+    NotChecked,
+}
+
+/// One stretch of the path as the report draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PathStep {
+    /// `this_pc`, `home_network`, `vpn`, `company` or `vendor`.
+    pub step: String,
+    pub state: StepState,
+    /// The checks that looked at this stretch.
+    pub checks: Vec<String>,
+}
+
+/// The diagnosis texts in one locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DiagnosisText {
+    pub headline: String,
+    pub advice: String,
+}
+
+/// Whose problem it is: the report's opening answer (JSON v1, additive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Diagnosis {
+    /// Who can fix it.
+    pub owner: Owner,
+    /// Where on the path the problem is.
+    pub layer: Layer,
+    /// The party named in the headline when there is one: a service, a region, a resolver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+    pub confidence: Confidence,
+    /// The check that shows the problem first.
+    pub root_cause: Option<String>,
+    /// Checks whose failure follows from the root cause (not separate problems).
+    #[serde(default)]
+    pub consequences: Vec<String>,
+    /// Failures the root cause does not explain: separate problems.
+    #[serde(default)]
+    pub other_problems: Vec<String>,
+    /// One sentence: what is wrong and whose it is, in the report's locale.
+    pub headline: String,
+    /// What to do first, in the report's locale.
+    pub advice: String,
+    pub message: Msg,
+    pub advice_message: Msg,
+    /// `headline` and `advice` in every locale.
+    #[serde(default)]
+    pub l10n: BTreeMap<String, DiagnosisText>,
+    /// The facts the diagnosis used, in English.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// The path from this PC to the services, stretch by stretch.
+    #[serde(default)]
+    pub path: Vec<PathStep>,
+}
+
+impl Diagnosis {
+    /// Switches the texts to `locale` where the diagnosis has them.
+    pub fn localize(&mut self, locale: Locale) {
+        if let Some(t) = self.l10n.get(locale.tag()) {
+            self.headline = t.headline.clone();
+            self.advice = t.advice.clone();
+        }
+    }
 }
 
 #[cfg(test)]
