@@ -15,6 +15,7 @@ pub mod profile;
 pub mod render;
 pub mod report;
 pub mod runner;
+pub mod sanitize;
 pub mod schedule;
 pub mod store;
 pub mod submit;

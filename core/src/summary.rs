@@ -562,7 +562,8 @@ pub fn render_text(s: &Summary, locale: Locale) -> String {
             let _ = writeln!(o, "  {e}");
         }
     }
-    o
+    // Hostnames, titles, summaries and file names come from the field: shown, never obeyed.
+    crate::sanitize::text(&o).into_owned()
 }
 
 /// JSON: the counts, the failing checks with causes and hosts, and each host's latest report.
@@ -586,16 +587,10 @@ pub fn render_json(s: &Summary) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
 
 /// CSV for spreadsheets: one row per host × check of each host's latest report (the summary
-/// column is filled for checks that did not pass).
+/// column is filled for checks that did not pass). Every cell goes through
+/// [`crate::sanitize::csv_cell`]: no formula, no control character.
 pub fn render_csv(s: &Summary) -> String {
     let mut o = String::from(
         "hostname,user,report_id,started_at,verdict,stale,profile,profile_version,check_id,check_title,status,code,summary\n",
@@ -619,7 +614,7 @@ pub fn render_csv(s: &Summary) -> String {
             ];
             o.push_str(
                 &row.iter()
-                    .map(|f| csv_field(f))
+                    .map(|f| crate::sanitize::csv_cell(f))
                     .collect::<Vec<_>>()
                     .join(","),
             );

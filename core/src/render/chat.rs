@@ -77,5 +77,5 @@ pub fn render(r: &Report) -> String {
     lines.push(tr!(l, "chat.report", id = &r.id));
     let mut s = lines.join("\n");
     s.push('\n');
-    s
+    crate::sanitize::text(&s).into_owned()
 }

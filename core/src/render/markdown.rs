@@ -7,12 +7,16 @@ use crate::report::{Report, Status};
 use crate::tr;
 
 /// Escapes text for a Markdown table cell or line (no HTML, no table breaks).
+/// Links stay links only to http(s) and mailto, images are never embedded, control characters
+/// are shown ([`crate::sanitize::markdown`]).
 fn md(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+    crate::sanitize::markdown(
+        &s.replace('\\', "\\\\")
+            .replace('|', "\\|")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace(['\n', '\r'], " "),
+    )
 }
 
 pub fn render(r: &Report) -> String {
@@ -106,5 +110,5 @@ pub fn render(r: &Report) -> String {
     if let Some(c) = &r.profile.contact {
         let _ = writeln!(o, "\n{}", tr!(l, "report.helpdesk", contact = md(c)));
     }
-    o
+    crate::sanitize::text(&o).into_owned()
 }

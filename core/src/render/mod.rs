@@ -69,7 +69,15 @@ pub struct Style {
 }
 
 /// Renders `report` as `format`.
+/// Every format for a person is drawn from a copy of the report whose strings went through
+/// [`crate::sanitize::text`]: no control character or bidi override from a profile, a plugin,
+/// a hostname or a file name reaches a terminal, a ticket or a chat. JSON keeps the data as is.
 pub fn render(report: &Report, format: Format, style: &Style) -> String {
+    if format == Format::Json {
+        return json::render(report);
+    }
+    let report = crate::sanitize::deep(report);
+    let report = report.as_ref();
     match format {
         Format::Text => text::render(report, style),
         Format::Json => json::render(report),

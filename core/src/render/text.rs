@@ -356,10 +356,14 @@ pub fn render(report: &Report, style: &Style) -> String {
         let _ = writeln!(out, "{}", tr!(l, "report.helpdesk", contact = contact));
     }
     if let Some(d) = &style.delivery {
-        let _ = writeln!(out, "{d}");
+        let _ = writeln!(out, "{}", crate::sanitize::text(d));
     }
     if let Some(p) = &style.saved_to {
-        let _ = writeln!(out, "{}", tr!(l, "text.saved", path = p));
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(l, "text.saved", path = crate::sanitize::text(p).as_ref())
+        );
     }
     out
 }
