@@ -33,7 +33,7 @@ extern "C" fn tear_down_at_exit() {
     reason = "each scenario shows its row of the matrix"
 )]
 fn scenario(name: &str) {
-    let s = rig::scenario(name);
+    let s = rig::scenario(name).unwrap_or_else(|| panic!("no scenario {name}"));
     if let Some(why) = rig::unavailable() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -105,6 +105,7 @@ scenarios! {
     isp_black_hole => "isp-black-hole",
     home_dns_refused => "home-dns-refused",
     home_dns_servfail => "home-dns-servfail",
+    home_dns_silent => "home-dns-silent",
     dns_hijack => "dns-hijack",
     portal_page => "portal-page",
     portal_redirect => "portal-redirect",

@@ -25,11 +25,19 @@ fn main() -> ExitCode {
         eprintln!("fault-matrix: {why}");
         return ExitCode::from(3);
     }
-    let chosen: Vec<&'static rig::Scenario> = if args.is_empty() {
-        rig::SCENARIOS.iter().collect()
-    } else {
-        args.iter().map(|a| rig::scenario(a)).collect()
-    };
+    let mut chosen: Vec<&'static rig::Scenario> = Vec::new();
+    for a in &args {
+        match rig::scenario(a) {
+            Some(s) => chosen.push(s),
+            None => {
+                eprintln!("fault-matrix: no scenario {a} (fault-matrix --help lists them)");
+                return ExitCode::from(3);
+            }
+        }
+    }
+    if chosen.is_empty() {
+        chosen = rig::SCENARIOS.iter().collect();
+    }
     // readycheck and its plugins beside this binary (target/<profile>).
     let target: PathBuf = std::env::current_exe()
         .ok()

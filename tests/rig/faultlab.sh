@@ -240,12 +240,14 @@ ensure_dns() {
       for n in "${INET_NAMES[@]}"; do lines+=("address=/${n%/*}/${n#*/}"); done
       dnsmasq_conf inet 203.0.113.53 "${lines[@]}"
       start dns-inet inet dnsmasq -k -C "$ST/conf/inet.conf" ;;
-    router/normal | router/servfail | router/hijack)
+    router/normal | router/servfail | router/silent | router/hijack)
       lines=("address=/portal.rignet.example/192.168.50.1")
       case "$mode" in
         normal) lines+=("server=203.0.113.53") ;;
-        # The upstream's port is closed: every forwarded query fails at once (SERVFAIL).
-        servfail) lines+=("server=203.0.113.53#5399") ;;
+        # The provider's resolver behind the router is broken: it answers SERVFAIL.
+        servfail) lines+=("server=203.0.113.53#5353") ;;
+        # The provider's resolver is unreachable (its port is closed): no answer at all.
+        silent) lines+=("server=203.0.113.53#5399") ;;
         # The router answers the VPN gateway's name with an address of its own.
         hijack) lines+=("server=203.0.113.53" "address=/vpn.corp.example/192.168.50.1") ;;
       esac
@@ -348,13 +350,13 @@ clear_faults() {
   for ns in "${NSS[@]}"; do nsx "$ns" nft delete table ip rcfm_fault 2>/dev/null; done
   ipn router link set wan0 up
   ipn router route replace default via 198.51.100.1
-  stop portal; stop proxy; stop delay
+  stop portal; stop proxy; stop delay; stop isp-dns
   for i in $(seq 10); do ipn isp rule del pref 100 2>/dev/null || break; done
   for i in $(seq 10); do ipn isp rule del pref 101 2>/dev/null || break; done
   rm -f "$ST/disk/filler"
 }
 
-FAULTS=(healthy internet-down isp-black-hole home-dns-refused home-dns-servfail dns-hijack
+FAULTS=(healthy internet-down isp-black-hole home-dns-refused home-dns-servfail home-dns-silent dns-hijack
   portal-page portal-redirect proxy-required vpn-client-off tunnel-down gateway-refused
   gateway-black-hole gateway-cert-expired gateway-cert-wrong-name company-dns-down
   intranet-name-missing intranet-down order-routing-down mtu-black-hole vendor-region-down
@@ -386,7 +388,11 @@ fault() {
     internet-down) vpn_stop; ipn router link set wan0 down ;;
     isp-black-hole) vpn_stop; fault_table isp 'chain c_fwd { type filter hook forward priority 0; drop; }' ;;
     home-dns-refused) vpn_stop; stop dns-router ;;
-    home-dns-servfail) vpn_stop; ensure_dns router servfail ;;
+    home-dns-servfail)
+      vpn_stop
+      start isp-dns inet "$PY" -u "$RIG/servers.py" servfail 203.0.113.53:5353
+      ensure_dns router servfail ;;
+    home-dns-silent) vpn_stop; ensure_dns router silent ;;
     dns-hijack) vpn_stop; ensure_dns router hijack ;;
     portal-page) vpn_stop; portal page ;;
     portal-redirect) vpn_stop; portal redirect ;;

@@ -10,6 +10,7 @@ namespace, in the background, with a pid file):
   portal ADDR:PORT (page|redirect)       captive portal: a login page, or a 302 to the login page
   proxy ADDR:PORT                        HTTP proxy (absolute-URI requests and CONNECT)
   delay DEV MS                           a tun device that holds every packet MS milliseconds
+  servfail ADDR:PORT                     a broken DNS server: every query answered SERVFAIL (UDP)
 """
 
 import fcntl
@@ -263,6 +264,19 @@ def role_delay(args):
                 pass
 
 
+def role_servfail(args):
+    (where,) = args
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(addr(where))
+    while True:
+        data, peer = sock.recvfrom(4096)
+        if len(data) < 12:
+            continue
+        # The question echoed back, QR and RA set, RD kept, RCODE 2 (SERVFAIL).
+        flags = 0x8000 | (data[2] << 8 & 0x0100) | 0x0080 | 2
+        sock.sendto(data[:2] + struct.pack(">H", flags) + data[4:], peer)
+
+
 ROLES = {
     "http": role_http,
     "tcp": role_tcp,
@@ -270,6 +284,7 @@ ROLES = {
     "portal": role_portal,
     "proxy": role_proxy,
     "delay": role_delay,
+    "servfail": role_servfail,
 }
 
 if __name__ == "__main__":
