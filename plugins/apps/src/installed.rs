@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::sources::{Found, Source, defaults};
-use crate::version::{compare, compare_debian};
+use crate::version::{compare, compare_debian, is_package_form, package_upstream};
 
 /// One application and what is acceptable.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -144,18 +144,14 @@ pub fn find(app: &App, timeout: Duration) -> Finding {
 
 /// Compares a found version with a constraint. For dpkg/rpm versions, a constraint written in
 /// Debian form (with an epoch `1:` or a revision `-2`) uses dpkg's rules; otherwise the
-/// package's upstream version is compared with the general rules.
+/// package's upstream version (no epoch, revision or repack marker; `+really` taken at its
+/// word) is compared with the general rules.
 fn cmp(found: &str, debian: bool, constraint: &str) -> std::cmp::Ordering {
     if debian {
-        if constraint.contains(':') || constraint.contains('-') {
+        if is_package_form(constraint) {
             return compare_debian(found, constraint);
         }
-        let upstream = found.split_once(':').map(|(_, r)| r).unwrap_or(found);
-        let upstream = upstream
-            .rsplit_once('-')
-            .map(|(u, _)| u)
-            .unwrap_or(upstream);
-        return compare(upstream, constraint);
+        return compare(&package_upstream(found), constraint);
     }
     compare(found, constraint)
 }
@@ -268,10 +264,30 @@ pub fn run_any_of(p: &AnyOfParams, timeout: Duration) -> CheckResult {
     let mut not_ok = Vec::new();
     let mut evidence = Vec::new();
     for (app, f) in &findings {
-        let (status, _, msg) = judge(app, f);
+        let (status, code, msg) = judge(app, f);
         evidence.push(format!("{}: {}", app.name, crate::en(&msg)));
         evidence.extend(f.evidence.iter().map(|e| format!("  {}: {e}", app.name)));
-        if matches!(status, Status::Pass | Status::Warn) {
+        // An app whose version cannot be read is no usable channel when IT set a minimum: it
+        // may be the old build that no longer connects.
+        let usable = match code {
+            "version_unknown" if app.min_version.is_some() => {
+                evidence.push(format!(
+                    "  {}: not counted — its version could not be read and {} or newer is required",
+                    app.name,
+                    app.min_version.as_deref().unwrap_or_default()
+                ));
+                false
+            }
+            "version_unknown" => {
+                evidence.push(format!(
+                    "  {}: counted although its version could not be read — no minimum version is set",
+                    app.name
+                ));
+                true
+            }
+            _ => matches!(status, Status::Pass | Status::Warn),
+        };
+        if usable {
             ok.push(match &f.version {
                 Some(v) => format!("{} {v}", app.name),
                 None => app.name.clone(),
@@ -382,5 +398,45 @@ mod tests {
         let deb = app(Some("1:2.30-1"), None, None, &[]);
         assert_eq!(judge(&deb, &found("2.99-1", true)).1, "too_old");
         assert_eq!(judge(&deb, &found("1:2.39.5-0+deb12u2", true)).1, "ok");
+        // Debian's +really: the package says 2.0 but carries 1.9.
+        let upstream = app(Some("2.0"), None, None, &[]);
+        assert_eq!(
+            judge(&upstream, &found("2.0+really1.9-1", true)).1,
+            "too_old"
+        );
+        // OpenSSL's letters.
+        let ssl = app(None, None, None, &["1.1.1k"]);
+        assert_eq!(judge(&ssl, &found("1.1.1w", false)).1, "ok");
+        assert_eq!(judge(&ssl, &found("1.1.1k", false)).1, "blocked");
+    }
+
+    #[test]
+    fn any_of_does_not_count_an_unreadable_version_against_a_minimum() {
+        let unknown = |min: Option<&str>| AnyOfParams {
+            apps: vec![App {
+                name: "Terminal".into(),
+                sources: Some(vec![Source {
+                    command: Some(vec![
+                        "sh".into(),
+                        "-c".into(),
+                        "echo no version here".into(),
+                    ]),
+                    ..Default::default()
+                }]),
+                min_version: min.map(Into::into),
+                nudge_version: None,
+                max_version: None,
+                blocked: vec![],
+            }],
+            min_present: 1,
+        };
+        let r = run_any_of(&unknown(Some("5.1")), Duration::from_secs(5));
+        assert_eq!(r.code, "apps.any_of.too_few", "{r:?}");
+        assert!(
+            r.evidence.iter().any(|e| e.contains("not counted")),
+            "{r:?}"
+        );
+        let r = run_any_of(&unknown(None), Duration::from_secs(5));
+        assert_eq!(r.code, "apps.any_of.ok", "{r:?}");
     }
 }

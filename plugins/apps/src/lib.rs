@@ -4,6 +4,7 @@
 //! N of several, for backup order channels) and `running`. Version rules are in [`version`].
 
 mod installed;
+pub mod procs;
 mod running;
 mod sources;
 pub mod version;

@@ -1,5 +1,6 @@
 //! `apps/running`: a process is running — the VPN client's service, the antivirus agent — matched
-//! by name (case-insensitive, with or without `.exe`) or by executable path.
+//! by its full name (case-insensitive, with or without `.exe`; not Linux's 15-character `comm`)
+//! or by executable path (symlinks followed), among every user's processes (see [`crate::procs`]).
 
 use readycheck_sdk::{CheckResult, KindManifest, t};
 use schemars::JsonSchema;
@@ -34,10 +35,6 @@ pub fn manifest() -> KindManifest {
     )
 }
 
-fn base(name: &str) -> String {
-    name.to_lowercase().trim_end_matches(".exe").to_string()
-}
-
 pub fn run(p: &RunningParams) -> CheckResult {
     let (what, by_name) = match (&p.process, &p.path) {
         (Some(n), None) => (n.clone(), true),
@@ -46,39 +43,29 @@ pub fn run(p: &RunningParams) -> CheckResult {
             return CheckResult::error("apps.running.bad_params", t!("running.bad_params"));
         }
     };
-    let mut sys = match sysinfo::System::new() {
-        Ok(s) => s,
+    let procs = match crate::procs::list() {
+        Ok(p) => p,
         Err(e) => {
             return CheckResult::error(
                 "apps.running.unavailable",
-                t!("running.unavailable", error = e.to_string()),
+                t!("running.unavailable", error = e),
             );
         }
     };
-    sys.refresh_processes(sysinfo::ProcessesToUpdate::All, true);
-    let want = base(&what);
-    let mut pids: Vec<u32> = sys
-        .processes()
-        .values()
+    let matching: Vec<&crate::procs::Proc> = procs
+        .iter()
         .filter(|proc_| {
             if by_name {
-                base(&proc_.name().to_string_lossy()) == want
-                    || proc_
-                        .exe()
-                        .and_then(|e| e.file_name())
-                        .is_some_and(|f| base(&f.to_string_lossy()) == want)
+                proc_.is_named(&what)
             } else {
-                proc_
-                    .exe()
-                    .is_some_and(|e| e == std::path::Path::new(&what))
+                proc_.runs(std::path::Path::new(&what))
             }
         })
-        .map(|proc_| proc_.pid().as_u32())
         .collect();
-    pids.sort_unstable();
+    let pids: Vec<u32> = matching.iter().map(|p| p.pid).collect();
     let evidence = format!(
         "{} processes listed; matching {what}: {}",
-        sys.processes().len(),
+        procs.len(),
         if pids.is_empty() {
             "none".to_string()
         } else {
@@ -102,8 +89,19 @@ pub fn run(p: &RunningParams) -> CheckResult {
             t!("running.unexpected", what = &what),
         ),
     };
-    r.evidence(evidence)
-        .metric("processes_matching", pids.len() as f64)
+    let mut r = r.evidence(evidence);
+    for p in matching.iter().take(5) {
+        r = r.evidence(format!(
+            "pid {}: {}{}",
+            p.pid,
+            p.names.join(" / "),
+            p.exe
+                .as_ref()
+                .map(|e| format!(", executable {}", e.display()))
+                .unwrap_or_default()
+        ));
+    }
+    r.metric("processes_matching", pids.len() as f64)
 }
 
 #[cfg(test)]

@@ -102,18 +102,44 @@ impl Source {
                     }
                 }
                 Err(e) => Found::Unavailable { evidence: e },
-                Ok((_, text)) => {
-                    let version = match &self.regex {
+                Ok((false, text)) => Found::Yes {
+                    version: None,
+                    debian: false,
+                    evidence: format!(
+                        "`{}` exited with a failure status, so its output is not read as a version: \"{}\"",
+                        argv.join(" "),
+                        first_line(&text)
+                    ),
+                },
+                Ok((true, text)) => {
+                    let read = match &self.regex {
                         Some(r) => regex::Regex::new(r)
                             .ok()
                             .and_then(|re| re.captures(&text))
-                            .and_then(|c| c.get(1).map(|m| m.as_str().to_string())),
-                        None => crate::version::extract(&text),
+                            .and_then(|c| {
+                                let m = c.get(1)?;
+                                Some((m.as_str().to_string(), line_of(&text, m.start())))
+                            }),
+                        None => crate::version::extract_with_line(&text, &argv[0]),
                     };
-                    Found::Yes {
-                        evidence: format!("`{}` printed \"{}\"", argv.join(" "), first_line(&text)),
-                        version,
-                        debian: false,
+                    match read {
+                        Some((version, line)) => Found::Yes {
+                            evidence: format!(
+                                "`{}` printed \"{line}\" → version {version}",
+                                argv.join(" ")
+                            ),
+                            version: Some(version),
+                            debian: false,
+                        },
+                        None => Found::Yes {
+                            evidence: format!(
+                                "`{}` printed \"{}\" (no version in it)",
+                                argv.join(" "),
+                                first_line(&text)
+                            ),
+                            version: None,
+                            debian: false,
+                        },
                     }
                 }
             };
@@ -122,7 +148,7 @@ impl Source {
             let argv = [
                 "dpkg-query",
                 "-W",
-                "-f=${db:Status-Abbrev}\t${Version}",
+                "-f=${binary:Package}\t${db:Status-Want}\t${db:Status-Status}\t${Version}\n",
                 pkg.as_str(),
             ]
             .map(String::from);
@@ -130,16 +156,7 @@ impl Source {
                 Err(e) => Found::Unavailable {
                     evidence: format!("dpkg-query: {e}"),
                 },
-                Ok((ok, text)) => match text.split_once('\t') {
-                    Some((status, version)) if ok && status.trim() == "ii" => Found::Yes {
-                        version: Some(version.trim().to_string()),
-                        debian: true,
-                        evidence: format!("dpkg-query: {pkg} {} installed", version.trim()),
-                    },
-                    _ => Found::No {
-                        evidence: format!("dpkg-query: {pkg} is not installed"),
-                    },
-                },
+                Ok((_, text)) => dpkg_found(pkg, &text),
             };
         }
         if let Some(pkg) = &self.rpm {
@@ -147,7 +164,7 @@ impl Source {
                 "rpm",
                 "-q",
                 "--qf",
-                "%{EPOCH}:%{VERSION}-%{RELEASE}",
+                "%{EPOCH}:%{VERSION}-%{RELEASE}\n",
                 pkg.as_str(),
             ]
             .map(String::from);
@@ -155,17 +172,7 @@ impl Source {
                 Err(e) => Found::Unavailable {
                     evidence: format!("rpm: {e}"),
                 },
-                Ok((true, text)) => {
-                    let v = text.trim().trim_start_matches("(none):").to_string();
-                    Found::Yes {
-                        evidence: format!("rpm: {pkg} {v}"),
-                        version: Some(v),
-                        debian: true,
-                    }
-                }
-                Ok((false, _)) => Found::No {
-                    evidence: format!("rpm: {pkg} is not installed"),
-                },
+                Ok((ok, text)) => rpm_found(pkg, ok, &text),
             };
         }
         if let Some(app) = &self.flatpak {
@@ -227,6 +234,92 @@ impl Source {
                 "a source needs one of: command, dpkg, rpm, flatpak, snap, bundle, registry, exe"
                     .into(),
         }
+    }
+}
+
+/// The whole line of `text` around byte `at`.
+fn line_of(text: &str, at: usize) -> String {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    text[start..end].trim().to_string()
+}
+
+/// dpkg's states in which a package is installed: configured, or configured with triggers
+/// pending or awaited (`dpkg-query(1)`). A package on hold is installed too: hold is what the
+/// administrator *wants* (no upgrades), not its state.
+const DPKG_INSTALLED: [&str; 3] = ["installed", "triggers-pending", "triggers-awaited"];
+
+/// Judges `dpkg-query -W -f='${binary:Package}\t${db:Status-Want}\t${db:Status-Status}\t${Version}\n'`
+/// output (one line per architecture of a multi-arch package).
+pub fn dpkg_found(pkg: &str, text: &str) -> Found {
+    let mut best: Option<(String, String, String, String)> = None;
+    let mut other = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [name, want, status, version] = f[..] else {
+            continue;
+        };
+        if DPKG_INSTALLED.contains(&status) {
+            if best
+                .as_ref()
+                .is_none_or(|b| crate::version::compare_debian(version, &b.3).is_gt())
+            {
+                best = Some((name.into(), want.into(), status.into(), version.into()));
+            }
+        } else if !status.is_empty() && status != "not-installed" {
+            other.push(format!("{name} {status}"));
+        }
+    }
+    match best {
+        Some((name, want, status, version)) => {
+            let mut notes = Vec::new();
+            if want == "hold" {
+                notes.push("on hold".to_string());
+            }
+            if status != "installed" {
+                notes.push(status.clone());
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            };
+            Found::Yes {
+                evidence: format!("dpkg-query: {name} {version} installed{notes}"),
+                version: Some(version),
+                debian: true,
+            }
+        }
+        None if !other.is_empty() => Found::No {
+            evidence: format!("dpkg-query: {pkg} is not installed ({})", other.join(", ")),
+        },
+        None => Found::No {
+            evidence: format!("dpkg-query: {pkg} is not installed"),
+        },
+    }
+}
+
+/// Judges `rpm -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE}\n'` output: several lines when several
+/// versions are installed (kernels); the newest counts. rpm has no hold state of its own
+/// (dnf's versionlock does not change what is installed).
+pub fn rpm_found(pkg: &str, ok: bool, text: &str) -> Found {
+    let versions: Vec<String> = text
+        .lines()
+        .map(|l| l.trim().trim_start_matches("(none):").to_string())
+        .filter(|l| l.contains('-') && !l.contains(' '))
+        .collect();
+    match versions
+        .iter()
+        .max_by(|a, b| crate::version::compare_debian(a, b))
+    {
+        Some(v) if ok => Found::Yes {
+            evidence: format!("rpm: {pkg} {}", versions.join(", ")),
+            version: Some(v.clone()),
+            debian: true,
+        },
+        _ => Found::No {
+            evidence: format!("rpm: {pkg} is not installed"),
+        },
     }
 }
 
@@ -308,6 +401,64 @@ pub fn defaults(name: &str) -> Vec<Source> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dpkg_states() {
+        let v = |f: Found| match f {
+            Found::Yes { version, .. } => version,
+            _ => None,
+        };
+        let hold = "fortivpn\thold\tinstalled\t7.2.0-1\n";
+        assert_eq!(v(dpkg_found("fortivpn", hold)).as_deref(), Some("7.2.0-1"));
+        assert!(
+            matches!(dpkg_found("fortivpn", hold), Found::Yes { evidence, .. } if evidence.contains("on hold"))
+        );
+        let trig = "x\tinstall\ttriggers-pending\t1.0\n";
+        assert_eq!(v(dpkg_found("x", trig)).as_deref(), Some("1.0"));
+        for state in [
+            "config-files",
+            "half-installed",
+            "unpacked",
+            "half-configured",
+            "not-installed",
+        ] {
+            let t = format!("x\tinstall\t{state}\t1.0\n");
+            assert!(matches!(dpkg_found("x", &t), Found::No { .. }), "{state}");
+        }
+        let multi =
+            "lib:amd64\tinstall\tinstalled\t2.0-1\nlib:i386\tdeinstall\tconfig-files\t1.0-1\n";
+        assert_eq!(v(dpkg_found("lib", multi)).as_deref(), Some("2.0-1"));
+        let kernels = "0:5.14.0-362.8.1.el9_3\n0:5.14.0-427.13.1.el9_4\n";
+        assert_eq!(
+            v(rpm_found("kernel", true, kernels)).as_deref(),
+            Some("0:5.14.0-427.13.1.el9_4")
+        );
+        assert!(matches!(
+            rpm_found("x", false, "package x is not installed\n"),
+            Found::No { .. }
+        ));
+    }
+
+    #[test]
+    fn a_failing_command_gives_no_version() {
+        let s = Source {
+            command: Some(vec![
+                "sh".into(),
+                "-c".into(),
+                "echo 'usage: tool 2.0 [-v]' >&2; exit 2".into(),
+            ]),
+            ..Default::default()
+        };
+        match s.probe(Duration::from_secs(5)) {
+            Found::Yes {
+                version, evidence, ..
+            } => {
+                assert_eq!(version, None);
+                assert!(evidence.contains("failure status"), "{evidence}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn a_missing_command_means_not_installed() {
