@@ -2,7 +2,9 @@
 //! and its signatures are fresh. Windows: Defender (`Get-MpComputerStatus`) and the products
 //! Security Center knows (`root/SecurityCenter2 AntiVirusProduct`, whose `productState` says on
 //! and up to date). macOS: XProtect's bundle version and date. Linux: ClamAV (clamd running, the
-//! age of its database files, clamonacc for on-access scanning) or an agent process IT names.
+//! age of its daily database from the build time in the database's own header — a copied or
+//! touched file's modification time says nothing — and clamonacc for on-access scanning) or an
+//! agent process IT names, matched by its full name among every user's processes.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -91,33 +93,70 @@ pub fn judge(p: &AntivirusParams, f: &Facts) -> CheckResult {
     r
 }
 
-/// Newest modification time of ClamAV's database files (`daily`, `main`, `bytecode` as .cvd
-/// or .cld) in `dir`.
-pub fn clamav_db_newest(dir: &Path) -> Option<(String, SystemTime)> {
-    let mut newest: Option<(String, SystemTime)> = None;
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        let is_db = ["daily.", "main.", "bytecode."]
-            .iter()
-            .any(|p| name.starts_with(p))
-            && (name.ends_with(".cvd") || name.ends_with(".cld"));
-        if !is_db {
-            continue;
-        }
-        if let Ok(m) = e.metadata().and_then(|m| m.modified())
-            && newest.as_ref().is_none_or(|(_, t)| m > *t)
-        {
-            newest = Some((name, m));
+/// The header of a ClamAV database (`.cvd` or `.cld`): its first 512 bytes are
+/// `ClamAV-VDB:<build time>:<version>:<signatures>:<functionality level>:<md5>:<signature>:<builder>:<build time in seconds>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvdHeader {
+    pub file: String,
+    pub version: u64,
+    pub built: String,
+    pub built_secs: u64,
+}
+
+/// Parses a ClamAV database header.
+pub fn parse_cvd_header(file: &str, head: &[u8]) -> Option<CvdHeader> {
+    let text = String::from_utf8_lossy(&head[..head.len().min(512)]);
+    let rest = text.strip_prefix("ClamAV-VDB:")?;
+    let f: Vec<&str> = rest.trim_end_matches(['\0', ' ']).split(':').collect();
+    // The build time itself contains a colon ("14 Nov 2023 07:38 -0500").
+    if f.len() < 9 {
+        return None;
+    }
+    let n = f.len();
+    Some(CvdHeader {
+        file: file.to_string(),
+        built: format!("{}:{}", f[0], f[1]),
+        version: f[2].trim().parse().ok()?,
+        built_secs: f[n - 1].trim().trim_end_matches('\0').trim().parse().ok()?,
+    })
+}
+
+/// The newest `daily` database in `dir` (`daily.cld` or `daily.cvd`), by its header's version.
+pub fn clamav_daily(dir: &Path) -> Result<CvdHeader, String> {
+    let mut best: Option<CvdHeader> = None;
+    let mut seen = Vec::new();
+    for name in ["daily.cld", "daily.cvd"] {
+        let path = dir.join(name);
+        let mut head = [0u8; 512];
+        let read = std::fs::File::open(&path).and_then(|mut f| {
+            use std::io::Read;
+            f.read(&mut head)
+        });
+        match read {
+            Ok(n) => match parse_cvd_header(name, &head[..n]) {
+                Some(h) if best.as_ref().is_none_or(|b| h.version > b.version) => best = Some(h),
+                Some(_) => {}
+                None => seen.push(format!("{name} has no ClamAV-VDB header")),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => seen.push(format!("{name}: {e}")),
         }
     }
-    newest
+    best.ok_or_else(|| {
+        if seen.is_empty() {
+            "no daily.cld or daily.cvd".to_string()
+        } else {
+            seen.join("; ")
+        }
+    })
 }
 
 /// Linux facts from ClamAV's database directory, the running processes and an agent name.
 pub fn linux_facts(p: &AntivirusParams, processes: &[String], now: SystemTime) -> Facts {
     let mut f = Facts::default();
     if let Some(agent) = &p.agent_process {
-        let running = processes.iter().any(|n| n == &agent.to_lowercase());
+        let want = crate::procs::base(agent);
+        let running = processes.contains(&want);
         f.product = Some(agent.clone());
         f.running = running;
         f.evidence.push(format!(
@@ -127,21 +166,22 @@ pub fn linux_facts(p: &AntivirusParams, processes: &[String], now: SystemTime) -
         return f;
     }
     let dir = p.clamav_db_dir.as_deref().unwrap_or("/var/lib/clamav");
-    let db = clamav_db_newest(Path::new(dir));
+    let db = clamav_daily(Path::new(dir));
     let clamd = processes.iter().any(|n| n == "clamd");
     let onacc = processes.iter().any(|n| n == "clamonacc");
     match &db {
-        Some((file, t)) => {
-            let age = os::days_between(*t, now);
+        Ok(h) => {
+            let built = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(h.built_secs);
+            let age = os::days_between(built, now);
             f.signature_age_days = Some(age);
             f.evidence.push(format!(
-                "ClamAV database {dir}: newest file {file}, {age:.1} days old"
+                "ClamAV database {dir}/{}: daily version {}, built {} ({age:.1} days ago, from its header)",
+                h.file, h.version, h.built
             ));
         }
-        None => f.evidence.push(format!(
-            "ClamAV database {dir}: no daily/main .cvd or .cld files"
-        )),
+        Err(e) => f.evidence.push(format!("ClamAV database {dir}: {e}")),
     }
+    let db = db.ok();
     if db.is_some() || clamd {
         f.product = Some("ClamAV".into());
         f.running = clamd;
@@ -268,38 +308,60 @@ pub fn run(p: &AntivirusParams) -> CheckResult {
 mod tests {
     use super::*;
     use readycheck_sdk::Status;
-    use std::time::Duration;
 
-    fn touch(path: &Path, age_days: u64) {
-        let f = std::fs::File::create(path).unwrap();
-        f.set_modified(SystemTime::now() - Duration::from_secs(age_days * 86400))
-            .unwrap();
+    /// A ClamAV database file whose header says it was built `age_days` ago; its modification
+    /// time is now, whatever the header says.
+    pub fn write_cvd(path: &Path, version: u64, age_days: u64) {
+        let secs = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - age_days * 86400;
+        let mut head = format!(
+            "ClamAV-VDB:14 Nov 2023 07:38 -0500:{version}:2045560:90:6f7e0c3b2a1d4e5f6a7b8c9d0e1f2a3b:sig:raynman:{secs}"
+        )
+        .into_bytes();
+        head.resize(512, b' ');
+        head.extend_from_slice(b"\x1f\x8b rest of the database");
+        std::fs::write(path, head).unwrap();
     }
 
     #[test]
     fn clamav_database_age_decides() {
         let dir = tempfile::tempdir().unwrap();
-        touch(&dir.path().join("main.cvd"), 40);
-        touch(&dir.path().join("daily.cld"), 10);
-        touch(&dir.path().join("freshclam.dat"), 0); // not a database file
+        write_cvd(&dir.path().join("main.cvd"), 62, 400);
+        write_cvd(&dir.path().join("daily.cld"), 27093, 10);
         let p = AntivirusParams {
             clamav_db_dir: Some(dir.path().display().to_string()),
             ..Default::default()
         };
         let procs = vec!["clamd".to_string(), "clamonacc".to_string()];
         let f = linux_facts(&p, &procs, SystemTime::now());
-        assert!((f.signature_age_days.unwrap() - 10.0).abs() < 0.01);
+        assert!((f.signature_age_days.unwrap() - 10.0).abs() < 0.01, "{f:?}");
         let r = judge(&p, &f);
         assert_eq!(r.code, "posture.antivirus.outdated", "{r:?}");
-        assert!(r.evidence[0].contains("daily.cld"), "{r:?}");
+        assert!(r.evidence[0].contains("daily version 27093"), "{r:?}");
 
-        touch(&dir.path().join("daily.cld"), 1);
+        // A newer daily.cvd beside the old .cld wins by its version, not its file time.
+        write_cvd(&dir.path().join("daily.cvd"), 27100, 1);
         let r = judge(&p, &linux_facts(&p, &procs, SystemTime::now()));
         assert_eq!(r.status, Status::Pass, "{r:?}");
         let r = judge(&p, &linux_facts(&p, &["clamd".into()], SystemTime::now()));
         assert_eq!(r.code, "posture.antivirus.realtime_off");
         let r = judge(&p, &linux_facts(&p, &[], SystemTime::now()));
         assert_eq!(r.code, "posture.antivirus.not_running");
+
+        // A database without a header has no age, however fresh the file.
+        let bad = tempfile::tempdir().unwrap();
+        std::fs::write(bad.path().join("daily.cld"), b"garbage").unwrap();
+        let pb = AntivirusParams {
+            clamav_db_dir: Some(bad.path().display().to_string()),
+            ..Default::default()
+        };
+        assert_eq!(
+            linux_facts(&pb, &procs, SystemTime::now()).signature_age_days,
+            None
+        );
 
         let none = AntivirusParams {
             clamav_db_dir: Some(dir.path().join("nope").display().to_string()),
@@ -321,6 +383,16 @@ mod tests {
             .status,
             Status::Pass
         );
+    }
+
+    #[test]
+    fn real_clamav_headers() {
+        // The first bytes of daily.cvd as published (version 27093, built 14 Nov 2023).
+        let head = b"ClamAV-VDB:14 Nov 2023 07:38 -0500:27093:2045560:90:e3b4b0c2a8c1f5d6b7e8f9a0b1c2d3e4:X0aUf3xW:raynman:1699965523";
+        let h = parse_cvd_header("daily.cvd", head).unwrap();
+        assert_eq!((h.version, h.built_secs), (27093, 1699965523));
+        assert_eq!(h.built, "14 Nov 2023 07:38 -0500");
+        assert_eq!(parse_cvd_header("x", b"\x1f\x8b\x08"), None);
     }
 
     #[test]

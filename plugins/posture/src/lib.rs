@@ -11,6 +11,12 @@ mod clock;
 mod encryption;
 mod firewall;
 mod os;
+#[path = "../../apps/src/procs.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the apps plugin; posture reads only the names"
+)]
+mod procs;
 mod screen_lock;
 mod updates;
 

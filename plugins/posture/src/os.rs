@@ -107,22 +107,14 @@ pub fn powershell_json(script: &str) -> Result<serde_json::Value, String> {
     serde_json::from_str(text).map_err(|e| format!("PowerShell did not print JSON ({e}): {text}"))
 }
 
-/// Names of running processes, lower-cased, without `.exe`.
+/// Every name of every running process (any user's), lower-cased, without `.exe`: the short
+/// name, the executable's and `argv[0]`'s file names, an interpreted script's (see
+/// [`crate::procs`]) — the same list `apps/running` reads.
 pub fn process_names() -> Vec<String> {
-    let Ok(mut sys) = sysinfo::System::new() else {
-        return Vec::new();
-    };
-    sys.refresh_processes(sysinfo::ProcessesToUpdate::All, true);
-    let mut names: Vec<String> = sys
-        .processes()
-        .values()
-        .map(|p| {
-            p.name()
-                .to_string_lossy()
-                .to_lowercase()
-                .trim_end_matches(".exe")
-                .to_string()
-        })
+    let mut names: Vec<String> = crate::procs::list()
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|p| p.names)
         .collect();
     names.sort();
     names.dedup();

@@ -1,6 +1,9 @@
 //! `posture/screen_lock`: the screen locks after at most N idle minutes, with a password.
-//! GNOME: `gsettings` (org.gnome.desktop.session idle-delay, org.gnome.desktop.screensaver
-//! lock-enabled / lock-delay); KDE: ~/.config/kscreenlockerrc; Windows: the screen saver values
+//! Linux: the settings of the desktop in use (the session's `XDG_CURRENT_DESKTOP`, never another
+//! desktop's leftover file) — GNOME and its relatives via `gsettings`
+//! (org.gnome.desktop.session idle-delay, org.gnome.desktop.screensaver lock-enabled /
+//! lock-delay), Cinnamon and MATE via their own schemas, KDE via ~/.config/kscreenlockerrc;
+//! without session variables, the desktop whose settings this user has. Windows: the screen saver values
 //! under HKCU\Control Panel\Desktop (policy keys first) and the machine inactivity limit; macOS:
 //! `sysadminctl -screenLock status` and the screen saver's idleTime.
 
@@ -194,34 +197,86 @@ fn gsettings(schema: &str, key: &str) -> Result<String, String> {
     os::tool(&["gsettings", "get", schema, key])
 }
 
+/// A Linux desktop whose screen-lock settings are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desktop {
+    Kde,
+    /// GNOME and desktops built on its settings (Unity, Budgie, Pantheon, Ubuntu's session).
+    Gnome,
+    Cinnamon,
+    Mate,
+}
+
+/// The desktop in use, from the session's own variables (`XDG_CURRENT_DESKTOP`, a
+/// colon-separated list, then `XDG_SESSION_DESKTOP` and `DESKTOP_SESSION`): a KDE config file
+/// left behind in a GNOME session says nothing about the GNOME session. `Err` names a desktop
+/// whose settings are not read here; `Ok(None)` when no session variable is set.
+pub fn desktop_in_use(vars: &[Option<String>]) -> Result<Option<Desktop>, String> {
+    let Some(value) = vars.iter().flatten().find(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    for part in value.split(':') {
+        let d = part.trim().to_uppercase();
+        let found = match d.as_str() {
+            "KDE" | "PLASMA" | "PLASMAWAYLAND" => Some(Desktop::Kde),
+            "GNOME" | "GNOME-CLASSIC" | "GNOME-FLASHBACK" | "UNITY" | "UBUNTU" | "BUDGIE"
+            | "BUDGIE-DESKTOP" | "PANTHEON" | "POP" => Some(Desktop::Gnome),
+            "X-CINNAMON" | "CINNAMON" => Some(Desktop::Cinnamon),
+            "MATE" => Some(Desktop::Mate),
+            _ => None,
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Err(value.clone())
+}
+
 fn linux_facts() -> Result<Facts, Box<CheckResult>> {
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let config = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(std::path::PathBuf::from)
         .or_else(|| home.map(|h| h.join(".config")));
-    let desktop = std::env::var("XDG_CURRENT_DESKTOP")
-        .unwrap_or_default()
-        .to_uppercase();
-    if let Some(cfg) = &config {
-        let kde = cfg.join("kscreenlockerrc");
-        if desktop.contains("KDE") || kde.exists() {
-            let text = std::fs::read_to_string(&kde).unwrap_or_default();
-            return Ok(kde_facts(&text));
-        }
-    }
-    let gnome_like = ["GNOME", "UNITY", "CINNAMON", "BUDGIE", "UBUNTU"]
-        .iter()
-        .any(|d| desktop.contains(d))
-        || std::env::var_os("GSETTINGS_BACKEND").is_some()
-        || config
-            .as_ref()
-            .is_some_and(|c| c.join("dconf/user").exists());
-    if !gnome_like {
-        return Err(Box::new(CheckResult::skip(
+    let vars: Vec<Option<String>> = [
+        "XDG_CURRENT_DESKTOP",
+        "XDG_SESSION_DESKTOP",
+        "DESKTOP_SESSION",
+    ]
+    .iter()
+    .map(|k| std::env::var(k).ok())
+    .collect();
+    let no_desktop = || {
+        Box::new(CheckResult::skip(
             "posture.screen_lock.no_desktop",
             t!("screen_lock.no_desktop"),
-        )));
+        ))
+    };
+    let desktop = match desktop_in_use(&vars) {
+        Ok(Some(d)) => d,
+        Err(_) => return Err(no_desktop()),
+        // No session variables (a scheduled run): the desktop whose settings this user has.
+        Ok(None) => {
+            if config
+                .as_ref()
+                .is_some_and(|c| c.join("kscreenlockerrc").exists())
+            {
+                Desktop::Kde
+            } else if std::env::var_os("GSETTINGS_BACKEND").is_some()
+                || config
+                    .as_ref()
+                    .is_some_and(|c| c.join("dconf/user").exists())
+            {
+                Desktop::Gnome
+            } else {
+                return Err(no_desktop());
+            }
+        }
+    };
+    if desktop == Desktop::Kde {
+        let kde = config.unwrap_or_default().join("kscreenlockerrc");
+        let text = std::fs::read_to_string(&kde).unwrap_or_default();
+        return Ok(kde_facts(&text));
     }
     let read = |schema: &str, key: &str| {
         gsettings(schema, key).map_err(|e| {
@@ -231,11 +286,34 @@ fn linux_facts() -> Result<Facts, Box<CheckResult>> {
             ))
         })
     };
-    Ok(gnome_facts(
-        &read("org.gnome.desktop.session", "idle-delay")?,
-        &read("org.gnome.desktop.screensaver", "lock-enabled")?,
-        &read("org.gnome.desktop.screensaver", "lock-delay")?,
-    ))
+    let mut f = match desktop {
+        Desktop::Cinnamon => gnome_facts(
+            &read("org.cinnamon.desktop.session", "idle-delay")?,
+            &read("org.cinnamon.desktop.screensaver", "lock-enabled")?,
+            &read("org.cinnamon.desktop.screensaver", "lock-delay")?,
+        ),
+        Desktop::Mate => {
+            // MATE counts its idle delay in minutes.
+            let minutes = read("org.mate.session", "idle-delay")?;
+            let secs = minutes
+                .split_whitespace()
+                .last()
+                .and_then(|m| m.parse::<f64>().ok())
+                .map_or(0.0, |m| m * 60.0);
+            gnome_facts(
+                &format!("{secs}"),
+                &read("org.mate.screensaver", "lock-enabled")?,
+                "0",
+            )
+        }
+        _ => gnome_facts(
+            &read("org.gnome.desktop.session", "idle-delay")?,
+            &read("org.gnome.desktop.screensaver", "lock-enabled")?,
+            &read("org.gnome.desktop.screensaver", "lock-delay")?,
+        ),
+    };
+    f.evidence.insert(0, format!("desktop in use: {desktop:?}"));
+    Ok(f)
 }
 
 pub fn run(p: &ScreenLockParams) -> CheckResult {
@@ -314,6 +392,32 @@ mod tests {
             None
         );
         assert_eq!(kde_facts("").lock_after_minutes, Some(5.0 + 5.0 / 60.0));
+    }
+
+    #[test]
+    fn the_desktop_in_use_decides() {
+        let v = |x: &[Option<&str>]| x.iter().map(|o| o.map(String::from)).collect::<Vec<_>>();
+        assert_eq!(
+            desktop_in_use(&v(&[Some("ubuntu:GNOME"), None, None])),
+            Ok(Some(Desktop::Gnome))
+        );
+        assert_eq!(
+            desktop_in_use(&v(&[Some("KDE"), Some("plasma"), None])),
+            Ok(Some(Desktop::Kde))
+        );
+        assert_eq!(
+            desktop_in_use(&v(&[None, None, Some("mate")])),
+            Ok(Some(Desktop::Mate))
+        );
+        assert_eq!(
+            desktop_in_use(&v(&[Some("X-Cinnamon"), None, None])),
+            Ok(Some(Desktop::Cinnamon))
+        );
+        assert_eq!(desktop_in_use(&v(&[None, None, None])), Ok(None));
+        assert_eq!(
+            desktop_in_use(&v(&[Some("UKUI"), None, None])),
+            Err("UKUI".into())
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `posture/updates`: the OS was updated recently, automatic updates are on, and (where the OS
-//! tells cheaply) no security updates are waiting. Debian/Ubuntu: the newest install/upgrade in
-//! /var/log/dpkg.log (or the package database's time), unattended-upgrades in
-//! /etc/apt/apt.conf.d, Ubuntu's update-notifier count; RPM systems: the package database's
+//! tells cheaply) no security updates are waiting. Debian/Ubuntu: the newest *upgrade* in
+//! /var/log/dpkg.log (installing a new package is not an update), unattended-upgrades in
+//! /etc/apt/apt.conf.d, and the security updates APT would install now (`apt-get -s
+//! dist-upgrade`, packages whose new version comes from a security archive; Ubuntu's
+//! update-notifier count when APT cannot be asked); RPM systems: the package database's
 //! time and dnf-automatic's timer. Windows: the newest hotfix (`Get-HotFix`) and the
 //! NoAutoUpdate policy. macOS: /Library/Preferences/com.apple.SoftwareUpdate.plist.
 
@@ -72,13 +74,14 @@ pub fn judge(p: &UpdatesParams, f: &Facts) -> CheckResult {
     r
 }
 
-/// The newest "install" or "upgrade" date in a dpkg.log, as "YYYY-MM-DD HH:MM:SS".
+/// The newest "upgrade" date in a dpkg.log, as "YYYY-MM-DD HH:MM:SS". Installing a new
+/// package is not updating the system, so "install" lines do not count.
 pub fn dpkg_log_newest(log: &str) -> Option<String> {
     log.lines()
         .filter(|l| {
             let mut w = l.split(' ');
             let _ = (w.next(), w.next());
-            matches!(w.next(), Some("install") | Some("upgrade"))
+            matches!(w.next(), Some("upgrade"))
         })
         .filter_map(|l| l.get(..19).map(String::from))
         .max()
@@ -140,6 +143,23 @@ pub fn ubuntu_pending_security(text: &str) -> Option<u32> {
     })
 }
 
+/// The security updates waiting in `apt-get -s dist-upgrade` output: the packages whose new
+/// version comes from a security archive ("Inst libssl3 [3.0.15-1~deb12u1] (3.0.17-1~deb12u2
+/// Debian-Security:12/stable-security [amd64])", Ubuntu's "…:22.04/jammy-security").
+pub fn apt_pending_security(sim: &str) -> Vec<String> {
+    sim.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("Inst ")?;
+            let name = rest.split_whitespace().next()?;
+            let origin = &rest[rest.find('(')?..];
+            origin
+                .to_lowercase()
+                .contains("security")
+                .then(|| name.to_string())
+        })
+        .collect()
+}
+
 fn linux_facts(now: SystemTime) -> Facts {
     let mut f = Facts::default();
     let since = |t: SystemTime| os::days_between(t, now);
@@ -154,16 +174,15 @@ fn linux_facts(now: SystemTime) -> Facts {
             Some((stamp, secs)) => {
                 let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
                 f.days_since_update = Some(since(t));
-                f.evidence.push(format!(
-                    "/var/log/dpkg.log: newest install/upgrade at {stamp}"
-                ));
+                f.evidence
+                    .push(format!("/var/log/dpkg.log: newest upgrade at {stamp}"));
             }
             None => {
                 if let Ok(t) = std::fs::metadata("/var/lib/dpkg/status").and_then(|m| m.modified())
                 {
                     f.days_since_update = Some(since(t));
                     f.evidence.push(format!(
-                        "/var/lib/dpkg/status last changed {:.1} days ago (no install/upgrade in /var/log/dpkg.log)",
+                        "/var/lib/dpkg/status last changed {:.1} days ago (no upgrade in /var/log/dpkg.log)",
                         since(t)
                     ));
                 }
@@ -196,10 +215,43 @@ fn linux_facts(now: SystemTime) -> Facts {
                 );
             }
         }
-        if let Ok(t) = std::fs::read_to_string("/var/lib/update-notifier/updates-available") {
-            f.pending_security = ubuntu_pending_security(&t).or(Some(0));
-            f.evidence
-                .push("read /var/lib/update-notifier/updates-available".into());
+        // What APT itself would install from a security archive, per the package lists it has
+        // (a simulation: no root needed, nothing changes).
+        match os::tool(&[
+            "apt-get",
+            "-s",
+            "-q",
+            "-o",
+            "Debug::NoLocking=1",
+            "dist-upgrade",
+        ]) {
+            Ok(sim) => {
+                let pending = apt_pending_security(&sim);
+                f.evidence.push(if pending.is_empty() {
+                    "apt-get -s dist-upgrade: no security update waiting".to_string()
+                } else {
+                    format!(
+                        "apt-get -s dist-upgrade: {} security update(s) waiting: {}",
+                        pending.len(),
+                        pending.join(", ")
+                    )
+                });
+                f.pending_security = Some(pending.len() as u32);
+                if let Some(age) = apt_lists_age(now) {
+                    f.evidence.push(format!(
+                        "APT's package lists were refreshed {age:.1} days ago"
+                    ));
+                }
+            }
+            Err(e) => {
+                f.evidence.push(format!("apt-get -s dist-upgrade: {e}"));
+                if let Ok(t) = std::fs::read_to_string("/var/lib/update-notifier/updates-available")
+                {
+                    f.pending_security = ubuntu_pending_security(&t).or(Some(0));
+                    f.evidence
+                        .push("read /var/lib/update-notifier/updates-available".into());
+                }
+            }
         }
     } else {
         for db in ["/var/lib/rpm/rpmdb.sqlite", "/var/lib/rpm/Packages"] {
@@ -222,6 +274,16 @@ fn linux_facts(now: SystemTime) -> Facts {
         }
     }
     f
+}
+
+/// Days since APT last refreshed its package lists (the lists directory's newest entry).
+fn apt_lists_age(now: SystemTime) -> Option<f64> {
+    let newest = std::fs::read_dir("/var/lib/apt/lists")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.metadata().ok()?.modified().ok())
+        .max()?;
+    Some(os::days_between(newest, now))
 }
 
 /// Windows facts: the newest hotfix's date ("yyyy-MM-dd") and the AU policy values.
@@ -310,8 +372,13 @@ mod tests {
 
     #[test]
     fn dpkg_log_and_dates() {
-        let log = "2026-11-01 10:00:00 startup archives unpack\n2026-11-02 06:25:01 upgrade openssl:amd64 3.0.15 3.0.17\n2026-10-30 09:00:00 install curl:amd64 <none> 7.88\n2026-11-03 08:00:00 remove vim:amd64 9.0 <none>\n";
+        let log = "2026-11-01 10:00:00 startup archives unpack\n2026-11-02 06:25:01 upgrade openssl:amd64 3.0.15 3.0.17\n2026-11-04 09:00:00 install curl:amd64 <none> 7.88\n2026-11-03 08:00:00 remove vim:amd64 9.0 <none>\n";
+        // Installing curl today is not an update; the openssl upgrade is.
         assert_eq!(dpkg_log_newest(log).as_deref(), Some("2026-11-02 06:25:01"));
+        assert_eq!(
+            dpkg_log_newest("2026-11-04 09:00:00 install curl:amd64 <none> 7.88\n"),
+            None
+        );
         assert_eq!(parse_stamp("1970-01-02 00:00:01"), Some(86401));
         assert_eq!(parse_stamp("2026-11-23 00:00:00"), Some(1795392000));
         assert_eq!(parse_stamp("garbage"), None);
@@ -333,6 +400,9 @@ mod tests {
         // /var/lib/update-notifier/updates-available on Ubuntu 22.04.
         let t = "\n12 updates can be applied immediately.\n5 of these updates are standard security updates.\nTo see these additional updates run: apt list --upgradable\n";
         assert_eq!(ubuntu_pending_security(t), Some(5));
+        // apt-get -s dist-upgrade on Debian 12 and Ubuntu 22.04.
+        let sim = "NOTE: This is only a simulation!\nInst libssl3 [3.0.15-1~deb12u1] (3.0.17-1~deb12u2 Debian-Security:12/stable-security [amd64])\nInst tzdata [2024a-0+deb12u1] (2025b-0+deb12u1 Debian:12.11/stable [all])\nInst openssh-client [1:8.9p1-3ubuntu0.10] (1:8.9p1-3ubuntu0.11 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])\nConf libssl3 (3.0.17-1~deb12u2 Debian-Security:12/stable-security [amd64])\n";
+        assert_eq!(apt_pending_security(sim), vec!["libssl3", "openssh-client"]);
     }
 
     #[test]
