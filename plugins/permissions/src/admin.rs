@@ -1,5 +1,7 @@
-//! `permissions/admin`: the user is (or is not) an administrator. Unix: uid 0, or membership of
-//! an administrators' group (`sudo`, `wheel`, `admin` by default; macOS uses `admin`). Windows:
+//! `permissions/admin`: the user is (or is not) an administrator. Unix: uid 0, membership of an
+//! administrators' group (`sudo`, `wheel`, `admin` by default; macOS uses `admin`), or a sudoers
+//! rule that lets the user run anything (or a shell) as root, as `sudo -n -l` lists it; when sudo
+//! wants the password even to list the rules, the result says it cannot be told. Windows:
 //! membership of Administrators in the process token, and whether it runs elevated (UAC).
 
 use readycheck_sdk::{CheckResult, KindManifest, t};
@@ -23,8 +25,97 @@ pub struct AdminParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdminFacts {
     pub user: String,
-    pub is_admin: bool,
+    /// `None` when it cannot be told without the user's password (sudo rules this user may only
+    /// list after typing it).
+    pub is_admin: Option<bool>,
     pub evidence: Vec<String>,
+}
+
+/// What `sudo -n -l` says about this user's rights.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sudo {
+    /// A rule lets the user run anything as root (or any user), or a shell: (the rule).
+    Admin(String),
+    /// Rules exist, none gives full rights; or sudo says the user may not run it.
+    Limited(String),
+    /// sudo wants the password even to list the rules.
+    NeedsPassword,
+    /// sudo is not installed or could not run: (why).
+    Unavailable(String),
+}
+
+/// Judges `sudo -n -l` (exit status and output). Rules look like `(ALL : ALL) ALL`,
+/// `(root) NOPASSWD: ALL`, `(ALL) /usr/bin/apt, /bin/bash`.
+pub fn sudo_reading(ok: bool, text: &str) -> Sudo {
+    let lower = text.to_lowercase();
+    if !ok {
+        if lower.contains("password is required") {
+            return Sudo::NeedsPassword;
+        }
+        if lower.contains("may not run sudo") || lower.contains("not in the sudoers") {
+            return Sudo::Limited("sudo: this user may not run sudo".into());
+        }
+        return Sudo::Unavailable(
+            text.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("sudo failed")
+                .trim()
+                .to_string(),
+        );
+    }
+    let shells = [
+        "/bin/sh",
+        "/bin/bash",
+        "/usr/bin/bash",
+        "/bin/zsh",
+        "/usr/bin/su",
+        "/bin/su",
+    ];
+    let mut in_rules = false;
+    let mut rules = Vec::new();
+    for line in text.lines() {
+        if line.contains("may run the following commands") {
+            in_rules = true;
+            continue;
+        }
+        let l = line.trim();
+        if !in_rules || !l.starts_with('(') {
+            continue;
+        }
+        let Some(close) = l.find(')') else { continue };
+        let runas = &l[1..close];
+        let targets_root = runas
+            .split([':', ','])
+            .map(str::trim)
+            .any(|u| u == "ALL" || u == "root");
+        // Tags ("NOPASSWD:", "SETENV:") before the commands.
+        let mut cmds = l[close + 1..].trim();
+        while let Some((tag, rest)) = cmds.split_once(':') {
+            if tag
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_')
+                && !tag.trim().is_empty()
+            {
+                cmds = rest.trim();
+            } else {
+                break;
+            }
+        }
+        let full = cmds
+            .split(',')
+            .map(str::trim)
+            .any(|c| c == "ALL" || shells.contains(&c.split_whitespace().next().unwrap_or("")));
+        if targets_root && full {
+            return Sudo::Admin(format!("sudo -l: {l}"));
+        }
+        rules.push(l.to_string());
+    }
+    Sudo::Limited(if rules.is_empty() {
+        "sudo -l: no rules for this user".into()
+    } else {
+        format!("sudo -l: only {}", rules.join("; "))
+    })
 }
 
 pub fn manifest() -> KindManifest {
@@ -51,7 +142,7 @@ pub fn gather(p: &AdminParams) -> AdminFacts {
         evidence.push("effective uid is 0 (root)".to_string());
         return AdminFacts {
             user,
-            is_admin: true,
+            is_admin: Some(true),
             evidence,
         };
     }
@@ -69,6 +160,40 @@ pub fn gather(p: &AdminParams) -> AdminFacts {
             None => evidence.push(format!("group {g}: does not exist here")),
         }
     }
+    if is_admin {
+        return AdminFacts {
+            user,
+            is_admin: Some(true),
+            evidence,
+        };
+    }
+    // Rights granted by sudoers rules to the user or another group: ask sudo, without a
+    // password (-n), to list them.
+    let argv = ["sudo", "-n", "-l"].map(String::from);
+    let reading =
+        match readycheck_sdk::command::run_command(&argv, std::time::Duration::from_secs(5)) {
+            Ok((ok, text)) => sudo_reading(ok, &text),
+            Err(e) => Sudo::Unavailable(e),
+        };
+    let is_admin = match reading {
+        Sudo::Admin(rule) => {
+            evidence.push(rule);
+            Some(true)
+        }
+        Sudo::Limited(why) => {
+            evidence.push(why);
+            Some(false)
+        }
+        Sudo::NeedsPassword => {
+            evidence
+                .push("sudo -n -l: a password is required to list this user's sudo rules".into());
+            None
+        }
+        Sudo::Unavailable(why) => {
+            evidence.push(format!("sudo -n -l: {why}"));
+            Some(false)
+        }
+    };
     AdminFacts {
         user,
         is_admin,
@@ -100,7 +225,7 @@ pub fn gather(p: &AdminParams) -> AdminFacts {
     });
     AdminFacts {
         user,
-        is_admin: member || elevated == Some(true),
+        is_admin: Some(member || elevated == Some(true)),
         evidence,
     }
 }
@@ -108,18 +233,22 @@ pub fn gather(p: &AdminParams) -> AdminFacts {
 pub fn evaluate(p: &AdminParams, f: &AdminFacts) -> CheckResult {
     let u = &f.user;
     let mut r = match (p.expect, f.is_admin) {
-        (true, true) => {
+        (_, None) => CheckResult::warn(
+            "permissions.admin.undetermined",
+            t!("admin.undetermined", user = u),
+        ),
+        (true, Some(true)) => {
             CheckResult::pass("permissions.admin.is_admin", t!("admin.is_admin", user = u))
         }
-        (true, false) => CheckResult::fail(
+        (true, Some(false)) => CheckResult::fail(
             "permissions.admin.not_admin",
             t!("admin.needs_admin", user = u),
         ),
-        (false, true) => CheckResult::fail(
+        (false, Some(true)) => CheckResult::fail(
             "permissions.admin.is_admin",
             t!("admin.should_not_be_admin", user = u),
         ),
-        (false, false) => CheckResult::pass(
+        (false, Some(false)) => CheckResult::pass(
             "permissions.admin.not_admin",
             t!("admin.not_admin", user = u),
         ),
@@ -141,7 +270,7 @@ mod tests {
     fn expectation_table() {
         let f = |is_admin| AdminFacts {
             user: "bob".into(),
-            is_admin,
+            is_admin: Some(is_admin),
             evidence: vec![],
         };
         let p = |expect| AdminParams {
@@ -155,6 +284,54 @@ mod tests {
         );
         assert_eq!(evaluate(&p(false), &f(true)).status, Status::Fail);
         assert_eq!(evaluate(&p(false), &f(false)).status, Status::Pass);
+        let unknown = AdminFacts {
+            user: "bob".into(),
+            is_admin: None,
+            evidence: vec![],
+        };
+        assert_eq!(
+            evaluate(&p(false), &unknown).code,
+            "permissions.admin.undetermined"
+        );
+    }
+
+    #[test]
+    fn sudo_listings() {
+        // `sudo -n -l` as printed by sudo 1.9 (Debian 12).
+        let head = "Matching Defaults entries for alice on pc:\n    env_reset, secure_path=/usr/sbin\\:/usr/bin\n\nUser alice may run the following commands on pc:\n";
+        let admin = [
+            "    (ALL : ALL) ALL\n",
+            "    (root) NOPASSWD: ALL\n",
+            "    (ALL) NOPASSWD: SETENV: ALL\n",
+            "    (root) /usr/bin/apt, /bin/bash\n",
+        ];
+        for rule in admin {
+            assert!(
+                matches!(sudo_reading(true, &format!("{head}{rule}")), Sudo::Admin(_)),
+                "{rule}"
+            );
+        }
+        let limited = [
+            "    (root) NOPASSWD: /usr/bin/systemctl restart openvpn\n",
+            "    (backup) ALL\n",
+        ];
+        for rule in limited {
+            assert!(
+                matches!(
+                    sudo_reading(true, &format!("{head}{rule}")),
+                    Sudo::Limited(_)
+                ),
+                "{rule}"
+            );
+        }
+        assert_eq!(
+            sudo_reading(false, "sudo: a password is required\n"),
+            Sudo::NeedsPassword
+        );
+        assert!(matches!(
+            sudo_reading(false, "Sorry, user alice may not run sudo on pc.\n"),
+            Sudo::Limited(_)
+        ));
     }
 
     #[cfg(unix)]

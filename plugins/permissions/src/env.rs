@@ -1,6 +1,8 @@
 //! `permissions/env`: an environment variable or the system proxy setting is present or has the
 //! expected value — a corporate proxy in `HTTPS_PROXY`, the intranet suffix in `NO_PROXY`.
-//! Credentials inside proxy URLs never reach the report, and `secret = true` hides a value.
+//! Credentials in any proxy-like value (`user:pass@host:port` with or without a scheme, in
+//! lists and Windows' `http=…;https=…` form) never reach the report — summary, evidence,
+//! expected value or looked-for part — and `secret = true` hides a value.
 
 use readycheck_sdk::i18n::{Arg, Msg};
 use readycheck_sdk::{CheckResult, KindManifest, t};
@@ -57,18 +59,44 @@ pub fn manifest() -> KindManifest {
     )
 }
 
-/// Hides `user:password@` in URLs.
+/// Hides credentials in every proxy-like part of a value: `scheme://user:pass@host`,
+/// `user:pass@host:port` without a scheme, `socks5h://user@host`, and each entry of lists
+/// (`,` `;` or spaces) and of Windows' `http=…;https=…` form.
 pub fn redact(value: &str) -> String {
-    value
-        .split(',')
-        .map(|part| match (part.find("://"), part.rfind('@')) {
-            (Some(s), Some(at)) if at > s + 3 => {
-                format!("{}***@{}", &part[..s + 3], &part[at + 1..])
-            }
-            _ => part.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut out = String::with_capacity(value.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        out.push_str(&redact_one(token));
+        token.clear();
+    };
+    for c in value.chars() {
+        if matches!(c, ',' | ';' | ' ' | '\t' | '\n' | '=') {
+            flush(&mut token, &mut out);
+            out.push(c);
+        } else {
+            token.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
+fn redact_one(token: &str) -> String {
+    let (scheme, rest) = match token.find("://") {
+        Some(i) => (&token[..i + 3], &token[i + 3..]),
+        None => ("", token),
+    };
+    // Only the authority: an @ in a path is not a credential.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return token.to_string();
+    };
+    let userinfo = &rest[..at];
+    if scheme.is_empty() && !userinfo.contains(':') {
+        // "alice@corp.example": an address, not credentials.
+        return token.to_string();
+    }
+    format!("{scheme}***@{}", &rest[at + 1..])
 }
 
 /// Reads the setting; `Err` when this OS cannot answer.
@@ -196,9 +224,14 @@ pub fn evaluate(p: &EnvParams, value: Option<&str>, where_: &str) -> CheckResult
                     ),
                 )
             } else if let Some(c) = p.contains.as_ref().filter(|c| !v.contains(c.as_str())) {
+                let part = if p.secret {
+                    Arg::from(t!("env.expected_hidden"))
+                } else {
+                    Arg::from(redact(c))
+                };
                 CheckResult::fail(
                     "permissions.env.wrong_value",
-                    t!("env.lacks", name = n, part = c, value = shown(v)),
+                    t!("env.lacks", name = n, part = part, value = shown(v)),
                 )
             } else {
                 CheckResult::pass(
@@ -241,6 +274,39 @@ mod tests {
             "http://***@proxy.corp:8080"
         );
         assert_eq!(redact("proxy.corp:8080"), "proxy.corp:8080");
+        let cases = [
+            ("alice:s3cret@proxy.corp:8080", "***@proxy.corp:8080"),
+            (
+                "socks5h://bob:pw@10.0.0.1:1080",
+                "socks5h://***@10.0.0.1:1080",
+            ),
+            ("http://tok@proxy:3128", "http://***@proxy:3128"),
+            (
+                "http=u:p@p1:80;https=u:p@p2:443",
+                "http=***@p1:80;https=***@p2:443",
+            ),
+            ("localhost, a:b@x:1", "localhost, ***@x:1"),
+            ("http://proxy:3128/path@x", "http://proxy:3128/path@x"),
+            ("alice@corp.example", "alice@corp.example"),
+            ("http://user:p@ss@proxy:8080", "http://***@proxy:8080"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(redact(v), want, "{v}");
+        }
+        // Everywhere: the summary, the evidence, the expected value and the looked-for part.
+        let mut p = params("HTTPS_PROXY");
+        p.equals = Some("carol:hunter2@proxy:8080".into());
+        let r = evaluate(
+            &p,
+            Some("alice:s3cret@proxy:8080"),
+            "environment variable HTTPS_PROXY",
+        );
+        let all = format!("{r:?}");
+        assert!(!all.contains("s3cret") && !all.contains("hunter2"), "{all}");
+        let mut p = params("HTTPS_PROXY");
+        p.contains = Some("dave:pw123@".into());
+        let r = evaluate(&p, Some("x"), "x");
+        assert!(!format!("{r:?}").contains("pw123"), "{r:?}");
         let r = evaluate(
             &params("HTTPS_PROXY"),
             Some("http://alice:s3cret@proxy.corp:8080"),

@@ -1,7 +1,9 @@
 //! `permissions/path`: a file or folder (local, a mounted share, a UNC path on Windows) exists and
 //! can be read, listed or written as the job needs. Writing is proven by creating, writing and
 //! removing a uniquely named file — `access()` lies on read-only mounts, full disks and ACLs —
-//! and nothing is left behind, even when the write fails half-way.
+//! and nothing is left behind, even when the write fails half-way. A file is proven writable by
+//! reserving space past its end and releasing it, which changes neither its size nor its
+//! contents (see [`prove_file_writable`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
@@ -25,7 +27,8 @@ pub struct PathParams {
     #[serde(default)]
     pub listable: bool,
     /// Must be able to write: for a folder, a new file is created and removed; for a file, it is
-    /// opened for appending (nothing is written to it).
+    /// opened for appending and one block is reserved past its end and released (its size and
+    /// contents do not change), so a full disk or an exhausted quota is not "writable".
     #[serde(default)]
     pub writable: bool,
     /// What it must be: "file" or "directory" (default: either).
@@ -145,6 +148,136 @@ pub fn prove_writable(dir: &Path) -> Result<PathBuf, std::io::Error> {
     Ok(probe)
 }
 
+/// Proves that a file can grow: opens it for appending (permissions, read-only mounts), then
+/// reserves one block past its end (`fallocate` with `FALLOC_FL_KEEP_SIZE`: the size and
+/// contents do not change, a full disk or an exhausted quota answer ENOSPC/EDQUOT), releases
+/// the reservation and puts the modification time back. Where the file system cannot reserve,
+/// the free space the OS grants this user decides. Opening a file for appending alone succeeds
+/// on a full disk, so it is no proof.
+pub fn prove_file_writable(path: &Path) -> Result<String, std::io::Error> {
+    let f = OpenOptions::new().append(true).open(path)?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        let meta = f.metadata()?;
+        let size = meta.len();
+        let block = meta.blksize().max(4096);
+        let offset = size.div_ceil(block) * block;
+        let fd = f.as_raw_fd();
+        // SAFETY: fallocate/ftruncate/futimens on a descriptor we own, with plain integers and
+        // a two-element timespec array that lives across the call.
+        let reserved = unsafe {
+            libc::fallocate(
+                fd,
+                libc::FALLOC_FL_KEEP_SIZE,
+                offset as libc::off_t,
+                block as libc::off_t,
+            )
+        };
+        if reserved == 0 {
+            let times = [
+                libc::timespec {
+                    tv_sec: meta.atime() as libc::time_t,
+                    tv_nsec: meta.atime_nsec() as _,
+                },
+                libc::timespec {
+                    tv_sec: meta.mtime() as libc::time_t,
+                    tv_nsec: meta.mtime_nsec() as _,
+                },
+            ];
+            // SAFETY: see above.
+            let released = unsafe { libc::ftruncate(fd, size as libc::off_t) };
+            // SAFETY: see above.
+            unsafe { libc::futimens(fd, times.as_ptr()) };
+            if released != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            return Ok(format!(
+                "reserved and released {block} bytes past the end of {} (its size and contents unchanged)",
+                path.display()
+            ));
+        }
+        let e = std::io::Error::last_os_error();
+        if !matches!(
+            e.raw_os_error(),
+            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) | Some(libc::EINVAL)
+        ) {
+            return Err(e);
+        }
+    }
+    drop(f);
+    free_space_for_me(path).map(|free| {
+        format!(
+            "opened {} for writing (nothing written); {free} bytes free for this user",
+            path.display()
+        )
+    })
+}
+
+/// Bytes this user may still write on `path`'s file system; an error when none.
+#[cfg(unix)]
+fn free_space_for_me(path: &Path) -> Result<u64, std::io::Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(ErrorKind::InvalidInput, e))?;
+    // SAFETY: statvfs fills a zeroed struct for a NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: see above.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let blocks = if root { st.f_bfree } else { st.f_bavail };
+    let free = blocks as u64 * st.f_frsize as u64;
+    if free == 0 {
+        return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+    }
+    Ok(free)
+}
+
+/// Bytes this user may still write on `path`'s volume (quotas included); an error when none.
+#[cfg(windows)]
+fn free_space_for_me(path: &Path) -> Result<u64, std::io::Error> {
+    use windows_sys::Win32::Storage::FileSystem::GetDiskFreeSpaceExW;
+    let dir = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(path)
+    };
+    let wide: Vec<u16> = dir
+        .as_os_str()
+        .to_string_lossy()
+        .encode_utf16()
+        .chain(std::iter::once(0))
+        .collect();
+    let mut free = 0u64;
+    // SAFETY: a NUL-terminated path and an out-pointer to a u64 we own; the other outputs are
+    // optional.
+    let ok = unsafe {
+        GetDiskFreeSpaceExW(
+            wide.as_ptr(),
+            &mut free,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    if ok == 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if free == 0 {
+        // ERROR_DISK_FULL
+        return Err(std::io::Error::from_raw_os_error(112));
+    }
+    Ok(free)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn free_space_for_me(_path: &Path) -> Result<u64, std::io::Error> {
+    Ok(u64::MAX)
+}
+
 pub fn run(p: &PathParams) -> CheckResult {
     let path = PathBuf::from(&p.path);
     let mut evidence = Vec::new();
@@ -227,10 +360,7 @@ pub fn run(p: &PathParams) -> CheckResult {
             prove_writable(&path)
                 .map(|probe| format!("created, wrote and removed {}", probe.display()))
         } else {
-            OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .map(|_| format!("opened {} for writing (nothing written)", path.display()))
+            prove_file_writable(&path)
         };
         match result {
             Ok(ev) => {
