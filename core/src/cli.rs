@@ -28,6 +28,10 @@ pub enum ExitStatus {
     NotReady = 2,
     /// Bad profile, bad flag, no plugins: the checker could not run as asked.
     Unusable = 3,
+    /// The checks ran, but the report could not be saved (a full, read-only or missing data
+    /// directory) or could neither be kept for sending nor sent. It was still sent from memory
+    /// when it had a destination, and written where `-o`/stdout asked.
+    NotSaved = 4,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -42,7 +46,7 @@ impl From<ExitStatus> for ExitCode {
     version,
     about = "Checks whether this computer is ready for remote work, and says whose problem it is if not.",
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes: 0 ready, 1 degraded, 2 not ready, 3 could not run as asked."
+    after_help = "Exit codes: 0 ready, 1 degraded, 2 not ready, 3 could not run as asked, 4 ran but the report could not be saved."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -463,6 +467,7 @@ fn discover_plugins(
     profile: Option<&Profile>,
     backend: &Backend,
     wanted: Option<&[String]>,
+    deadline: Option<Instant>,
 ) -> Plugins {
     let empty = Default::default();
     let (dirs, pins) = match profile {
@@ -470,10 +475,15 @@ fn discover_plugins(
         None => (Vec::new(), &empty),
     };
     let search = discovery::search_path(&common.plugin_dirs, &dirs, exe_dir().as_deref());
-    let files = discovery::scan(&search, pins, wanted);
+    let files = discovery::scan(&search, pins, wanted, deadline);
     let timeout = profile
         .map(|p| p.timeout)
         .unwrap_or(profile::DEFAULT_TIMEOUT);
+    // Discovery is part of the run: its describe calls end by the run's deadline too.
+    let timeout = match deadline {
+        Some(d) => timeout.min(d.saturating_duration_since(Instant::now())),
+        None => timeout,
+    };
     registry::resolve(backend, search, files, wanted, timeout)
 }
 
@@ -547,13 +557,18 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
         Ok(b) => b,
         Err(code) => return code,
     };
+    // From here on every catchable signal ends in a report, discovery included.
+    crate::signals::install();
+    crate::plugin::isolate::contain_descendants();
     let started_at = SystemTime::now();
     let t0 = Instant::now();
+    let deadline = args.deadline.unwrap_or(profile.deadline);
     let plugins = discover_plugins(
         &args.common,
         Some(&profile),
         &backend,
         Some(&profile_plugin_names(&profile)),
+        Some(t0 + deadline),
     );
     let diags = profile::validate::validate_params(&profile, &plugins.manifests());
     if !diags.is_empty() {
@@ -587,24 +602,36 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
             )),
             PluginState::Ready { .. } => {}
         }
-    }
-
-    let _ = ctrlc::set_handler(|| {
-        static PRESSED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        if PRESSED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
-            std::process::exit(130);
+        for (path, reason) in state
+            .file()
+            .map(|f| f.passed_over.as_slice())
+            .unwrap_or(&[])
+        {
+            printer.warn(&format!(
+                "{name}: {} ({reason}); {}",
+                crate::sanitize::text(&path.display().to_string()),
+                state
+                    .file()
+                    .map(|f| format!(
+                        "used {}",
+                        crate::sanitize::text(&f.path.display().to_string())
+                    ))
+                    .unwrap_or_default()
+            ));
         }
-        runner::interrupt();
-    });
+    }
 
     let options = RunOptions {
         parallelism: args.jobs,
         timeout: args.timeout,
-        deadline: args.deadline.unwrap_or(profile.deadline),
+        // What discovery took comes off the run's deadline.
+        deadline: deadline.saturating_sub(t0.elapsed()),
         only: args.only.clone(),
         skip: args.skip.clone(),
     };
-    let outcome = runner::run(&profile, &plugins, &backend, &options, printer.observer());
+    let observer: std::sync::Arc<dyn runner::Observer> =
+        std::sync::Arc::new(CleanTitles(printer.observer()));
+    let outcome = runner::run(&profile, &plugins, &backend, &options, observer);
     let report = build_report(
         &profile,
         &plugins,
@@ -618,16 +645,27 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     if outcome.deadline_passed {
         printer.warn(&crate::tr!(i18n::current(), "cli.deadline_passed"));
     }
+    let mut report = report;
+    for note in crate::store::cap(&mut report) {
+        printer.warn(&format!("report cap: {}", crate::sanitize::text(&note)));
+    }
+    let json = serde_json::to_vec_pretty(&report).expect("reports serialise");
 
+    // Saving and delivery: a report that cannot be saved is still sent from memory, and the
+    // failure is said on stderr even with -q and in the exit status (4).
     let mut saved_to = None;
+    let mut not_saved = false;
     if !args.no_save {
-        match crate::store::save(&report) {
+        match crate::store::save_bytes(&report.id, &json) {
             Ok(p) => saved_to = Some(p.display().to_string()),
-            Err(e) => printer.warn(&crate::tr!(
-                i18n::current(),
-                "cli.not_saved",
-                error = e.to_string()
-            )),
+            Err(e) => {
+                not_saved = true;
+                printer.err(&crate::tr!(
+                    i18n::current(),
+                    "cli.warning",
+                    message = crate::tr!(i18n::current(), "cli.not_saved", error = e.to_string())
+                ));
+            }
         }
     }
     let mut status = exit_for(&report);
@@ -647,7 +685,12 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
             url,
             auth_header_env: profile.report.auth_header_env.clone(),
         });
-    let delivery = deliver_after_run(&report, dest.as_ref(), &printer);
+    let (delivery, kept) = deliver_after_run(&report, &json, dest.as_ref(), &printer);
+    // Saved and kept: from here a signal ends the process at once; the outbox has it.
+    crate::signals::report_written();
+    if not_saved || !kept {
+        status = ExitStatus::NotSaved;
+    }
     if args.open {
         open_html(&report, &printer);
     }
@@ -663,34 +706,61 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     status
 }
 
-/// Spools this run's report when it has a destination, then sends everything waiting.
-/// Returns a line for the text output.
+/// Spools this run's report when it has a destination, then sends everything waiting (after
+/// recovering what a killed run left). A report that cannot be spooled (a full or read-only
+/// data directory) is sent from memory. Returns a line for the text output, and whether the
+/// report is safe: kept in the outbox, sent, or without a destination.
 fn deliver_after_run(
     report: &Report,
+    json: &[u8],
     dest: Option<&crate::submit::Destination>,
     printer: &Printer,
-) -> Option<String> {
+) -> (Option<String>, bool) {
     use crate::submit::Outcome;
-    let dir = crate::submit::outbox()?;
+    let dir = crate::submit::outbox();
+    let mut direct = None;
     if let Some(d) = dest {
-        let json = serde_json::to_vec_pretty(report).expect("reports serialise");
-        if let Err(e) = crate::submit::spool(&dir, &report.id, &json, d) {
-            printer.warn(&crate::tr!(
-                i18n::current(),
-                "cli.not_kept",
-                dir = dir.display().to_string(),
-                error = e.to_string()
-            ));
-            return None;
+        let spooled = match &dir {
+            Some(dir) => crate::submit::spool(dir, &report.id, json, d).map_err(|e| {
+                crate::tr!(
+                    i18n::current(),
+                    "cli.not_kept",
+                    dir = dir.display().to_string(),
+                    error = e.to_string()
+                )
+            }),
+            None => Err(crate::tr!(i18n::current(), "submit.no_outbox")),
+        };
+        if let Err(why) = spooled {
+            printer.err(&crate::tr!(i18n::current(), "cli.warning", message = why));
+            direct = Some(crate::submit::send_now(&report.id, json, d));
         }
     }
-    if crate::submit::pending(&dir).is_empty() {
-        return None;
+    let mut outcomes: Vec<Outcome> = direct.iter().cloned().collect();
+    if let Some(dir) = &dir {
+        crate::submit::recover(dir);
+        if !crate::submit::pending(dir).is_empty() {
+            outcomes.extend(crate::submit::deliver(dir, None));
+        }
     }
-    let outcomes = crate::submit::deliver(&dir, None);
-    let mine = outcomes.iter().find(|o| match o {
-        Outcome::Sent { id, .. } | Outcome::Kept { id, .. } => id == &report.id,
-    });
+    // Safe unless it had to go from memory and did not.
+    let kept = !matches!(direct, Some(Outcome::Kept { .. }));
+    if let Some(Outcome::Kept { reason, .. }) = &direct {
+        printer.err(&crate::tr!(
+            i18n::current(),
+            "cli.warning",
+            message = crate::tr!(
+                i18n::current(),
+                "submit.kept",
+                id = &report.id,
+                reason = reason.clone()
+            )
+        ));
+    }
+    if outcomes.is_empty() {
+        return (None, kept);
+    }
+    let mine = outcomes.iter().find(|o| o.id() == report.id);
     let others_sent = outcomes
         .iter()
         .filter(|o| matches!(o, Outcome::Sent { id, .. } if id != &report.id))
@@ -708,7 +778,29 @@ fn deliver_after_run(
         (Some(a), Some(b)) => Some(t!("submit.this_and_others", this = a, others = b)),
         (a, b) => a.or(b),
     };
-    line.map(|m| i18n::render(lang, &m))
+    (line.map(|m| i18n::render(lang, &m)), kept)
+}
+
+/// The progress display's view of the checks, with their titles made safe for a terminal.
+struct CleanTitles(std::sync::Arc<dyn runner::Observer>);
+
+impl runner::Observer for CleanTitles {
+    fn planned(&self, total: usize) {
+        self.0.planned(total);
+    }
+    fn started(&self, check: &profile::Check) {
+        match crate::sanitize::text(check.title.get(i18n::current())) {
+            std::borrow::Cow::Borrowed(_) => self.0.started(check),
+            std::borrow::Cow::Owned(clean) => {
+                let mut c = check.clone();
+                c.title = profile::LocalText::plain(&clean);
+                self.0.started(&c)
+            }
+        }
+    }
+    fn finished(&self, check: &profile::Check, result: &report::CheckReport) {
+        self.0.finished(check, result);
+    }
 }
 
 /// Writes the HTML report next to the saved JSON (or in the temp dir) and opens it.
@@ -860,7 +952,27 @@ pub fn build_report(
                 },
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Files refused earlier on the search path than the one used (or than the first refused
+    // one): listed with why, and which file was used instead.
+    let mut plugin_entries = plugin_entries;
+    for (name, state) in &plugins.states {
+        let Some(file) = state.file() else { continue };
+        for (path, reason) in &file.passed_over {
+            let used = match state {
+                PluginState::Refused { .. } => String::new(),
+                _ => format!("; {} was used instead", file.path.display()),
+            };
+            plugin_entries.push(PluginEntry {
+                name: name.clone(),
+                version: String::new(),
+                abi: readycheck_sdk::abi::ABI_VERSION,
+                path: path.display().to_string(),
+                sha256: String::new(),
+                problem: Some(format!("refused, not used: {reason}{used}")),
+            });
+        }
+    }
     Report {
         schema: report::SCHEMA_ID.to_string(),
         id: report_id(&host.hostname, started_at),
@@ -910,7 +1022,7 @@ fn cmd_plugins(args: PluginsArgs) -> ExitStatus {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let plugins = discover_plugins(&args.common, profile.as_ref(), &backend, None);
+    let plugins = discover_plugins(&args.common, profile.as_ref(), &backend, None, None);
     let rows: Vec<serde_json::Value> = plugins
         .states
         .iter()
@@ -1017,6 +1129,7 @@ fn cmd_explain(args: ExplainArgs) -> ExitStatus {
         None,
         &backend,
         Some(std::slice::from_ref(&plugin)),
+        None,
     );
     match plugins.states.get(&plugin) {
         Some(PluginState::Ready { manifest, .. }) => {
@@ -1088,6 +1201,7 @@ fn cmd_validate(args: ValidateArgs) -> ExitStatus {
         Some(&profile),
         &backend,
         Some(&profile_plugin_names(&profile)),
+        None,
     );
     let mut diags = profile::validate::validate_params(&profile, &plugins.manifests());
     let mut reported = std::collections::BTreeSet::new();
@@ -1357,6 +1471,10 @@ fn cmd_submit(args: SubmitArgs) -> ExitStatus {
                     crate::tr!(lang, "submit.kept", id = id, reason = reason.clone())
                 ))
             }
+            crate::submit::Outcome::InFlight { id } => printer.out(&format!(
+                "{}\n",
+                crate::tr!(lang, "submit.in_flight", id = id)
+            )),
         }
     }
     if kept > 0 {

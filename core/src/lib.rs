@@ -17,6 +17,7 @@ pub mod report;
 pub mod runner;
 pub mod sanitize;
 pub mod schedule;
+pub mod signals;
 pub mod store;
 pub mod submit;
 pub mod summary;

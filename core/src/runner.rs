@@ -28,7 +28,8 @@ pub const KILL_GRACE: Duration = Duration::from_millis(400);
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Called from the Ctrl-C handler: stop every plugin call and wrap up.
+/// Called from the signal handler (any catchable signal, see [`crate::signals`]): stop every
+/// plugin call and wrap up.
 pub fn interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
     isolate::stop_all();
@@ -69,6 +70,7 @@ pub struct RunOutcome {
 
 struct Job {
     index: usize,
+    plugin: String,
     path: std::path::PathBuf,
     request: Vec<u8>,
     timeout: Duration,
@@ -148,7 +150,8 @@ pub fn run(
                 let t0 = Instant::now();
                 let result = backend
                     .call(&job.path, &Call::Run(job.request), job.timeout + KILL_GRACE)
-                    .and_then(|bytes| parse_output::<CheckResult>(&bytes, "result"));
+                    .and_then(|bytes| parse_output::<CheckResult>(&bytes, "result"))
+                    .and_then(|r| crate::plugin::check_namespace(&job.plugin, r));
                 if done_tx.send((job.index, result, t0.elapsed())).is_err() {
                     return;
                 }
@@ -205,6 +208,7 @@ pub fn run(
                     *running += 1;
                     let _ = job_tx.send(Job {
                         index: i,
+                        plugin: check.plugin.clone(),
                         path: file.path.clone(),
                         request,
                         timeout,
@@ -268,7 +272,12 @@ pub fn run(
             deadline = human_duration(options.deadline)
         )
     } else {
-        t!("run.interrupted")
+        match crate::signals::received() {
+            Some(signal) if !signal.starts_with("SIGINT") && signal != "Ctrl-C" => {
+                t!("run.stopped_by_signal", signal = signal)
+            }
+            _ => t!("run.interrupted"),
+        }
     };
     let checks = order
         .iter()

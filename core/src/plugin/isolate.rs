@@ -1,8 +1,14 @@
 //! One isolated plugin call, seen from the host: re-execute this binary as `__plugin-host` in a
 //! new process group (Windows: a job object), send the request on stdin, read the envelope from
-//! the child's private result channel, drain its stderr, and kill the whole group at the
-//! deadline. Every way the child can end maps to one [`CallError`]; nothing here can take the
-//! host down or hang it.
+//! the child's private result channel, drain its stderr, and kill the whole tree at the
+//! deadline (see [`super::contain`]: processes that left the group are found too on Linux).
+//! Every way the child can end maps to one [`CallError`]; nothing here can take the host down
+//! or hang it.
+//!
+//! The child's stdin is its *lifeline*: the host writes the request's length (8 bytes, little
+//! endian) and the request, then keeps the pipe open until the call is over. When the host
+//! dies — however it dies, SIGKILL included — the pipe closes, and the child kills everything
+//! it started and exits (see [`super::child`]).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +32,13 @@ type ActiveGroups = Mutex<Vec<(u64, Arc<Group>)>>;
 fn active() -> &'static ActiveGroups {
     static ACTIVE: OnceLock<ActiveGroups> = OnceLock::new();
     ACTIVE.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Makes the host a child subreaper (Linux), so that a plugin's processes that escape their
+/// group are re-parented here, not to init, and are stopped with their call. Call once before
+/// plugins run.
+pub fn contain_descendants() {
+    super::contain::become_subreaper();
 }
 
 /// Kills every running plugin call and makes new ones fail as interrupted.
@@ -90,22 +103,29 @@ impl Isolation {
             .stderr(Stdio::piped());
         platform::prepare(&mut cmd);
         let started = Instant::now();
-        let child = cmd.spawn().map_err(|e| {
-            CallError::LoadFailed(format!(
-                "could not start the plugin host process {}: {e}",
-                self.exe.display()
-            ))
-        })?;
-        let group = Arc::new(platform::Group::attach(&child));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut a) = active().lock() {
+        // Spawned and registered under the lock, so that a sweep for orphans never takes a
+        // child that is starting for one of its own.
+        let (child, group) = {
+            let mut a = active().lock().unwrap_or_else(|p| p.into_inner());
+            let child = cmd.spawn().map_err(|e| {
+                CallError::LoadFailed(format!(
+                    "could not start the plugin host process {}: {e}",
+                    self.exe.display()
+                ))
+            })?;
+            let group = Arc::new(platform::Group::attach(&child));
             a.push((id, group.clone()));
-        }
+            (child, group)
+        };
         let result = self.supervise(child, &group, call, timeout, started);
         group.kill(); // grandchildren die with it, whatever happened
-        if let Ok(mut a) = active().lock() {
-            a.retain(|(i, _)| *i != id);
-        }
+        let mut a = active().lock().unwrap_or_else(|p| p.into_inner());
+        a.retain(|(i, _)| *i != id);
+        // What the child left behind when it died was re-parented to the host: stop it now.
+        let keep: Vec<i32> = a.iter().map(|(_, g)| g.pid()).collect();
+        super::contain::sweep_orphans(&keep);
+        drop(a);
         result
     }
 
@@ -117,18 +137,26 @@ impl Isolation {
         timeout: Duration,
         started: Instant,
     ) -> Result<Vec<u8>, CallError> {
-        // stdin: the request, then EOF. A plugin that never reads cannot block us: the write
-        // happens on its own thread.
+        // stdin: the request's length and the request, then held open as the child's
+        // lifeline until this call is over. The write happens on its own thread, so a child
+        // that never reads cannot block us.
         let stdin = child.stdin.take();
         let request = match call {
             Call::Run(r) => r.clone(),
             Call::Describe => Vec::new(),
         };
+        let (over_tx, over_rx) = mpsc::channel::<()>();
         std::thread::spawn(move || {
             if let Some(mut s) = stdin {
+                let _ = s.write_all(&(request.len() as u64).to_le_bytes());
                 let _ = s.write_all(&request);
+                let _ = s.flush();
+                // Held until the call is over (the sender is dropped), then closed.
+                let _ = over_rx.recv();
+                drop(s);
             }
         });
+        let _lifeline = over_tx;
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (out_tx, out_rx) = mpsc::channel();
@@ -165,8 +193,19 @@ impl Isolation {
         let out = out_rx.recv_timeout(DRAIN_GRACE);
 
         if timed_out {
+            let stopped = group.stopped();
+            let what = if !stopped.whole_tree {
+                "it and its process group were stopped (processes that left the group cannot be tracked on this OS)".to_string()
+            } else if stopped.survived > 0 {
+                format!(
+                    "it and {} processes it started were stopped; {} could not be stopped",
+                    stopped.killed, stopped.survived
+                )
+            } else {
+                "it and every process it started were stopped".to_string()
+            };
             return Err(CallError::TimedOut(format!(
-                "the plugin did not answer within {}; it and every process it started were stopped",
+                "the plugin did not answer within {}; {what}",
                 human_duration(timeout)
             )));
         }
@@ -289,9 +328,15 @@ mod platform {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     use std::process::{Child, Command, ExitStatus};
 
-    /// The child's process group (its pid is the group id).
+    use std::sync::Mutex;
+
+    use crate::plugin::contain::{self, Stopped};
+
+    /// The child, its process group (its pid is the group id) and, on Linux, every process
+    /// below it wherever its group.
     pub struct Group {
         pgid: libc::pid_t,
+        stopped: Mutex<Stopped>,
     }
 
     pub fn prepare(cmd: &mut Command) {
@@ -302,16 +347,36 @@ mod platform {
         pub fn attach(child: &Child) -> Group {
             Group {
                 pgid: child.id() as libc::pid_t,
+                stopped: Mutex::new(Stopped::default()),
             }
         }
 
+        /// The child's pid.
+        pub fn pid(&self) -> i32 {
+            self.pgid
+        }
+
+        /// Kills the child's descendants (all of them on Linux, found below the child, which
+        /// is a subreaper), then its process group.
         pub fn kill(&self) {
-            if self.pgid > 0 {
-                // SAFETY: signalling a process group we created; ESRCH when it is gone is fine.
-                unsafe {
-                    libc::kill(-self.pgid, libc::SIGKILL);
-                }
+            if self.pgid <= 0 {
+                return;
             }
+            let below = contain::kill_descendants(self.pgid);
+            // SAFETY: signalling a process group we created; ESRCH when it is gone is fine.
+            unsafe {
+                libc::kill(-self.pgid, libc::SIGKILL);
+            }
+            if let Ok(mut s) = self.stopped.lock() {
+                s.killed += below.killed;
+                s.survived = below.survived;
+                s.whole_tree = below.whole_tree;
+            }
+        }
+
+        /// What killing has done so far.
+        pub fn stopped(&self) -> Stopped {
+            self.stopped.lock().map(|s| *s).unwrap_or_default()
         }
     }
 
@@ -356,6 +421,7 @@ mod platform {
     /// A job object holding the child and everything it starts.
     pub struct Group {
         job: HANDLE,
+        pid: u32,
     }
 
     // SAFETY: a job handle may be used from any thread.
@@ -385,7 +451,24 @@ mod platform {
                     );
                     AssignProcessToJobObject(job, child.as_raw_handle() as HANDLE);
                 }
-                Group { job }
+                Group {
+                    job,
+                    pid: child.id(),
+                }
+            }
+        }
+
+        /// The child's pid.
+        pub fn pid(&self) -> i32 {
+            self.pid as i32
+        }
+
+        /// The job holds the whole tree: terminating it stops everything.
+        pub fn stopped(&self) -> crate::plugin::contain::Stopped {
+            crate::plugin::contain::Stopped {
+                killed: 0,
+                survived: 0,
+                whole_tree: true,
             }
         }
 

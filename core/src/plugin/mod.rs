@@ -1,9 +1,11 @@
 //! Plugins from the host's side: where they are found ([`discovery`]), whether they may be
 //! loaded at all ([`trust`]), how one is loaded and called ([`loader`], only ever inside a child
-//! process or in the debugging `--in-process` mode), the child itself ([`child`]), and the
-//! parent's view of one isolated call with its deadline and every way it can end ([`isolate`]).
+//! process or in the debugging `--in-process` mode), the child itself ([`child`]), the
+//! parent's view of one isolated call with its deadline and every way it can end ([`isolate`]),
+//! and how a plugin's whole process tree is kept and stopped ([`contain`]).
 
 pub mod child;
+pub mod contain;
 pub mod discovery;
 pub mod isolate;
 pub mod loader;
@@ -66,6 +68,34 @@ impl CallError {
 pub enum Call {
     Describe,
     Run(Vec<u8>),
+}
+
+/// Codes are namespaced by plugin: a result's code must be `<plugin>.…`. A code in the host's
+/// namespace (`host.…`, which the host uses for the errors it decides, such as a time-out) or
+/// in another plugin's is refused as invalid output, so a plugin cannot pass itself off as the
+/// host or as another plugin.
+pub fn check_namespace(
+    plugin: &str,
+    result: readycheck_sdk::CheckResult,
+) -> Result<readycheck_sdk::CheckResult, CallError> {
+    let own = result
+        .code
+        .strip_prefix(plugin)
+        .is_some_and(|rest| rest.starts_with('.') && rest.len() > 1);
+    if own {
+        Ok(result)
+    } else {
+        let code: String = result.code.chars().take(80).collect();
+        Err(CallError::InvalidOutput(format!(
+            "the plugin's result code `{}` is not in its own namespace `{plugin}.…`{}",
+            crate::sanitize::text(&code),
+            if result.code.starts_with("host.") {
+                " (codes under `host.` are the host's)"
+            } else {
+                ""
+            }
+        )))
+    }
 }
 
 /// Checks that `bytes` are UTF-8 JSON of type `T` within the size cap.

@@ -133,6 +133,11 @@ pub fn resolve(
                 states.insert(name, PluginState::Missing);
                 continue;
             };
+            if file.interrupted {
+                let error = CallError::Interrupted(file.trust.clone().err().unwrap_or_default());
+                states.insert(name, PluginState::Broken { file, error });
+                continue;
+            }
             if let Err(reason) = &file.trust {
                 let reason = reason.clone();
                 states.insert(name, PluginState::Refused { file, reason });
