@@ -30,6 +30,15 @@ pub enum Fault {
     },
     /// A name does not exist (the name owner's problem).
     NameMissing { name: String },
+    /// The PC asks the VPN's DNS server, which cannot be reached: the tunnel is not carrying
+    /// traffic although the PC still uses the VPN's settings.
+    VpnResolverUnreachable { resolver: Option<String> },
+    /// A public name answered with a private address (the home router or a filter answers in
+    /// its place), so the connection went to the wrong machine.
+    Hijacked { name: String, address: String },
+    /// Connections through the tunnel open and then stall (typically packets too large for
+    /// the tunnel being dropped without a word).
+    TunnelStall,
     /// A sign-in page answered instead of the server.
     SignInPage { how: CaptiveHow },
     /// Only a proxy gets through, or the configured proxy fails.
@@ -256,6 +265,24 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
                 f.evidence
                     .push(format!("{}: {name} does not exist ({outcome:?})", r.id));
             }
+            DnsOutcome::NoAnswer | DnsOutcome::Failed
+                if resolver_owner(observations, resolver) == ResolverOwner::Vpn
+                    && !matches!(layer, Layer::CompanyDns | Layer::Intranet) =>
+            {
+                // The VPN's server, asked before the tunnel was shown to work, and silent.
+                let resolver = resolver.cloned().or_else(|| first_resolver(observations));
+                f.layer = Layer::VpnTunnel;
+                f.owner = Owner::VpnClient;
+                f.evidence.push(format!(
+                    "{}: the VPN's DNS server{} does not answer for {name}",
+                    r.id,
+                    resolver
+                        .as_deref()
+                        .map(|s| format!(" {s}"))
+                        .unwrap_or_default()
+                ));
+                f.fault = Fault::VpnResolverUnreachable { resolver };
+            }
             _ => {
                 let resolver_owner = resolver_owner(observations, resolver);
                 let company = resolver_owner == ResolverOwner::Vpn
@@ -282,6 +309,32 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
                 f.fault = Fault::ResolverDown { resolver, outcome };
             }
         }
+        return Some(f);
+    }
+    // A public service's name answered with a private address: the home network's DNS
+    // hands out the wrong machine.
+    if matches!(layer, Layer::VpnGateway | Layer::Vendor)
+        && bad
+        && let Some((name, address)) = observations.iter().find_map(|o| match o {
+            Observation::DnsAnswer {
+                name,
+                outcome: DnsOutcome::Ok,
+                addresses,
+                ..
+            } => addresses
+                .iter()
+                .find(|a| is_private(a))
+                .map(|a| (name.clone(), a.clone())),
+            _ => None,
+        })
+    {
+        f.layer = Layer::Dns;
+        f.owner = Owner::HomeNetwork;
+        f.evidence.push(format!(
+            "{}: the public name {name} resolved to the private address {address}",
+            r.id
+        ));
+        f.fault = Fault::Hijacked { name, address };
         return Some(f);
     }
     if answers.is_empty() && is_dns_code(&r.code) {
@@ -409,6 +462,19 @@ fn outcome_of_code(code: &str) -> Option<ReachOutcome> {
     })
 }
 
+/// A private, loopback or link-local address: never where a public service lives.
+fn is_private(address: &str) -> bool {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00 || v6.is_unspecified()
+        }
+        Err(_) => false,
+    }
+}
+
 fn resolver_owner(observations: &[Observation], resolver: Option<&String>) -> ResolverOwner {
     let mut owners = observations.iter().filter_map(|o| match o {
         Observation::Resolver { address, owner, .. } => {
@@ -485,7 +551,7 @@ fn regions_down(observations: &[Observation], r: &CheckReport) -> (Vec<String>, 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::profile::Severity;
     use std::collections::BTreeMap;

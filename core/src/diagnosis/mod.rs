@@ -84,6 +84,7 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
         .filter_map(|(i, r)| findings::of_check(i, layers[i], r))
         .collect();
     proxy_only(checks, &layers, &mut found);
+    tunnel_stall(checks, &mut found);
 
     let faults: Vec<&Finding> = found.iter().filter(|f| f.is_fault).collect();
     let concerns: Vec<&Finding> = found.iter().filter(|f| !f.is_fault).collect();
@@ -98,11 +99,24 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
         let path = path_steps(checks, &layers, None, &[]);
         return words::ready(checks, path);
     };
-    let consequences: Vec<usize> = found
+    let mut consequences: Vec<usize> = found
         .iter()
         .filter(|g| explains(root, g, &layers))
         .map(|g| g.check)
         .collect();
+    // Checks skipped because the root, or one of its consequences, did not pass follow from it
+    // too (in profile order, so a skip behind a skip is reached).
+    for i in 0..checks.len() {
+        let behind = checks[i].skipped_because.as_ref().is_some_and(|because| {
+            because.iter().any(|id| {
+                *id == checks[root.check].id || consequences.iter().any(|&c| checks[c].id == *id)
+            })
+        });
+        if behind && !consequences.contains(&i) {
+            consequences.push(i);
+        }
+    }
+    consequences.sort_unstable();
     let mut others: Vec<usize> = faults
         .iter()
         .filter(|g| g.check != root.check && !consequences.contains(&g.check))
@@ -189,6 +203,38 @@ fn proxy_only(checks: &[CheckReport], layers: &[Layer], found: &mut [Finding]) {
     }
 }
 
+/// Connections to two or more services behind the tunnel open and then stall, while the tunnel
+/// itself is up: the tunnel drops what small probes never show (packets too large for it). The
+/// first of them becomes that finding; the others follow from it.
+fn tunnel_stall(checks: &[CheckReport], found: &mut [Finding]) {
+    let stalled = |f: &Finding| {
+        f.is_fault
+            && f.layer == Layer::Intranet
+            && matches!(
+                f.fault,
+                Fault::Unreachable {
+                    outcome: readycheck_sdk::ReachOutcome::TimedOut
+                }
+            )
+    };
+    let handshake = found
+        .iter()
+        .any(|f| stalled(f) && checks[f.check].code.ends_with("handshake_timed_out"));
+    let count = found.iter().filter(|f| stalled(f)).count();
+    if !handshake || count < 2 {
+        return;
+    }
+    if let Some(f) = found.iter_mut().find(|f| stalled(f)) {
+        f.layer = Layer::VpnTunnel;
+        f.owner = Owner::Company;
+        f.fault = Fault::TunnelStall;
+        f.evidence.push(format!(
+            "{}: connections through the tunnel open, then stall ({count} services)",
+            checks[f.check].id
+        ));
+    }
+}
+
 /// The fault that explains the most: measured faults first (a bad link or a sign-in page
 /// outranks the time-outs it causes), then the one explaining the most other failures, then
 /// the first on the way out, then severity and profile order. Faults off the network path
@@ -226,6 +272,10 @@ fn explains(root: &Finding, g: &Finding, layers: &[Layer]) -> bool {
     let written_for = layers[g.check];
     if written_for.depth().is_none() {
         return false;
+    }
+    // Everything behind a stalling tunnel stalls the same way.
+    if matches!(root.fault, Fault::TunnelStall) {
+        return written_for == Layer::Intranet || written_for == Layer::CompanyDns;
     }
     if root.layer.is_upstream_of(written_for) || root.layer.is_upstream_of(g.layer) {
         return true;
@@ -314,7 +364,10 @@ fn path_steps(
         let status = |i: usize| checks[i].status;
         let state = if root_here {
             StepState::Problem
-        } else if members.iter().any(|i| consequences.contains(i)) {
+        } else if members.iter().any(|&i| {
+            consequences.contains(&i)
+                && matches!(status(i), Status::Fail | Status::Error | Status::Warn)
+        }) {
             StepState::Affected
         } else if members
             .iter()

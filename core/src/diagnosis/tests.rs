@@ -391,3 +391,122 @@ fn the_path_is_drawn_stretch_by_stretch() {
         ]
     );
 }
+
+#[test]
+fn checks_skipped_behind_the_root_are_among_its_consequences() {
+    let (d, _) = run(&[("link", Status::Fail, "network.sites.none", vec![])]);
+    for id in [
+        "internet",
+        "line-quality",
+        "vpn-gateway",
+        "tunnel",
+        "market-data",
+    ] {
+        assert!(
+            d.consequences.contains(&id.to_string()),
+            "{id}: {:?}",
+            d.consequences
+        );
+    }
+    assert!(!d.consequences.contains(&"disk".to_string()));
+}
+
+#[test]
+fn a_public_name_answered_with_a_home_address_is_the_home_dns() {
+    let (d, _) = run(&[(
+        "vpn-gateway",
+        Status::Fail,
+        "network.tls.refused",
+        vec![
+            Observation::DnsAnswer {
+                name: "vpn.corp.example".into(),
+                outcome: DnsOutcome::Ok,
+                resolver: None,
+                addresses: vec!["192.168.50.1".into()],
+            },
+            reach("vpn.corp.example:443", ReachOutcome::Refused, 1, None),
+        ],
+    )]);
+    assert_eq!((d.owner, d.layer), (Owner::HomeNetwork, Layer::Dns));
+    assert_eq!(d.root_cause.as_deref(), Some("vpn-gateway"));
+    assert!(d.l10n["en"].headline.contains("192.168.50.1"));
+}
+
+#[test]
+fn a_silent_vpn_resolver_before_the_tunnel_is_the_vpn_client() {
+    let vpn_dns = |outcome| {
+        vec![
+            Observation::Resolver {
+                address: "10.20.1.53".into(),
+                interface: Some("tun0".into()),
+                owner: ResolverOwner::Vpn,
+            },
+            Observation::DnsAnswer {
+                name: "connect.example".into(),
+                outcome,
+                resolver: Some("10.20.1.53".into()),
+                addresses: vec![],
+            },
+        ]
+    };
+    let (d, _) = run(&[(
+        "internet",
+        Status::Fail,
+        "network.sites.dns_failed",
+        vpn_dns(DnsOutcome::NoAnswer),
+    )]);
+    assert_eq!((d.owner, d.layer), (Owner::VpnClient, Layer::VpnTunnel));
+    assert_eq!(d.root_cause.as_deref(), Some("internet"));
+    // The same server refusing answered through a working tunnel: the company's DNS.
+    let (d, _) = run(&[(
+        "internet",
+        Status::Fail,
+        "network.sites.dns_failed",
+        vpn_dns(DnsOutcome::Refused),
+    )]);
+    assert_eq!((d.owner, d.layer), (Owner::Company, Layer::CompanyDns));
+}
+
+#[test]
+fn services_that_all_stall_behind_an_up_tunnel_are_the_tunnels_packet_size() {
+    let stalled = |t: &str| vec![reach(t, ReachOutcome::TimedOut, 1, None)];
+    let p = r#"
+[profile]
+name = "t"
+[[check]]
+id = "tunnel"
+plugin = "network"
+kind = "tunnel"
+[[check]]
+id = "intranet"
+plugin = "network"
+kind = "tls"
+needs = ["tunnel"]
+[[check]]
+id = "order-routing"
+plugin = "network"
+kind = "tls"
+needs = ["tunnel"]
+"#;
+    let p = Profile::parse(p, Source::Embedded).unwrap();
+    let mut checks: Vec<CheckReport> = ["tunnel", "intranet", "order-routing"]
+        .iter()
+        .map(|id| {
+            let mut r = crate::diagnosis::findings::tests::report(
+                id,
+                "tls",
+                Status::Fail,
+                "network.tls.handshake_timed_out",
+            );
+            r.observations = stalled(id);
+            r
+        })
+        .collect();
+    checks[0].status = Status::Pass;
+    checks[0].code = "network.tunnel.ok".into();
+    checks[0].observations.clear();
+    let d = diagnose(&p, &mut checks);
+    assert_eq!((d.owner, d.layer), (Owner::Company, Layer::VpnTunnel));
+    assert_eq!(d.root_cause.as_deref(), Some("intranet"));
+    assert_eq!(d.consequences, vec!["order-routing".to_string()]);
+}

@@ -115,6 +115,8 @@ fn who(root: &Finding) -> Option<String> {
         Fault::RegionsDown { regions, .. } => Some(regions.join(", ")),
         Fault::Proxy { url, .. } => Some(url.clone()),
         Fault::NameMissing { name } => Some(name.clone()),
+        Fault::VpnResolverUnreachable { resolver } => resolver.clone(),
+        Fault::Hijacked { address, .. } => Some(address.clone()),
         _ => None,
     }
 }
@@ -172,6 +174,18 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
                 t!("diag.home_dns.advice"),
             ),
         },
+        (Fault::VpnResolverUnreachable { resolver }, _) => (
+            t!(
+                "diag.vpn_dns_unreachable",
+                resolver = resolver.clone().unwrap_or_default()
+            ),
+            t!("diag.vpn_down.advice"),
+        ),
+        (Fault::Hijacked { name, address }, _) => (
+            t!("diag.dns_hijacked", name = name, address = address),
+            t!("diag.home_dns.advice"),
+        ),
+        (Fault::TunnelStall, _) => (t!("diag.tunnel_stall"), t!("diag.company.advice")),
         (Fault::Tunnel { state }, _) => match state {
             TunnelState::Down => (t!("diag.vpn_down"), t!("diag.vpn_down.advice")),
             TunnelState::NotViaTunnel => (t!("diag.vpn_bypassed"), t!("diag.vpn_bypassed.advice")),
