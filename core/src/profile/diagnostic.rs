@@ -57,46 +57,104 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// Most diagnostics shown; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+/// Longest message or help line shown, in characters; longer ones lose their middle.
+pub const MAX_MESSAGE: usize = 300;
+/// Characters of the offending line shown before and after the problem.
+const CONTEXT: usize = 40;
+/// Widest caret drawn.
+const MAX_CARET: usize = 80;
+
+/// `s` with its middle elided to at most `max` characters, made safe for a terminal.
+fn bounded(s: &str, max: usize) -> String {
+    let s = crate::sanitize::text(s);
+    let n = s.chars().count();
+    if n <= max {
+        return s.into_owned();
+    }
+    let head: String = s.chars().take(max / 2).collect();
+    let tail: String = s.chars().skip(n - max / 2).collect();
+    format!("{head} … [{} characters] … {tail}", n - 2 * (max / 2))
+}
+
+/// Where each line of a text starts, to find a line and column without rescanning the text.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+    /// 1-based line and column (in characters) of byte `offset`, and the line's text.
+    fn locate(&self, offset: usize) -> (usize, usize, &'a str) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let idx = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[idx];
+        let end = self.starts.get(idx + 1).map_or(self.text.len(), |e| e - 1);
+        let line = self.text[start..end].trim_end_matches('\r');
+        let col = self.text[start..offset].chars().count() + 1;
+        (idx + 1, col, line)
+    }
+}
+
 /// Renders all diagnostics for `file_name` (whose contents are `text`) as plain text in
-/// `locale`.
+/// `locale`. Bounded whatever the input: at most [`MAX_SHOWN`] diagnostics, each message cut to
+/// [`MAX_MESSAGE`] characters, the offending line shown as a window around the problem, and
+/// every echoed byte made safe for a terminal.
 pub fn render(file_name: &str, text: &str, diags: &[Diagnostic], locale: Locale) -> String {
     let mut out = String::new();
-    for d in diags {
-        let _ = writeln!(
-            out,
-            "{}",
-            crate::tr!(locale, "profile.error", message = d.message.clone())
-        );
+    let lines = Lines::new(text);
+    let file_name = bounded(file_name, MAX_MESSAGE);
+    for d in diags.iter().take(MAX_SHOWN) {
+        let message = crate::tr!(locale, "profile.error", message = d.message.clone());
+        let _ = writeln!(out, "{}", bounded(&message, MAX_MESSAGE));
         if let Some(span) = &d.span {
-            let (line, col) = line_col(text, span.start);
+            let (line, col, src_line) = lines.locate(span.start);
             let gutter = line.to_string().len();
-            let _ = writeln!(out, "{:gutter$}--> {file_name}:{line}:{col}", "");
-            let src_line = text.lines().nth(line - 1).unwrap_or("");
-            let start = floor_char_boundary(text, span.start);
-            let end = floor_char_boundary(text, span.end.max(span.start));
+            let pad = " ".repeat(gutter);
+            let _ = writeln!(out, "{pad}--> {file_name}:{line}:{col}");
+            let start = floor_char_boundary(text, span.start.min(text.len()));
+            let end = floor_char_boundary(text, span.end.max(span.start).min(text.len()));
             let on_line = text[start..end].split('\n').next().unwrap_or("");
-            let width = on_line.chars().count().max(1);
-            let _ = writeln!(out, "{:gutter$} |", "");
-            let _ = writeln!(out, "{line} | {src_line}");
+            let width = on_line.chars().count().clamp(1, MAX_CARET);
+            // A window of the line around the problem, so a long line stays readable.
+            let skip = (col - 1).saturating_sub(CONTEXT);
+            let shown: String = src_line
+                .chars()
+                .skip(skip)
+                .take(CONTEXT + width + CONTEXT)
+                .collect();
+            let more = src_line.chars().count() > skip + CONTEXT + width + CONTEXT;
+            let (lead, lead_w) = if skip > 0 { ("…", 1) } else { ("", 0) };
+            let _ = writeln!(out, "{pad} |");
             let _ = writeln!(
                 out,
-                "{:gutter$} | {:pad$}{}",
-                "",
-                "",
-                "^".repeat(width),
-                pad = col - 1
+                "{line} | {lead}{}{}",
+                crate::sanitize::text(&shown),
+                if more { "…" } else { "" }
+            );
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}",
+                " ".repeat(lead_w + col - 1 - skip),
+                "^".repeat(width)
             );
         } else {
             let _ = writeln!(out, " --> {file_name}");
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(
-                out,
-                "  = {}",
-                crate::tr!(locale, "profile.help", help = help.clone())
-            );
+            let help = crate::tr!(locale, "profile.help", help = help.clone());
+            let _ = writeln!(out, "  = {}", bounded(&help, MAX_MESSAGE));
         }
         out.push('\n');
+    }
+    if diags.len() > MAX_SHOWN {
+        let _ = writeln!(out, "… ({} more)\n", diags.len() - MAX_SHOWN);
     }
     let _ = writeln!(
         out,
@@ -110,6 +168,11 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic], locale: Locale)
 /// an edit distance (transpositions count once) of at most a third of the word, or a high
 /// Jaro-Winkler similarity for longer words with a shared prefix.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<Msg> {
+    // No key readycheck knows is long: a long word is no typo of one, and comparing it would
+    // cost time in proportion to its length times theirs.
+    if word.len() > 64 {
+        return None;
+    }
     let limit = (word.chars().count() / 3).max(1);
     let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
@@ -140,6 +203,41 @@ mod tests {
         assert_eq!(line_col(text, off), (1, 3));
         let off2 = text.rfind('=').unwrap();
         assert_eq!(line_col(text, off2), (2, 4));
+    }
+
+    #[test]
+    fn far_columns_long_values_and_many_problems_stay_bounded() {
+        // A problem past column 65,535 (a format width limit), in a 1 MB line.
+        let long = "x".repeat(1_000_000);
+        let text = format!("a = \"{long}\"\nbad\u{1b}[2J = 1\n");
+        let far = 70_000;
+        let d = Diagnostic::new(
+            t!(
+                "profile.unknown_key",
+                key = long.as_str(),
+                what = "[profile]"
+            ),
+            Some(far..far + 200_000),
+        );
+        let mut diags = vec![d; 100];
+        diags.push(Diagnostic::new(
+            t!("profile.unknown_key", key = "bad", what = "[profile]"),
+            Some(text.find("bad").unwrap()..text.find(" = 1").unwrap()),
+        ));
+        let out = render("p.toml", &text, &diags, Locale::En);
+        assert!(out.len() < 64 * 1024, "{} bytes", out.len());
+        assert!(out.contains("--> p.toml:1:70001"), "{}", &out[..400]);
+        assert!(out.contains("… (51 more)"), "the rest are counted");
+        assert!(!out.contains('\u{1b}'));
+        let caret = out.lines().find(|l| l.contains('^')).unwrap();
+        let src = out.lines().find(|l| l.starts_with("1 | …")).unwrap();
+        // "1 | …" and 40 characters of context before the problem; the caret under it.
+        assert_eq!(
+            caret.chars().position(|c| c == '^'),
+            Some(4 + 1 + 40),
+            "{caret}"
+        );
+        assert!(src.chars().count() < 200, "{src}");
     }
 
     #[test]

@@ -19,6 +19,9 @@ use sha2::{Digest, Sha256};
 
 pub use diagnostic::Diagnostic;
 
+/// The largest profile read, in bytes.
+pub const MAX_PROFILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The profile compiled into the binary (`checks/default.toml`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../checks/default.toml");
 
@@ -209,22 +212,29 @@ impl Profile {
         }
     }
 
-    /// Reads and parses a profile file.
+    /// Reads and parses a profile file (at most [`MAX_PROFILE_BYTES`]).
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        match std::fs::read(path) {
+        // A regular file of reasonable size only: a FIFO or a device is refused unopened.
+        match crate::store::read_capped(path, MAX_PROFILE_BYTES) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Profile::parse(&text, Source::File(path.to_path_buf())),
-                Err(e) => Err(ProfileError {
-                    source: Source::File(path.to_path_buf()),
-                    text: String::new(),
-                    diagnostics: vec![
-                        Diagnostic::new(
-                            t!("profile.not_utf8", offset = e.utf8_error().valid_up_to()),
-                            None,
-                        )
-                        .help(t!("profile.not_utf8_help")),
-                    ],
-                }),
+                Err(e) => {
+                    // Shown as line:column: the text up to the bad byte is the same in the
+                    // lossy copy, where the bad byte became one replacement character.
+                    let at = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    Err(ProfileError {
+                        source: Source::File(path.to_path_buf()),
+                        diagnostics: vec![
+                            Diagnostic::new(
+                                t!("profile.not_utf8", offset = at),
+                                Some(at..at + '\u{fffd}'.len_utf8()),
+                            )
+                            .help(t!("profile.not_utf8_help")),
+                        ],
+                        text,
+                    })
+                }
             },
             Err(e) => Err(ProfileError {
                 source: Source::File(path.to_path_buf()),
