@@ -1,5 +1,9 @@
 //! `resources/os`: OS family, version, build and architecture, against a minimum version per
-//! family, with an end-of-support warning where the vendor's dates are known (table below).
+//! family, with an end-of-support warning where the vendor's dates are known. The dates are data
+//! with their sources, in `data/end-of-support.txt`: Debian, Ubuntu, RHEL, CentOS, Rocky,
+//! AlmaLinux, UOS and Kylin (whose vendors publish none), macOS, and Windows per build and
+//! edition (Home/Pro, Enterprise/Education, LTSC and IoT LTSC), with ESU when the profile says
+//! the company bought it.
 
 use std::cmp::Ordering;
 use std::time::SystemTime;
@@ -33,6 +37,10 @@ pub struct OsParams {
     /// Warn this many days before a known end of support (default 90).
     #[serde(default)]
     pub warn_days_before_end: Option<i64>,
+    /// Windows 10 22H2 with Extended Security Updates bought by the company: their end date,
+    /// "YYYY-MM-DD" (consumers 2026-10-13; organisations up to 2028-10-10).
+    #[serde(default)]
+    pub windows_esu_until: Option<String>,
 }
 
 /// What the OS says about itself.
@@ -46,6 +54,8 @@ pub struct OsFacts {
     pub version: String,
     /// Distribution id and version on Linux ("debian", "12").
     pub distro: Option<(String, String)>,
+    /// Windows' EditionID ("Professional", "EnterpriseS", "IoTEnterpriseS").
+    pub edition: Option<String>,
     pub arch: String,
 }
 
@@ -107,18 +117,58 @@ fn today() -> i64 {
         .unwrap_or(0)
 }
 
-/// A known end of security support: which release, and the date.
+/// A known end of security support: which release, the date (`None`: the vendor publishes
+/// none) and where it comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndOfSupport {
     pub release: String,
-    pub date: &'static str,
+    pub date: Option<&'static str>,
     pub source: &'static str,
 }
 
-/// The vendor's end-of-support date for this OS, where known. Sources: Microsoft lifecycle
-/// pages (Windows 10: 2025-10-14), Ubuntu release cycle (standard support), Debian LTS
-/// schedule, and Apple's practice of updating the three latest macOS versions.
-pub fn end_of_support(f: &OsFacts) -> Option<EndOfSupport> {
+/// The table of end-of-support dates (`data/end-of-support.txt`, with its sources).
+const TABLE: &str = include_str!("../data/end-of-support.txt");
+
+/// (family, key, release, date, source) of every line of the table.
+fn table() -> impl Iterator<Item = [&'static str; 5]> {
+    TABLE
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('|').map(str::trim).collect();
+            <[&str; 5]>::try_from(f).ok()
+        })
+}
+
+/// The edition class of a Windows `EditionID` (see the table's header).
+pub fn windows_edition_class(edition: Option<&str>) -> &'static str {
+    let e = edition.unwrap_or("").to_lowercase();
+    match e.as_str() {
+        "iotenterprises" | "iotenterprisesk" => "iot_ltsc",
+        "enterprises" | "enterprisesn" => "ltsc",
+        e if e.starts_with("enterprise")
+            || e.starts_with("education")
+            || e.starts_with("iotenterprise") =>
+        {
+            "enterprise"
+        }
+        _ => "home_pro",
+    }
+}
+
+/// The vendor's end-of-support date for this OS, where known (see `data/end-of-support.txt`).
+/// `esu_until`: the end of Windows 10's Extended Security Updates the company bought.
+pub fn end_of_support(f: &OsFacts, esu_until: Option<&'static str>) -> Option<EndOfSupport> {
+    let found = |family: &str, key: &str| {
+        table()
+            .find(|[fam, k, ..]| *fam == family && k.eq_ignore_ascii_case(key))
+            .map(|[_, _, release, date, source]| EndOfSupport {
+                release: release.to_string(),
+                date: (date != "unpublished").then_some(date),
+                source,
+            })
+    };
     match f.family.as_str() {
         "windows" => {
             let build: u64 = f.version.rsplit('.').next()?.parse().ok()?;
@@ -126,50 +176,57 @@ pub fn end_of_support(f: &OsFacts) -> Option<EndOfSupport> {
             if major < 10 {
                 return Some(EndOfSupport {
                     release: "Windows 8.1 or older".into(),
-                    date: "2023-01-10",
-                    source: "Microsoft lifecycle policy",
+                    date: Some("2023-01-10"),
+                    source: "https://learn.microsoft.com/lifecycle/products/windows-81",
                 });
             }
-            (build < 22000).then(|| EndOfSupport {
-                release: "Windows 10".into(),
-                date: "2025-10-14",
-                source: "Microsoft lifecycle policy (Windows 10 Home and Pro)",
-            })
+            let class = windows_edition_class(f.edition.as_deref());
+            let mut e = found("windows", &format!("{build} {class}"))
+                .or_else(|| found("windows", &format!("{build} home_pro")))
+                .or_else(|| {
+                    (build < 22000).then(|| EndOfSupport {
+                        release: "Windows 10".into(),
+                        date: Some("2025-10-14"),
+                        source: "https://learn.microsoft.com/lifecycle/products/windows-10-home-and-pro",
+                    })
+                })?;
+            if build == 19045
+                && let Some(esu) = esu_until
+            {
+                e.release = format!("{} with Extended Security Updates", e.release);
+                e.date = Some(esu);
+                e.source = "the profile's windows_esu_until (ESU bought by the company)";
+            }
+            Some(e)
         }
         "macos" => {
             let major: u64 = f.version.split('.').next()?.parse().ok()?;
-            let date = match major {
-                0..=11 => "2023-09-26",
-                12 => "2024-09-16",
-                13 => "2025-09-15",
-                _ => return None,
-            };
-            Some(EndOfSupport {
-                release: format!("macOS {major}"),
-                date,
-                source: "Apple updates the three latest macOS versions",
+            found("macos", &major.to_string()).or_else(|| {
+                (major <= 10).then(|| EndOfSupport {
+                    release: format!("macOS {}", f.version),
+                    date: Some("2022-09-12"),
+                    source: "Apple security releases (https://support.apple.com/en-us/100100)",
+                })
             })
         }
         "linux" => {
             let (id, ver) = f.distro.as_ref()?;
-            let date = match (id.as_str(), ver.as_str()) {
-                ("ubuntu", "18.04") => "2023-05-31",
-                ("ubuntu", "20.04") => "2025-05-31",
-                ("ubuntu", "22.04") => "2027-06-01",
-                ("ubuntu", "24.04") => "2029-05-31",
-                ("debian", "10") => "2024-06-30",
-                ("debian", "11") => "2026-08-31",
-                ("debian", "12") => "2028-06-30",
-                _ => return None,
-            };
-            Some(EndOfSupport {
-                release: format!("{id} {ver}"),
-                date,
-                source: "the distribution's published support schedule",
-            })
+            let major = ver.split('.').next().unwrap_or(ver);
+            found("linux", &format!("{id} {ver}"))
+                .or_else(|| found("linux", &format!("{id} {major}")))
         }
         _ => None,
     }
+}
+
+/// `ID` and `VERSION_ID` of an /etc/os-release text (quotes removed, ID lower-cased).
+pub fn parse_os_release(text: &str) -> Option<(String, String)> {
+    let get = |k: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{k}=")))
+            .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+    };
+    Some((get("ID")?.to_lowercase(), get("VERSION_ID")?))
 }
 
 pub fn evaluate(p: &OsParams, f: &OsFacts, today: i64) -> CheckResult {
@@ -180,26 +237,36 @@ pub fn evaluate(p: &OsParams, f: &OsFacts, today: i64) -> CheckResult {
         _ => None,
     };
     let what = format!("{} {} ({})", f.name, f.version, f.arch);
-    let eos = end_of_support(f);
+    let esu: Option<&'static str> = p
+        .windows_esu_until
+        .as_deref()
+        .filter(|d| d.len() == 10 && d.split('-').count() == 3)
+        .map(|d| &*Box::leak(d.to_string().into_boxed_str()));
+    let eos = end_of_support(f, esu);
     let warn_before = p.warn_days_before_end.unwrap_or(90);
     let mut r = if let Some(m) = min.filter(|m| compare_versions(&f.version, m) == Ordering::Less) {
         CheckResult::fail(
             "resources.os.too_old",
             t!("os.too_old", what = &what, min = m),
         )
-    } else if let Some(e) = eos.as_ref().filter(|e| parse_date(e.date) <= today) {
+    } else if let Some((e, date)) = eos
+        .as_ref()
+        .and_then(|e| Some((e, e.date?)))
+        .filter(|(_, d)| parse_date(d) <= today)
+    {
         CheckResult::warn(
             "resources.os.end_of_support",
             t!(
                 "os.end_of_support",
                 what = &what,
                 release = &e.release,
-                date = e.date
+                date = date
             ),
         )
-    } else if let Some(e) = eos
+    } else if let Some((e, date)) = eos
         .as_ref()
-        .filter(|e| parse_date(e.date) - today <= warn_before)
+        .and_then(|e| Some((e, e.date?)))
+        .filter(|(_, d)| parse_date(d) - today <= warn_before)
     {
         CheckResult::warn(
             "resources.os.end_of_support_soon",
@@ -207,7 +274,7 @@ pub fn evaluate(p: &OsParams, f: &OsFacts, today: i64) -> CheckResult {
                 "os.end_of_support_soon",
                 what = &what,
                 release = &e.release,
-                date = e.date
+                date = date
             ),
         )
     } else {
@@ -218,12 +285,24 @@ pub fn evaluate(p: &OsParams, f: &OsFacts, today: i64) -> CheckResult {
         r.evidence
             .push(format!("/etc/os-release: ID={id} VERSION_ID={v}"));
     }
-    if let Some(e) = &eos {
-        r.evidence.push(format!(
-            "end of support for {}: {} ({})",
-            e.release, e.date, e.source
-        ));
-        r = r.metric("os_support_days_left", (parse_date(e.date) - today) as f64);
+    if let Some(ed) = &f.edition {
+        r.evidence.push(format!("Windows edition: {ed}"));
+    }
+    match &eos {
+        Some(e @ EndOfSupport { date: Some(d), .. }) => {
+            r.evidence.push(format!(
+                "end of support for {}: {d} ({})",
+                e.release, e.source
+            ));
+            r = r.metric("os_support_days_left", (parse_date(d) - today) as f64);
+        }
+        Some(e) => r.evidence.push(format!(
+            "end of support for {}: not published by the vendor ({})",
+            e.release, e.source
+        )),
+        None => r.evidence.push(
+            "no end-of-support date is known for this release (plugins/resources/data/end-of-support.txt)".into(),
+        ),
     }
     r
 }
@@ -248,25 +327,56 @@ pub fn gather() -> OsFacts {
     );
     let distro = if family == "linux" {
         std::fs::read_to_string("/etc/os-release")
+            .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
             .ok()
-            .and_then(|t| {
-                let get = |k: &str| {
-                    t.lines()
-                        .find_map(|l| l.strip_prefix(&format!("{k}=")))
-                        .map(|v| v.trim_matches('"').to_string())
-                };
-                Some((get("ID")?, get("VERSION_ID")?))
-            })
+            .and_then(|t| parse_os_release(&t))
     } else {
         None
     };
+    #[cfg(windows)]
+    let edition = windows_edition();
+    #[cfg(not(windows))]
+    let edition = None;
     OsFacts {
         family,
         name,
         version,
         distro,
+        edition,
         arch,
     }
+}
+
+/// `EditionID` under HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion.
+#[cfg(windows)]
+fn windows_edition() -> Option<String> {
+    use windows_sys::Win32::System::Registry::{HKEY_LOCAL_MACHINE, RRF_RT_REG_SZ, RegGetValueW};
+    let wide = |s: &str| {
+        s.encode_utf16()
+            .chain(std::iter::once(0))
+            .collect::<Vec<u16>>()
+    };
+    let key = wide("SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion");
+    let value = wide("EditionID");
+    let mut buf = [0u16; 128];
+    let mut len = (buf.len() * 2) as u32;
+    // SAFETY: a sized registry read into a buffer we own.
+    let rc = unsafe {
+        RegGetValueW(
+            HKEY_LOCAL_MACHINE,
+            key.as_ptr(),
+            value.as_ptr(),
+            RRF_RT_REG_SZ,
+            std::ptr::null_mut(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+    Some(String::from_utf16_lossy(&buf[..end]))
 }
 
 #[cfg(windows)]
@@ -305,6 +415,7 @@ mod tests {
             name: "Windows".into(),
             version: version.into(),
             distro: None,
+            edition: None,
             arch: "x86_64".into(),
         }
     }
@@ -331,6 +442,7 @@ mod tests {
                 ..Default::default()
             },
             warn_days_before_end: None,
+            windows_esu_until: None,
         };
         let before_eos = days_from_civil(2025, 1, 1);
         let after_eos = days_from_civil(2026, 11, 23);
@@ -349,8 +461,13 @@ mod tests {
         let r = evaluate(&p, &win("10.0.19045"), after_eos);
         assert_eq!(r.code, "resources.os.end_of_support");
         assert!(r.en_summary().contains("2025-10-14"), "{}", r.en_summary());
+        // Windows 11 23H2 Home/Pro ended on 2025-11-11; 25H2 is supported.
         assert_eq!(
-            evaluate(&p, &win("10.0.22631"), after_eos).status,
+            evaluate(&p, &win("10.0.22631"), after_eos).code,
+            "resources.os.end_of_support"
+        );
+        assert_eq!(
+            evaluate(&p, &win("10.0.26200"), after_eos).status,
             Status::Pass
         );
         let deb = OsFacts {
@@ -358,11 +475,137 @@ mod tests {
             name: "Debian".into(),
             version: "6.1.0".into(),
             distro: Some(("debian".into(), "11".into())),
+            edition: None,
             arch: "x86_64".into(),
         };
         assert_eq!(
             evaluate(&OsParams::default(), &deb, after_eos).code,
             "resources.os.end_of_support"
+        );
+    }
+
+    #[test]
+    fn every_table_line_parses() {
+        let n = TABLE
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))
+            .count();
+        assert_eq!(table().count(), n, "a line without five | fields");
+        for [family, key, _, date, source] in table() {
+            assert!(["linux", "macos", "windows"].contains(&family), "{family}");
+            assert!(!key.is_empty() && !source.is_empty());
+            if date != "unpublished" {
+                let p: Vec<i64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
+                assert!(
+                    p.len() == 3 && (1..=12).contains(&p[1]) && (1..=31).contains(&p[2]),
+                    "{date}"
+                );
+            }
+        }
+    }
+
+    fn linux(os_release: &str) -> OsFacts {
+        OsFacts {
+            family: "linux".into(),
+            name: "Linux".into(),
+            version: "5.14.0".into(),
+            distro: parse_os_release(os_release),
+            edition: None,
+            arch: "x86_64".into(),
+        }
+    }
+
+    #[test]
+    fn end_of_support_beyond_debian_and_ubuntu() {
+        let date = |f: &OsFacts| end_of_support(f, None).and_then(|e| e.date);
+        // /etc/os-release as shipped by each (abridged).
+        let cases = [
+            (
+                "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"8.10\"\n",
+                Some("2029-05-31"),
+            ),
+            (
+                "NAME=\"CentOS Linux\"\nID=\"centos\"\nVERSION_ID=\"7\"\n",
+                Some("2024-06-30"),
+            ),
+            (
+                "NAME=\"Rocky Linux\"\nID=\"rocky\"\nVERSION_ID=\"9.4\"\n",
+                Some("2032-05-31"),
+            ),
+            (
+                "NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"8.9\"\n",
+                Some("2029-03-01"),
+            ),
+            (
+                "NAME=\"Ubuntu\"\nID=ubuntu\nVERSION_ID=\"22.04\"\n",
+                Some("2027-06-01"),
+            ),
+            (
+                "NAME=\"UnionTech OS Desktop\"\nID=uos\nVERSION_ID=\"20\"\n",
+                None,
+            ),
+            ("NAME=\"Kylin\"\nID=kylin\nVERSION_ID=\"V10\"\n", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(date(&linux(text)), want, "{text}");
+        }
+        // UOS and Kylin are known releases without a published date: said so, never a warning.
+        let uos = linux("ID=uos\nVERSION_ID=\"20\"\n");
+        let r = evaluate(&OsParams::default(), &uos, days_from_civil(2026, 11, 30));
+        assert_eq!(r.status, Status::Pass);
+        assert!(
+            r.evidence.iter().any(|e| e.contains("not published")),
+            "{r:?}"
+        );
+        let mac = |v: &str| OsFacts {
+            family: "macos".into(),
+            name: "macOS".into(),
+            version: v.into(),
+            distro: None,
+            edition: None,
+            arch: "aarch64".into(),
+        };
+        assert_eq!(date(&mac("13.6.1")), Some("2025-09-15"));
+        assert_eq!(date(&mac("10.15.7")), Some("2022-09-12"));
+        assert_eq!(date(&mac("15.1")), None);
+    }
+
+    #[test]
+    fn windows_editions_have_their_own_dates() {
+        let w = |build: &str, edition: &str| OsFacts {
+            edition: Some(edition.into()),
+            ..win(&format!("10.0.{build}"))
+        };
+        let date = |f: &OsFacts| end_of_support(f, None).and_then(|e| e.date);
+        assert_eq!(date(&w("19045", "Professional")), Some("2025-10-14"));
+        assert_eq!(date(&w("17763", "EnterpriseS")), Some("2029-01-09"));
+        assert_eq!(date(&w("19044", "EnterpriseS")), Some("2027-01-12"));
+        assert_eq!(date(&w("19044", "IoTEnterpriseS")), Some("2032-01-13"));
+        assert_eq!(date(&w("19044", "Professional")), Some("2023-06-13"));
+        assert_eq!(date(&w("22631", "Enterprise")), Some("2026-11-10"));
+        assert_eq!(date(&w("22631", "Core")), Some("2025-11-11"));
+        assert_eq!(date(&w("26100", "IoTEnterpriseS")), Some("2034-10-10"));
+        // LTSC 2021 is supported in mid-2026, Windows 10 Pro is not; ESU extends 22H2.
+        let today = days_from_civil(2026, 6, 1);
+        let p = OsParams::default();
+        assert_eq!(
+            evaluate(&p, &w("19044", "EnterpriseS"), today).status,
+            Status::Pass
+        );
+        assert_eq!(
+            evaluate(&p, &w("19045", "Professional"), today).code,
+            "resources.os.end_of_support"
+        );
+        let esu = OsParams {
+            windows_esu_until: Some("2028-10-10".into()),
+            ..Default::default()
+        };
+        let r = evaluate(&esu, &w("19045", "Enterprise"), today);
+        assert_eq!(r.status, Status::Pass, "{r:?}");
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.contains("Extended Security Updates"))
         );
     }
 

@@ -2,6 +2,9 @@
 //! without a UPS loses work at the next power cut. Linux reads `/sys/class/power_supply`
 //! directly (so the reading can be tested against a fake tree); Windows and macOS ask the OS
 //! through the starship-battery crate. A PC without a battery is `skip`, never a made-up value.
+//! With several batteries the charge is their stored energy over their capacity together (the
+//! mean of their percentages when one does not tell its energy), and the health is the most
+//! worn one's.
 
 #[cfg(any(target_os = "linux", test))]
 use std::path::Path;
@@ -33,6 +36,26 @@ pub struct Battery {
     /// "Charging", "Discharging", "Full", "Not charging", …
     pub state: String,
     pub health_percent: Option<f64>,
+    /// Energy now and when full (any one unit, the same for every battery: µWh from sysfs,
+    /// Wh elsewhere), when the OS tells.
+    pub energy: Option<(f64, f64)>,
+}
+
+/// The charge of all batteries together: stored energy over capacity when every battery tells
+/// its energy (a nearly empty small battery beside a full large one is not an empty laptop),
+/// else the mean of their percentages.
+pub fn combined_charge(batteries: &[Battery]) -> Option<f64> {
+    if batteries.is_empty() {
+        return None;
+    }
+    let energies: Option<Vec<(f64, f64)>> = batteries.iter().map(|b| b.energy).collect();
+    if let Some(e) = energies {
+        let (now, full): (f64, f64) = e.iter().fold((0.0, 0.0), |(n, f), (a, b)| (n + a, f + b));
+        if full > 0.0 {
+            return Some((now * 100.0 / full).min(100.0));
+        }
+    }
+    Some(batteries.iter().map(|b| b.charge_percent).sum::<f64>() / batteries.len() as f64)
 }
 
 /// What the OS says about power.
@@ -125,6 +148,19 @@ pub fn read_sysfs(root: &Path) -> PowerFacts {
                         .ok()?;
                     (design > 0.0).then(|| (full * 100.0 / design).min(100.0))
                 })();
+                let num = |f: &str| read(&dir.join(f)).and_then(|v| v.parse::<f64>().ok());
+                // Energy in µWh, or charge in µAh times the design voltage in µV.
+                let energy = match (num("energy_now"), num("energy_full")) {
+                    (Some(n), Some(f)) => Some((n, f)),
+                    _ => match (
+                        num("charge_now"),
+                        num("charge_full"),
+                        num("voltage_min_design").or_else(|| num("voltage_max_design")),
+                    ) {
+                        (Some(n), Some(f), Some(v)) => Some((n * v / 1e6, f * v / 1e6)),
+                        _ => None,
+                    },
+                };
                 let state = read(&dir.join("status")).unwrap_or_else(|| "Unknown".into());
                 facts.evidence.push(format!(
                     "{}: type=Battery capacity={charge:.0} status={state}",
@@ -135,6 +171,7 @@ pub fn read_sysfs(root: &Path) -> PowerFacts {
                     charge_percent: charge,
                     state,
                     health_percent: health,
+                    energy,
                 });
             }
             "Mains" | "USB" | "USB_C" | "USB_PD" => {
@@ -188,6 +225,10 @@ pub fn gather() -> PowerFacts {
                     charge_percent: charge,
                     state: state.clone(),
                     health_percent: Some(health),
+                    energy: Some((
+                        f64::from(b.energy().value),
+                        f64::from(b.energy_full().value),
+                    )),
                 });
             }
         }
@@ -218,20 +259,26 @@ pub fn evaluate(p: &PowerParams, f: &PowerFacts) -> CheckResult {
         };
         CheckResult::skip("resources.power.no_battery", t!(id))
     } else {
+        let total = combined_charge(&f.batteries).unwrap_or(0.0);
+        // Health: the most worn battery is the one to replace.
         let b = f
             .batteries
             .iter()
-            .min_by(|a, b| a.charge_percent.total_cmp(&b.charge_percent))
+            .min_by(|a, b| {
+                a.health_percent
+                    .unwrap_or(100.0)
+                    .total_cmp(&b.health_percent.unwrap_or(100.0))
+            })
             .expect("non-empty");
         let on_battery = f.on_ac == Some(false);
         let health_low = b.health_percent.filter(|h| *h < warn_health);
-        let charge = format!("{:.0}%", b.charge_percent);
-        if on_battery && b.charge_percent < fail_charge {
+        let charge = format!("{total:.0}%");
+        if on_battery && total < fail_charge {
             CheckResult::fail(
                 "resources.power.battery_critical",
                 t!("power.critical", charge = &charge),
             )
-        } else if on_battery && b.charge_percent < warn_charge {
+        } else if on_battery && total < warn_charge {
             CheckResult::warn(
                 "resources.power.battery_low",
                 t!("power.low", charge = &charge),
@@ -254,11 +301,28 @@ pub fn evaluate(p: &PowerParams, f: &PowerFacts) -> CheckResult {
         }
     };
     r.evidence = f.evidence.clone();
-    if let Some(b) = f.batteries.first() {
-        r = r.metric("battery_charge_percent", b.charge_percent);
-        if let Some(h) = b.health_percent {
-            r = r.metric("battery_health_percent", (h * 10.0).round() / 10.0);
-        }
+    if f.batteries.len() > 1 {
+        r.evidence.push(format!(
+            "{} batteries: {:.0}% together{}",
+            f.batteries.len(),
+            combined_charge(&f.batteries).unwrap_or(0.0),
+            if f.batteries.iter().all(|b| b.energy.is_some()) {
+                " (stored energy over capacity)"
+            } else {
+                " (mean of their percentages: not every battery tells its energy)"
+            }
+        ));
+    }
+    if let Some(total) = combined_charge(&f.batteries) {
+        r = r.metric("battery_charge_percent", (total * 10.0).round() / 10.0);
+    }
+    if let Some(h) = f
+        .batteries
+        .iter()
+        .filter_map(|b| b.health_percent)
+        .min_by(f64::total_cmp)
+    {
+        r = r.metric("battery_health_percent", (h * 10.0).round() / 10.0);
     }
     if let Some(ac) = f.on_ac {
         r = r.metric("on_ac", if ac { 1.0 } else { 0.0 });
@@ -355,6 +419,7 @@ mod tests {
                 charge_percent: 5.0,
                 state: "Discharging".into(),
                 health_percent: None,
+                energy: None,
             }],
             on_ac: Some(false),
             evidence: vec![],
@@ -363,6 +428,43 @@ mod tests {
             evaluate(&PowerParams::default(), &f).code,
             "resources.power.battery_critical"
         );
+    }
+
+    #[test]
+    fn several_batteries_count_by_energy() {
+        // ThinkPad-style: a small internal battery nearly empty, a large external one full.
+        let t = tempfile::tempdir().unwrap();
+        supply(t.path(), "AC", &[("type", "Mains"), ("online", "0")]);
+        supply(
+            t.path(),
+            "BAT0",
+            &[
+                ("type", "Battery"),
+                ("status", "Discharging"),
+                ("capacity", "5"),
+                ("energy_now", "1150000"),
+                ("energy_full", "23000000"),
+            ],
+        );
+        supply(
+            t.path(),
+            "BAT1",
+            &[
+                ("type", "Battery"),
+                ("status", "Discharging"),
+                ("capacity", "90"),
+                ("charge_now", "5400000"),
+                ("charge_full", "6000000"),
+                ("voltage_min_design", "11100000"),
+            ],
+        );
+        let f = read_sysfs(t.path());
+        // (1.15 + 59.94) Wh of (23 + 66.6) Wh = 68.2 %, not the 5 % of the emptiest.
+        let total = combined_charge(&f.batteries).unwrap();
+        assert!((total - 68.18).abs() < 0.1, "{total}");
+        let r = evaluate(&PowerParams::default(), &f);
+        assert_eq!(r.code, "resources.power.on_battery", "{r:?}");
+        assert!((r.metrics["battery_charge_percent"] - 68.2).abs() < 0.01);
     }
 
     /// This machine (a VM or server) has no battery: `skip`, not a made-up pass.
