@@ -5,6 +5,14 @@
 //! and the profile versions seen. Unreadable and foreign files are skipped and counted. Memory
 //! grows with the number of hosts, not with the number of reports. Titles and summaries are
 //! taken in the reader's language where a report carries them, whatever language it was run in.
+//!
+//! Files come from the field and are read defensively: only regular files (a FIFO, a device
+//! or a socket is skipped unopened), each at most [`MAX_REPORT_BYTES`], directories followed
+//! through symlinks at most once each (a symlink loop ends there). A report's own clock is not
+//! trusted to order a host's reports: a PC whose clock is ahead would otherwise hide that host's
+//! later reports for ever. A report is ordered by the earlier of its start and the time its
+//! file was received (written here), and one dated more than [`SKEW_TOLERANCE`] after it was
+//! received is flagged as coming from a clock that is ahead.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -58,7 +66,16 @@ pub struct HostEntry {
     pub stale: bool,
     pub file: String,
     pub checks: Vec<CheckRow>,
+    /// When its file was written here (its modification time): the trustworthy clock.
+    pub received: Option<SystemTime>,
+    /// Dated more than [`SKEW_TOLERANCE`] after it was received (or after now).
+    pub clock_ahead: bool,
 }
+
+/// The largest report file read; larger files are skipped as unreadable.
+pub const MAX_REPORT_BYTES: u64 = 8 * 1024 * 1024;
+/// How far a report's start may be after its receipt before its clock is called ahead.
+pub const SKEW_TOLERANCE: Duration = Duration::from_secs(300);
 
 /// Result code → (an example summary, the hosts with it).
 type CausesByCode = BTreeMap<String, (String, Vec<String>)>;
@@ -99,6 +116,8 @@ pub struct Summary {
     pub since_secs: Option<f64>,
     pub failing_checks: Vec<FailingCheck>,
     pub profile_versions: BTreeMap<String, usize>,
+    /// Hosts whose latest report is dated after it was received: their clock is ahead.
+    pub clock_ahead: Vec<String>,
     #[serde(skip)]
     pub latest: Vec<HostEntry>,
 }
@@ -175,23 +194,56 @@ impl<'a> SlimL10n<'a> {
     }
 }
 
-/// Every file under `paths` (files as given, directories recursively).
+/// Every regular file under `paths` (files as given, directories recursively). FIFOs,
+/// devices and sockets are skipped and counted; a directory reached twice (a symlink loop, or
+/// two paths to one place) is read once.
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut seen_dirs = HashSet::new();
     let mut stack: Vec<PathBuf> = paths.to_vec();
     while let Some(p) = stack.pop() {
         match std::fs::metadata(&p) {
-            Ok(m) if m.is_dir() => match std::fs::read_dir(&p) {
-                Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
-                Err(e) => problems.push(format!("{}: {e}", p.display())),
-            },
-            Ok(_) => files.push(p),
+            Ok(m) if m.is_dir() => {
+                let key = dir_key(&p, &m);
+                if !seen_dirs.insert(key) {
+                    continue;
+                }
+                match std::fs::read_dir(&p) {
+                    Ok(entries) => stack.extend(entries.flatten().map(|e| e.path())),
+                    Err(e) => problems.push(format!("{}: {e}", p.display())),
+                }
+            }
+            Ok(m) if m.is_file() => files.push(p),
+            Ok(_) => problems.push(format!(
+                "{}: not a regular file (a FIFO, a device or a socket); skipped",
+                p.display()
+            )),
             Err(e) => problems.push(format!("{}: {e}", p.display())),
         }
     }
     files.sort();
+    files.dedup();
     (files, problems)
+}
+
+/// What identifies a directory however it is reached.
+fn dir_key(path: &Path, meta: &std::fs::Metadata) -> (u64, u64, PathBuf) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        (meta.dev(), meta.ino(), PathBuf::new())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        (
+            0,
+            0,
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        )
+    }
 }
 
 enum Parsed {
@@ -214,10 +266,11 @@ fn parse_file(
             why = m
         )
     };
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::store::read_capped(path, MAX_REPORT_BYTES) {
         Ok(b) => b,
         Err(e) => return Parsed::Unreadable(why(e.to_string().into())),
     };
+    let received = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let slim: Slim = match serde_json::from_slice(&bytes) {
         Ok(s) => s,
         Err(e) if e.is_syntax() || e.is_eof() => {
@@ -235,11 +288,10 @@ fn parse_file(
         )
         .into()));
     }
-    let stale = match (
-        stale_before,
-        humantime::parse_rfc3339_weak(&slim.started_at),
-    ) {
-        (Some(cut), Ok(t)) => t < cut,
+    let now = SystemTime::now();
+    let started = humantime::parse_rfc3339_weak(&slim.started_at).ok();
+    let stale = match (stale_before, trusted_time(started, received)) {
+        (Some(cut), Some(t)) => t < cut,
         _ => false,
     };
     Parsed::Report(Box::new(HostEntry {
@@ -270,6 +322,11 @@ fn parse_file(
                 }
             })
             .collect(),
+        clock_ahead: started.is_some_and(|t| {
+            let trusted = received.map_or(now, |r| r.min(now));
+            t > trusted + SKEW_TOLERANCE
+        }),
+        received,
     }))
 }
 
@@ -319,13 +376,26 @@ impl Partial {
     }
 }
 
-/// Later start wins; the report id breaks ties so the result does not depend on file order.
+/// When a report was made, as far as can be trusted: its start, but never later than when its
+/// file was received nor than now — a clock set ahead cannot date a report into the future.
+fn trusted_time(started: Option<SystemTime>, received: Option<SystemTime>) -> Option<SystemTime> {
+    let now = SystemTime::now();
+    let cap = received.map_or(now, |r| r.min(now));
+    started.map(|t| t.min(cap)).or(received)
+}
+
+/// The later trusted time wins ([`trusted_time`]); then the later start, then the report id, so
+/// the result does not depend on file order.
 fn newer_than(a: &HostEntry, b: &HostEntry) -> bool {
-    let ta = humantime::parse_rfc3339_weak(&a.started_at).ok();
-    let tb = humantime::parse_rfc3339_weak(&b.started_at).ok();
+    let sa = humantime::parse_rfc3339_weak(&a.started_at).ok();
+    let sb = humantime::parse_rfc3339_weak(&b.started_at).ok();
+    let (ta, tb) = (trusted_time(sa, a.received), trusted_time(sb, b.received));
     match (ta, tb) {
         (Some(x), Some(y)) if x != y => x > y,
-        _ => a.report_id > b.report_id,
+        _ => match (sa, sb) {
+            (Some(x), Some(y)) if x != y => x > y,
+            _ => a.report_id > b.report_id,
+        },
     }
 }
 
@@ -453,6 +523,11 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>, locale: Locale) -> 
         since_secs: since.map(|d| d.as_secs_f64()),
         failing_checks,
         profile_versions: versions,
+        clock_ahead: latest
+            .iter()
+            .filter(|h| h.clock_ahead)
+            .map(|h| h.hostname.clone())
+            .collect(),
         latest,
     }
 }
@@ -543,6 +618,21 @@ pub fn render_text(s: &Summary, locale: Locale) -> String {
             }
         }
     }
+    if !s.clock_ahead.is_empty() {
+        let mut hosts: Vec<String> = s.clock_ahead.iter().take(10).cloned().collect();
+        if s.clock_ahead.len() > 10 {
+            hosts.push("…".into());
+        }
+        let _ = writeln!(
+            o,
+            "\n{}",
+            tr(t!(
+                "summary.clock_ahead",
+                n = s.clock_ahead.len(),
+                hosts = hosts
+            ))
+        );
+    }
     let _ = writeln!(o, "\n{}", tr(t!("summary.versions")));
     for (v, n) in &s.profile_versions {
         let _ = writeln!(o, "  {n:>6}  {v}");
@@ -575,7 +665,7 @@ pub fn render_json(s: &Summary) -> String {
             serde_json::json!({
                 "hostname": h.hostname, "user": h.user, "report_id": h.report_id, "started_at": h.started_at,
                 "verdict": h.verdict, "profile": h.profile, "profile_version": h.profile_version,
-                "stale": h.stale, "file": h.file,
+                "stale": h.stale, "file": h.file, "clock_ahead": h.clock_ahead,
                 "failing": h.checks.iter().filter(|c| matches!(c.status, Status::Fail | Status::Error)).map(|c| c.id.to_string()).collect::<Vec<_>>(),
             })
         })
@@ -586,7 +676,6 @@ pub fn render_json(s: &Summary) -> String {
     out.push('\n');
     out
 }
-
 
 /// CSV for spreadsheets: one row per host × check of each host's latest report (the summary
 /// column is filled for checks that did not pass). Every cell goes through
@@ -775,4 +864,72 @@ pub fn render_html(s: &Summary, locale: Locale) -> String {
         ))
     );
     o
+}
+
+#[cfg(all(test, unix))]
+mod field_file_tests {
+    use super::*;
+
+    fn report(id: &str, host: &str, started: &str, verdict: &str) -> String {
+        format!(
+            r#"{{"schema":"{SCHEMA_ID}","id":"{id}","verdict":"{verdict}","host":{{"hostname":"{host}"}},"profile":{{"name":"p"}},"started_at":"{started}","checks":[]}}"#
+        )
+    }
+
+    fn set_mtime(p: &Path, t: SystemTime) {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_report_dated_in_the_future_does_not_hide_later_ones() {
+        let d = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let hour = Duration::from_secs(3600);
+        // Yesterday the PC's clock was a year ahead; today it is right again.
+        let ahead = d.path().join("ahead.json");
+        std::fs::write(&ahead, report("a", "pc", "2099-01-01T00:00:00Z", "ready")).unwrap();
+        set_mtime(&ahead, now - 24 * hour);
+        let today = d.path().join("today.json");
+        let started = humantime::format_rfc3339_seconds(now - hour).to_string();
+        std::fs::write(&today, report("b", "pc", &started, "not_ready")).unwrap();
+        set_mtime(&today, now - hour);
+        let s = summarize(&[d.path().to_path_buf()], None, Locale::En);
+        assert_eq!(s.latest.len(), 1);
+        assert_eq!(s.latest[0].report_id, "b", "the later-received report wins");
+        assert_eq!(s.not_ready, 1);
+
+        // Alone, the future-dated report is kept and flagged.
+        std::fs::remove_file(&today).unwrap();
+        let s = summarize(&[d.path().to_path_buf()], None, Locale::En);
+        assert_eq!(s.clock_ahead, vec!["pc".to_string()]);
+        assert!(render_text(&s, Locale::En).contains("clock set ahead"));
+    }
+
+    #[test]
+    fn fifos_devices_loops_and_huge_files_are_skipped_without_hanging() {
+        use std::os::unix::fs::symlink;
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("r.json"),
+            report("a", "pc", "2026-01-01T00:00:00Z", "ready"),
+        )
+        .unwrap();
+        let fifo = std::ffi::CString::new(d.path().join("f.json").to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        symlink("/dev/zero", d.path().join("zero.json")).unwrap();
+        symlink(d.path(), d.path().join("loop")).unwrap();
+        symlink(d.path().join("self"), d.path().join("self")).unwrap();
+        let big = std::fs::File::create(d.path().join("big.json")).unwrap();
+        big.set_len(MAX_REPORT_BYTES + 1).unwrap();
+        let s = summarize(&[d.path().to_path_buf()], None, Locale::En);
+        assert_eq!(s.reports, 1);
+        assert_eq!(s.hosts, 1);
+        assert!(s.skipped_unreadable >= 4, "{s:?}");
+    }
 }
