@@ -638,6 +638,7 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
         outcome.checks,
         started_at,
         t0.elapsed().as_millis() as u64,
+        report::Selection::of(&options.only, &options.skip),
     );
     if outcome.interrupted {
         printer.warn(&crate::tr!(i18n::current(), "cli.interrupted"));
@@ -915,6 +916,7 @@ pub fn build_report(
     mut checks: Vec<report::CheckReport>,
     started_at: SystemTime,
     duration_ms: u64,
+    selection: Option<report::Selection>,
 ) -> Report {
     let host = crate::hostinfo::current();
     let diagnosis = crate::diagnosis::diagnose(profile, &mut checks);
@@ -999,6 +1001,7 @@ pub fn build_report(
         plugins: plugin_entries,
         root_causes: report::root_causes(&checks, &needs, Some(&diagnosis)),
         diagnosis: Some(diagnosis),
+        selection,
         checks,
     }
 }

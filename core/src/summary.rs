@@ -64,6 +64,8 @@ pub struct HostEntry {
     pub profile: String,
     pub profile_version: String,
     pub stale: bool,
+    /// A partial run (`--only` / `--skip`): kept only while the host has no full one.
+    pub partial: bool,
     pub file: String,
     pub checks: Vec<CheckRow>,
     /// When its file was written here (its modification time): the trustworthy clock.
@@ -131,6 +133,8 @@ struct Slim<'a> {
     host: SlimHost,
     profile: SlimProfile,
     started_at: String,
+    #[serde(default)]
+    selection: Option<crate::report::Selection>,
     #[serde(borrow)]
     checks: Vec<SlimCheck<'a>>,
 }
@@ -303,6 +307,7 @@ fn parse_file(
         profile: slim.profile.name,
         profile_version: slim.profile.version.unwrap_or_default(),
         stale,
+        partial: slim.selection.is_some_and(|s| s.is_partial()),
         file: path.display().to_string(),
         checks: slim
             .checks
@@ -344,7 +349,7 @@ impl Partial {
             Parsed::Report(e) => {
                 self.reports += 1;
                 let Ok(mut map) = latest.lock() else { return };
-                let newer = map.get(&e.hostname).is_none_or(|old| newer_than(&e, old));
+                let newer = map.get(&e.hostname).is_none_or(|old| replaces(&e, old));
                 if newer {
                     map.insert(e.hostname.clone(), *e);
                 }
@@ -373,6 +378,16 @@ impl Partial {
                 self.examples.push(ex);
             }
         }
+    }
+}
+
+/// Whether `a` takes `b`'s place as the host's latest: a full run always beats a partial one
+/// (`--only` / `--skip`), whatever their times; between two of a kind, [`newer_than`].
+fn replaces(a: &HostEntry, b: &HostEntry) -> bool {
+    match (a.partial, b.partial) {
+        (false, true) => true,
+        (true, false) => false,
+        _ => newer_than(a, b),
     }
 }
 

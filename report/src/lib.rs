@@ -261,7 +261,37 @@ pub struct Report {
     /// written before the diagnosis existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
+    /// The checks the run was limited to (`--only`) or told to leave out (`--skip`); absent for
+    /// a full run of the profile. A partial run never stands for the host's full state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
     pub checks: Vec<CheckReport>,
+}
+
+/// What part of the profile a run was asked to run (`--only` / `--skip`, as given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Selection {
+    /// `--only`: these checks (and what they need) ran, nothing else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
+    /// `--skip`: these checks were left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    /// The selection of a run given `--only` and `--skip`: `None` for a full run.
+    pub fn of(only: &[String], skip: &[String]) -> Option<Selection> {
+        (!only.is_empty() || !skip.is_empty()).then(|| Selection {
+            only: only.to_vec(),
+            skip: skip.to_vec(),
+        })
+    }
+
+    /// Whether the run left part of the profile out.
+    pub fn is_partial(&self) -> bool {
+        !self.only.is_empty() || !self.skip.is_empty()
+    }
 }
 
 fn default_locale() -> String {
@@ -283,6 +313,12 @@ impl Report {
             d.localize(locale);
         }
         self.locale = locale.tag().to_string();
+    }
+
+    /// Whether this was a partial run (`--only` / `--skip`), which never replaces a host's
+    /// latest full report.
+    pub fn is_partial(&self) -> bool {
+        self.selection.as_ref().is_some_and(Selection::is_partial)
     }
 }
 

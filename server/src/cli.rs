@@ -1,0 +1,77 @@
+//! The command line: `readycheck-server [serve]`, `check-config`, `token create|list|revoke`
+//! and `purge`. Parsing only; each command is a plain function in `main.rs`'s `run`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::tokens::Scope;
+
+/// readycheck-server: receives, stores and serves the reports `readycheck --submit` sends.
+#[derive(Debug, Parser)]
+#[command(name = "readycheck-server", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Configuration file (TOML). Default: `READYCHECK_SERVER_CONFIG`, else built-in defaults.
+    #[arg(long, short = 'c', global = true, env = "READYCHECK_SERVER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// `sqlite` (default), `sqlite:///path/file.db` or `postgres://user@host/db`.
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+    /// Where the SQLite database is kept.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve {
+        /// Address and port, e.g. 0.0.0.0:8080 (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Check the configuration file and the files it names; exit 0 if it is usable.
+    CheckConfig,
+    /// Enrolment tokens for devices and read tokens for scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Delete reports older than the retention now (each host's latest report is kept).
+    Purge {
+        /// Days to keep (default: the configuration's `[retention] days`).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Create {
+        /// The site the devices using it are at (recorded with each report).
+        #[arg(long)]
+        site: String,
+        /// A label (team, desk, bundle) recorded with each report.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// `device` submits reports; `read` reads the API.
+        #[arg(long, value_enum, default_value = "device")]
+        scope: Scope,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (the part after `rc1_`).
+    Revoke { id: String },
+}

@@ -1,0 +1,625 @@
+//! The server's configuration: a TOML file (`--config`, else `READYCHECK_SERVER_CONFIG`, else
+//! none — every setting has a default, so `readycheck-server` alone runs). Unknown keys and bad
+//! values are errors that name `file:line:column` with the offending line, like profile errors;
+//! every problem the values have is listed at once. Command-line flags override the file.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The file as written; every section and key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    server: ServerFile,
+    #[serde(default)]
+    database: DatabaseFile,
+    #[serde(default)]
+    tls: Option<TlsFile>,
+    #[serde(default)]
+    proxy: ProxyFile,
+    #[serde(default)]
+    ingest: IngestFile,
+    #[serde(default)]
+    read: ReadFile,
+    #[serde(default)]
+    retention: RetentionFile,
+    #[serde(default)]
+    log: LogFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerFile {
+    /// Address and port to listen on (default `127.0.0.1:8080`).
+    listen: Option<Spanned<String>>,
+    /// Where the SQLite database lives (default: `/var/lib/readycheck-server` as root, else the
+    /// user's data directory).
+    data_dir: Option<PathBuf>,
+    /// How long shutdown waits for requests in flight (default `30s`).
+    shutdown_grace: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseFile {
+    /// `sqlite` (default: `<data_dir>/readycheck.db`), `sqlite:///path/file.db` or
+    /// `postgres://user@host/db`.
+    url: Option<Spanned<String>>,
+    /// The name of an environment variable holding the URL (keeps a password out of the file).
+    url_env: Option<Spanned<String>>,
+    /// Connections per server instance (default 16).
+    max_connections: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+    /// PEM certificate chain.
+    cert: PathBuf,
+    /// PEM private key.
+    key: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxyFile {
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (addresses
+    /// or CIDR ranges). Empty (default): the headers are ignored.
+    #[serde(default)]
+    trusted: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestFile {
+    /// Largest accepted report body in bytes (default 2 MiB); larger is answered 413.
+    max_body_bytes: Option<Spanned<u64>>,
+    /// Whether a device token is needed to submit (default true).
+    require_token: Option<bool>,
+    /// Reports per minute per token (default 60), with `burst` at once (default 30).
+    rate_per_minute: Option<Spanned<u32>>,
+    burst: Option<Spanned<u32>>,
+    /// How far in the future a report's `started_at` may be (clock skew; default `10m`).
+    max_future: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadFile {
+    /// Whether the read API needs a `read` token (default true).
+    require_token: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetentionFile {
+    /// Keep reports this many days (default 90; 0 keeps everything). Each host's latest
+    /// report is kept whatever its age.
+    days: Option<u32>,
+    /// How often the purge runs (default `1h`).
+    purge_every: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogFile {
+    /// `text` (default) or `json`.
+    format: Option<Spanned<String>>,
+    /// `error`, `warn`, `info` (default), `debug`, `trace`, or per target
+    /// (`info,sqlx=warn`).
+    level: Option<Spanned<String>>,
+}
+
+/// Which database, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// Parses `sqlite`, `sqlite://PATH`, `sqlite:PATH` or `postgres://…`.
+    pub fn parse(s: &str, data_dir: &Path) -> Result<Database, String> {
+        let s = s.trim();
+        if s == "sqlite" {
+            return Ok(Database::Sqlite(data_dir.join("readycheck.db")));
+        }
+        if let Some(rest) = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+        {
+            let path = rest.split('?').next().unwrap_or(rest);
+            if path.is_empty() {
+                return Err("a sqlite URL needs a file path: sqlite:///var/lib/readycheck-server/readycheck.db".into());
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Database::Postgres(s.to_string()));
+        }
+        Err(format!(
+            "unknown database `{}`: use `sqlite`, `sqlite:///path/file.db` or `postgres://user@host/db`",
+            redact(s)
+        ))
+    }
+
+    /// For logs: the kind and where, without a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(p) => format!("sqlite {}", p.display()),
+            Database::Postgres(u) => format!("postgres {}", redact(u)),
+        }
+    }
+}
+
+/// A URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((auth, host)) = rest.split_once('@')
+        && let Some((user, _)) = auth.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_string()
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub shutdown_grace: Duration,
+    pub database: Database,
+    pub max_connections: u32,
+    /// Certificate and key files: serve HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub trusted_proxies: Vec<IpNet>,
+    pub max_body_bytes: usize,
+    pub require_device_token: bool,
+    pub rate_per_minute: u32,
+    pub burst: u32,
+    pub max_future: Duration,
+    pub require_read_token: bool,
+    pub retention_days: u32,
+    pub purge_every: Duration,
+    pub log_format: LogFormat,
+    pub log_level: String,
+}
+
+/// What the command line says, overriding the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// One problem in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    /// `file:line:column` and the line, when it comes from the file.
+    pub at: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub text: String,
+    pub width: usize,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(at) = &self.at {
+            let n = at.line.to_string();
+            let pad = " ".repeat(n.len());
+            write!(
+                f,
+                "\n{pad}--> {}:{}:{}\n{pad} |\n{n} | {}\n{pad} | {}{}",
+                at.file.display(),
+                at.line,
+                at.column,
+                at.text,
+                " ".repeat(at.text.chars().take(at.column - 1).count()),
+                "^".repeat(at.width.max(1)),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found, shown together.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ConfigError(pub Vec<Problem>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<String> = self.0.iter().map(|p| p.to_string()).collect();
+        f.write_str(&shown.join("\n\n"))
+    }
+}
+
+/// Where a byte range of `text` is, as `line:column` (1-based, columns in characters).
+fn locate(file: &Path, text: &str, span: Range<usize>) -> Location {
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = text[line_start..start].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("").to_string();
+    let end = span.end.min(line_start + line_text.len()).max(start);
+    Location {
+        file: file.to_path_buf(),
+        line,
+        column,
+        width: text[start..end].chars().count(),
+        text: line_text,
+    }
+}
+
+/// The default data directory: `READYCHECK_SERVER_DATA_DIR`, else `/var/lib/readycheck-server`
+/// as root, else `$XDG_DATA_HOME/readycheck-server` (`~/.local/share/readycheck-server`).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("READYCHECK_SERVER_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/lib/readycheck-server");
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(d).join("readycheck-server");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ".".into());
+    home.join(".local/share/readycheck-server")
+}
+
+impl Config {
+    /// Reads `path` (or nothing) and applies `overrides`.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let (file, text) = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    ConfigError(vec![Problem {
+                        message: format!("cannot read {}: {e}", p.display()),
+                        at: None,
+                    }])
+                })?;
+                let file: File = toml::from_str(&text).map_err(|e| {
+                    ConfigError(vec![Problem {
+                        message: e.message().trim().to_string(),
+                        at: e.span().map(|s| locate(p, &text, s)),
+                    }])
+                })?;
+                (file, text)
+            }
+            None => (File::default(), String::new()),
+        };
+        Self::resolve(file, path, &text, overrides)
+    }
+
+    /// Parses a configuration from text, as if read from `path` (for tests).
+    pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            ConfigError(vec![Problem {
+                message: e.message().trim().to_string(),
+                at: e.span().map(|s| locate(path, text, s)),
+            }])
+        })?;
+        Self::resolve(file, Some(path), text, &Overrides::default())
+    }
+
+    fn resolve(
+        file: File,
+        path: Option<&Path>,
+        text: &str,
+        ov: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let at = |span: Range<usize>| path.map(|p| locate(p, text, span));
+        let mut bad = |message: String, span: Option<Range<usize>>| {
+            problems.push(Problem {
+                message,
+                at: span.and_then(at),
+            })
+        };
+        let duration =
+            |v: &Option<Spanned<String>>,
+             default: Duration,
+             bad: &mut dyn FnMut(String, Option<Range<usize>>)| match v {
+                None => default,
+                Some(s) => match humantime::parse_duration(s.get_ref()) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        bad(
+                            format!(
+                                "`{}` is not a duration ({e}); write e.g. `30s`, `10m`, `1h`",
+                                s.get_ref()
+                            ),
+                            Some(s.span()),
+                        );
+                        default
+                    }
+                },
+            };
+
+        let listen_default: SocketAddr = "127.0.0.1:8080".parse().expect("valid address");
+        let listen = match (&ov.listen, &file.server.listen) {
+            (Some(s), _) => s.parse().unwrap_or_else(|_| {
+                bad(
+                    format!("--listen: `{s}` is not an address:port such as 127.0.0.1:8080"),
+                    None,
+                );
+                listen_default
+            }),
+            (None, Some(s)) => s.get_ref().parse().unwrap_or_else(|_| {
+                bad(
+                    format!(
+                        "`{}` is not an address:port such as 0.0.0.0:8080",
+                        s.get_ref()
+                    ),
+                    Some(s.span()),
+                );
+                listen_default
+            }),
+            (None, None) => listen_default,
+        };
+        let data_dir = ov
+            .data_dir
+            .clone()
+            .or(file.server.data_dir.clone())
+            .unwrap_or_else(default_data_dir);
+        let shutdown_grace = duration(
+            &file.server.shutdown_grace,
+            Duration::from_secs(30),
+            &mut bad,
+        );
+
+        let url: Option<(String, Option<Range<usize>>)> = if let Some(u) = &ov.database {
+            Some((u.clone(), None))
+        } else if let Some(var) = &file.database.url_env {
+            match std::env::var(var.get_ref()) {
+                Ok(v) if !v.is_empty() => Some((v, None)),
+                _ => {
+                    bad(
+                        format!(
+                            "the environment variable `{}` (database.url_env) is not set",
+                            var.get_ref()
+                        ),
+                        Some(var.span()),
+                    );
+                    None
+                }
+            }
+        } else {
+            file.database
+                .url
+                .as_ref()
+                .map(|u| (u.get_ref().clone(), Some(u.span())))
+        };
+        let database = match url {
+            None => Database::Sqlite(data_dir.join("readycheck.db")),
+            Some((u, span)) => Database::parse(&u, &data_dir).unwrap_or_else(|e| {
+                bad(e, span);
+                Database::Sqlite(data_dir.join("readycheck.db"))
+            }),
+        };
+
+        let mut trusted_proxies = Vec::new();
+        for t in &file.proxy.trusted {
+            let s = t.get_ref().trim();
+            let parsed = s
+                .parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from));
+            match parsed {
+                Ok(n) => trusted_proxies.push(n),
+                Err(_) => bad(
+                    format!("`{s}` is not an IP address or CIDR range such as 10.0.0.0/8"),
+                    Some(t.span()),
+                ),
+            }
+        }
+
+        let max_body_bytes = match &file.ingest.max_body_bytes {
+            Some(v) if *v.get_ref() < 1024 => {
+                bad(
+                    "max_body_bytes must be at least 1024".into(),
+                    Some(v.span()),
+                );
+                2 << 20
+            }
+            Some(v) => *v.get_ref() as usize,
+            None => 2 << 20,
+        };
+        let positive =
+            |v: &Option<Spanned<u32>>,
+             default: u32,
+             name: &str,
+             bad: &mut dyn FnMut(String, Option<Range<usize>>)| match v {
+                Some(v) if *v.get_ref() == 0 => {
+                    bad(format!("{name} must be at least 1"), Some(v.span()));
+                    default
+                }
+                Some(v) => *v.get_ref(),
+                None => default,
+            };
+        let rate_per_minute = positive(
+            &file.ingest.rate_per_minute,
+            60,
+            "rate_per_minute",
+            &mut bad,
+        );
+        let burst = positive(&file.ingest.burst, 30, "burst", &mut bad);
+        let max_future = duration(&file.ingest.max_future, Duration::from_secs(600), &mut bad);
+        let purge_every = duration(
+            &file.retention.purge_every,
+            Duration::from_secs(3600),
+            &mut bad,
+        );
+        let log_format = match file
+            .log
+            .format
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("text", _)) => LogFormat::Text,
+            Some(("json", _)) => LogFormat::Json,
+            Some((other, span)) => {
+                bad(
+                    format!("unknown log format `{other}`: use `text` or `json`"),
+                    Some(span),
+                );
+                LogFormat::Text
+            }
+        };
+        let log_level = match &file.log.level {
+            None => "info".to_string(),
+            Some(l) => {
+                if l.get_ref()
+                    .parse::<tracing_subscriber::filter::Targets>()
+                    .is_err()
+                {
+                    bad(
+                        format!(
+                            "`{}` is not a log level such as `info` or `info,sqlx=warn`",
+                            l.get_ref()
+                        ),
+                        Some(l.span()),
+                    );
+                }
+                l.get_ref().clone()
+            }
+        };
+        let tls = file.tls.as_ref().map(|t| {
+            let rel = |p: &Path| match (p.is_relative(), path.and_then(Path::parent)) {
+                (true, Some(dir)) => dir.join(p),
+                _ => p.to_path_buf(),
+            };
+            (rel(&t.cert), rel(&t.key))
+        });
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Config {
+            source: path.map(Path::to_path_buf),
+            listen,
+            data_dir,
+            shutdown_grace,
+            database,
+            max_connections: file.database.max_connections.unwrap_or(16).max(1),
+            tls,
+            trusted_proxies,
+            max_body_bytes,
+            require_device_token: file.ingest.require_token.unwrap_or(true),
+            rate_per_minute,
+            burst,
+            max_future,
+            require_read_token: file.read.require_token.unwrap_or(true),
+            retention_days: file.retention.days.unwrap_or(90),
+            purge_every,
+            log_format,
+            log_level,
+        })
+    }
+
+    /// Checks what can only be checked on the machine: the TLS files exist and load.
+    pub fn check_files(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if let Some((cert, key)) = &self.tls {
+            for (what, p) in [("certificate", cert), ("key", key)] {
+                if let Err(e) = std::fs::read(p) {
+                    problems.push(Problem {
+                        message: format!("TLS {what} {}: {e}", p.display()),
+                        at: None,
+                    });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(problems))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(matches!(c.database, Database::Sqlite(_)));
+        assert!(c.require_device_token);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_column() {
+        let text = "[server]\nlisten = \"0.0.0.0:9000\"\n\n[ingest]\nrate_per_minit = 5\n";
+        let e =
+            Config::from_str(text, Path::new("/etc/readycheck-server/config.toml")).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("rate_per_minit"), "{shown}");
+        assert!(
+            shown.contains("--> /etc/readycheck-server/config.toml:5:1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn every_bad_value_is_listed() {
+        let text = "[server]\nlisten = \"nowhere\"\n[retention]\npurge_every = \"soon\"\n[proxy]\ntrusted = [\"10.0.0.0/8\", \"not-an-ip\"]\n";
+        let e = Config::from_str(text, Path::new("c.toml")).unwrap_err();
+        assert_eq!(e.0.len(), 3, "{e}");
+        let shown = e.to_string();
+        assert!(shown.contains("c.toml:2:10"), "{shown}");
+        assert!(shown.contains("c.toml:4:15"), "{shown}");
+        assert!(shown.contains("c.toml:6:26"), "{shown}");
+    }
+
+    #[test]
+    fn database_urls() {
+        let d = Path::new("/data");
+        assert_eq!(
+            Database::parse("sqlite", d).unwrap(),
+            Database::Sqlite("/data/readycheck.db".into())
+        );
+        assert_eq!(
+            Database::parse("sqlite:///x/y.db", d).unwrap(),
+            Database::Sqlite("/x/y.db".into())
+        );
+        assert!(matches!(
+            Database::parse("postgres://u:pw@h/db", d).unwrap(),
+            Database::Postgres(_)
+        ));
+        assert!(Database::parse("mysql://x", d).is_err());
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+    }
+}

@@ -1,0 +1,9 @@
+//! readycheck-server's tests, one binary: the real server process on 127.0.0.1 with SQLite and
+//! with a throw-away PostgreSQL cluster, fed by the real `readycheck` client and by raw HTTP.
+
+mod support;
+
+mod bad_input;
+mod client;
+mod crash;
+mod postgres;
