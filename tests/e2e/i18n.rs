@@ -312,6 +312,7 @@ fn every_status() -> Report {
         plugins: vec![],
         root_causes: report::root_causes(&checks, &needs, None),
         diagnosis: None,
+        selection: None,
         checks,
     }
 }

@@ -116,9 +116,13 @@ needs = ["gateway"]
     assert_eq!(check(&r, "gateway")["code"], "network.tcp.timed_out");
     assert_eq!(check(&r, "gateway-tls")["code"], "network.tls.timed_out");
     assert_eq!(check(&r, "intranet")["status"], "skip");
+    // The same black hole seen by two checks is one problem: the second follows from the
+    // first, and so does the check that needs it.
+    assert_eq!(r["root_causes"], serde_json::json!(["gateway"]));
+    assert_eq!(r["diagnosis"]["root_cause"], "gateway");
     assert_eq!(
-        r["root_causes"],
-        serde_json::json!(["gateway", "gateway-tls"])
+        r["diagnosis"]["consequences"],
+        serde_json::json!(["gateway-tls", "intranet"])
     );
 }
 

@@ -439,9 +439,15 @@ fn tunnel_state_of_code(code: &str) -> Option<TunnelState> {
 
 fn is_dns_code(code: &str) -> bool {
     code.ends_with(".dns_failed")
-        || code == "network.dns.not_resolved"
-        || code == "network.dns.timed_out"
-        || code == "network.tunnel.dns"
+        || code.ends_with(".dns_timed_out")
+        || matches!(
+            code,
+            "network.dns.not_resolved"
+                | "network.dns.timed_out"
+                | "network.dns.refused"
+                | "network.dns.servfail"
+                | "network.tunnel.dns"
+        )
 }
 
 /// The connection outcome a code names, for results without `reach` observations.

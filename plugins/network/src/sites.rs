@@ -106,7 +106,7 @@ impl SiteResult {
 
 /// Tries `target` up to [`ATTEMPTS`] times, each in its own third of `timeout` from `start`,
 /// and stops at the first answer: one lost packet or a site restarting for a few seconds does
-/// not make it "down".
+/// not make it "down". A PC with no route to the site at all is not asked again.
 fn sample(target: &str, start: Instant, timeout: Duration) -> SiteResult {
     let mut attempts = 0;
     let mut failures = 0;
@@ -125,11 +125,17 @@ fn sample(target: &str, start: Instant, timeout: Duration) -> SiteResult {
         attempts += 1;
         let pr = probe(target, window);
         let ok = pr.outcome.is_ok();
+        // No route at all is this PC's own answer, the same on every try: waiting for the
+        // next third of the time would only make an offline PC wait.
+        let no_route = matches!(&pr.outcome, Err(f) if f.code == "unreachable");
         last = Some(pr);
         if ok {
             break;
         }
         failures += 1;
+        if no_route {
+            break;
+        }
     }
     let last = last.unwrap_or_else(|| probe(target, Duration::ZERO));
     SiteResult {
