@@ -5,6 +5,7 @@ mod apps;
 mod cli;
 mod corpus;
 mod diagnosis;
+mod durability;
 mod fleet;
 mod i18n;
 mod network;

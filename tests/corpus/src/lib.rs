@@ -2,6 +2,11 @@
 //! segfault, abort, hang (with a grandchild that must die too), megabytes on stdout, invalid
 //! UTF-8, invalid JSON, a result over the size cap, a result of the wrong shape, an early exit,
 //! a plugin error — plus `ok` and `sleep` for well-behaved checks and benchmarks. Never shipped.
+//! The hostile kinds: `escape` and `escape_hang` start a daemon that leaves the process group
+//! (a double fork into a new session with `setsid`) and then answer or hang; `hostile_text`
+//! answers with terminal control sequences, bidi overrides, formula cells and Markdown links
+//! in every text it can carry (observations included); `host_code` claims the host's code
+//! namespace; `big_texts` answers with 300 KB each of summary and detail and 200 KB of evidence.
 
 use std::io::Write;
 
@@ -43,7 +48,78 @@ const KINDS: &[&str] = &[
     "wrong_shape",
     "exit",
     "error",
+    "escape",
+    "escape_hang",
+    "hostile_text",
+    "host_code",
+    "big_texts",
 ];
+
+/// Text that would act on a terminal, a spreadsheet or a Markdown viewer if passed through raw.
+pub const HOSTILE: &str = "\u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}=HYPERLINK(\"http://evil.invalid\")\u{9b}31m\u{202e}gnp.exe\r![x](https://evil.invalid/p.png)[click](javascript:alert(1))";
+
+/// Starts a process that leaves this process group and session (fork, setsid, fork) and lives
+/// until killed; its pid is written to `pid_file`.
+#[cfg(unix)]
+fn start_escaped_daemon(pid_file: &str) -> Result<(), String> {
+    let part = std::ffi::CString::new(format!("{pid_file}.part")).map_err(|e| e.to_string())?;
+    let done = std::ffi::CString::new(pid_file).map_err(|e| e.to_string())?;
+    // SAFETY: between fork and _exit only async-signal-safe calls are made (setsid, fork,
+    // getpid, open, write, close, rename, sleep).
+    unsafe {
+        let first = libc::fork();
+        if first < 0 {
+            return Err("fork failed".into());
+        }
+        if first == 0 {
+            libc::setsid();
+            let second = libc::fork();
+            if second == 0 {
+                let pid = libc::getpid();
+                let mut buf = [0u8; 16];
+                let mut n = pid as u32;
+                let mut i = buf.len();
+                loop {
+                    i -= 1;
+                    buf[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let fd = libc::open(
+                    part.as_ptr(),
+                    libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+                    0o644,
+                );
+                if fd >= 0 {
+                    libc::write(fd, buf[i..].as_ptr().cast(), buf.len() - i);
+                    libc::close(fd);
+                    libc::rename(part.as_ptr(), done.as_ptr());
+                }
+                loop {
+                    libc::sleep(1000);
+                }
+            }
+            libc::_exit(0);
+        }
+        let mut status = 0;
+        libc::waitpid(first, &mut status, 0);
+    }
+    // Answer only once the daemon is running.
+    for _ in 0..500 {
+        if std::path::Path::new(pid_file).exists() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Err("the daemon did not start".into())
+}
+
+#[cfg(not(unix))]
+fn start_escaped_daemon(_pid_file: &str) -> Result<(), String> {
+    Err("escape is a Unix kind".into())
+}
 
 impl Plugin for Misbehave {
     fn manifest() -> Manifest {
@@ -113,6 +189,48 @@ impl Plugin for Misbehave {
                     "misbehave.spam.done",
                     "printed 4 MiB to stdout and still answered",
                 ))
+            }
+            "escape" | "escape_hang" => {
+                let f = p.pid_file.as_deref().ok_or("escape needs pid_file")?;
+                start_escaped_daemon(f)?;
+                if request.kind == "escape_hang" {
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(1));
+                    }
+                }
+                Ok(CheckResult::pass(
+                    "misbehave.escape.done",
+                    "started a daemon in a new session and answered",
+                ))
+            }
+            "hostile_text" => {
+                let text = p.summary.clone().unwrap_or_else(|| HOSTILE.to_string());
+                Ok(CheckResult::new(
+                    readycheck_sdk::Status::Fail,
+                    "misbehave.hostile.text",
+                    text.clone(),
+                )
+                .detail(text.clone())
+                .evidence(text.clone())
+                .metric(format!("m{HOSTILE}"), 1.0)
+                .observe(readycheck_sdk::Observation::Resolver {
+                    address: text.clone(),
+                    interface: Some(text.clone()),
+                    owner: Default::default(),
+                }))
+            }
+            "host_code" => Ok(CheckResult::fail(
+                "host.plugin.timed_out",
+                "pretends the host timed it out",
+            )),
+            "big_texts" => {
+                let big = "é".repeat(150_000);
+                let mut r =
+                    CheckResult::warn("misbehave.big.texts", big.clone()).detail(big.clone());
+                for _ in 0..100 {
+                    r = r.evidence("e".repeat(2000));
+                }
+                Ok(r)
             }
             "exit" => std::process::exit(0),
             "error" => Err("deliberate plugin error: the corpus plugin refuses".into()),
