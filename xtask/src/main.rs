@@ -5,6 +5,7 @@
 
 mod archive;
 mod layout;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +61,11 @@ enum Task {
     Zip(Inputs),
     /// Windows installer built from packaging/windows/readycheck.wxs with wixl.
     Msi(Inputs),
+    /// The helpdesk's server as its own .deb: binary, /etc/readycheck-server/config.toml, a
+    /// systemd unit installed disabled (`--from DIR` takes DIR/readycheck-server).
+    ServerDeb(Inputs),
+    /// The helpdesk's server as its own .rpm, same layout.
+    ServerRpm(Inputs),
     /// An IT bundle: binary, plugins and the profile (as readycheck.toml next to the binary)
     /// with every shipped plugin's sha256 pinned in it.
     Bundle {
@@ -121,6 +127,8 @@ fn run(mut task: Task) -> Result<()> {
     | Task::Tarball(i)
     | Task::Zip(i)
     | Task::Msi(i)
+    | Task::ServerDeb(i)
+    | Task::ServerRpm(i)
     | Task::Bundle { inputs: i, .. } = &mut task
     {
         i.out = std::path::absolute(&i.out)?;
@@ -132,6 +140,8 @@ fn run(mut task: Task) -> Result<()> {
         Task::Tarball(i) => layout::tarball(&linux(&i)?, &i.out).map(report),
         Task::Zip(i) => layout::win_zip(&windows(&i)?, &i.out).map(report),
         Task::Msi(i) => layout::msi(&windows(&i)?, &i.out).map(report),
+        Task::ServerDeb(i) => server::deb(&server::binary(i.from.as_deref())?, &i.out).map(report),
+        Task::ServerRpm(i) => server::rpm(&server::binary(i.from.as_deref())?, &i.out).map(report),
         Task::Bundle {
             profile,
             os,
