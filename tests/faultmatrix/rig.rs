@@ -571,6 +571,12 @@ impl Rig {
         let wall = t1.elapsed();
 
         let t2 = Instant::now();
+        // `FAULT_MATRIX_KEEP=DIR` keeps every scenario's report for reading afterwards.
+        if let Some(keep) = std::env::var_os("FAULT_MATRIX_KEEP") {
+            let keep = PathBuf::from(keep);
+            let _ = std::fs::create_dir_all(&keep);
+            let _ = std::fs::copy(&report_path, keep.join(format!("{}.json", s.name)));
+        }
         let parsed = std::fs::read(&report_path)
             .map_err(|e| e.to_string())
             .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| e.to_string()));

@@ -78,6 +78,10 @@ pub struct Finding {
     /// Measured on the path itself (loss, round trip, a sign-in page seen), which outranks
     /// the time-outs it can cause elsewhere.
     pub measured: bool,
+    /// Only a symptom: a sign-in page probe that failed without seeing a sign-in page (a
+    /// time-out, a name that did not resolve) says nothing about the sign-in layer, and never
+    /// outranks or explains a finding with evidence.
+    pub weak: bool,
     /// Facts used, in English, for the helpdesk.
     pub evidence: Vec<String>,
 }
@@ -93,6 +97,7 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
         fault: Fault::Other,
         is_fault: bad,
         measured: false,
+        weak: false,
         evidence: Vec::new(),
     };
     // Facts that outrank the check's own layer, whatever its status.
@@ -210,6 +215,43 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
             return Some(f);
         }
     }
+    // A sign-in page probe answered with another page or status: something in between (a
+    // sign-in page, a filtering box) answered in the server's place.
+    if layer == Layer::SignIn {
+        let replaced = observations.iter().any(|o| {
+            matches!(
+                o,
+                Observation::Reach {
+                    outcome: ReachOutcome::WrongContent | ReachOutcome::HttpStatus,
+                    ..
+                }
+            )
+        }) || r.code.ends_with(".unexpected_body")
+            || r.code.ends_with(".unexpected_status");
+        if replaced {
+            f.layer = Layer::SignIn;
+            f.owner = Owner::SignInPage;
+            f.fault = Fault::SignInPage {
+                how: if r.code.ends_with(".unexpected_status") {
+                    CaptiveHow::Redirect
+                } else {
+                    CaptiveHow::LoginPage
+                },
+            };
+            f.measured = true;
+            f.evidence.push(format!(
+                "{}: the connectivity probe got another answer than its own ({})",
+                r.id, r.code
+            ));
+            return Some(f);
+        }
+    }
+    // A sign-in page probe that saw no sign-in page is a probe of a public site by name.
+    if layer == Layer::SignIn {
+        f.layer = Layer::Dns;
+        f.owner = Owner::HomeNetwork;
+        f.weak = true;
+    }
     // The tunnel's own state.
     for o in observations {
         if let Observation::Tunnel {
@@ -266,10 +308,15 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
                     .push(format!("{}: {name} does not exist ({outcome:?})", r.id));
             }
             DnsOutcome::NoAnswer | DnsOutcome::Failed
-                if resolver_owner(observations, resolver) == ResolverOwner::Vpn
-                    && !matches!(layer, Layer::CompanyDns | Layer::Intranet) =>
+                if resolver_owner(observations, resolver) == ResolverOwner::Unknown
+                    && resolver
+                        .cloned()
+                        .or_else(|| first_resolver(observations))
+                        .is_some_and(|a| is_private(&a)) =>
             {
-                // The VPN's server, asked before the tunnel was shown to work, and silent.
+                // A private server outside the home network, not reached through any tunnel,
+                // and silent: the VPN's server, left in the PC's settings by a VPN client
+                // that lost its connection.
                 let resolver = resolver.cloned().or_else(|| first_resolver(observations));
                 f.layer = Layer::VpnTunnel;
                 f.owner = Owner::VpnClient;
@@ -285,6 +332,8 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
             }
             _ => {
                 let resolver_owner = resolver_owner(observations, resolver);
+                // Reached through the tunnel: the company's server (the tunnel carries the
+                // question; the server does not answer it).
                 let company = resolver_owner == ResolverOwner::Vpn
                     || matches!(
                         layer,

@@ -252,6 +252,7 @@ fn choose_root<'a>(
         (
             !on_path(f),
             !f.measured,
+            f.weak,
             std::cmp::Reverse(explained),
             f.layer.depth().unwrap_or(u8::MAX),
             checks[f.check].severity,
@@ -266,7 +267,7 @@ fn explains(root: &Finding, g: &Finding, layers: &[Layer]) -> bool {
     if g.check == root.check || matches!(g.fault, Fault::CouldNotCheck) {
         return false;
     }
-    if matches!(root.fault, Fault::CouldNotCheck) || root.layer.depth().is_none() {
+    if matches!(root.fault, Fault::CouldNotCheck) || root.layer.depth().is_none() || root.weak {
         return false;
     }
     let written_for = layers[g.check];
@@ -288,11 +289,34 @@ fn explains(root: &Finding, g: &Finding, layers: &[Layer]) -> bool {
     ) {
         return true;
     }
+    // Name servers that do not answer explain every lookup and time-out behind them.
+    if matches!(
+        root.fault,
+        Fault::ResolverDown { .. } | Fault::VpnResolverUnreachable { .. }
+    ) && is_symptom(&g.fault)
+    {
+        return true;
+    }
     // The same fault seen twice (two checks met the sign-in page), or a measured bad link
     // behind the time-outs of other checks on the same stretch.
     g.layer == root.layer
         && (std::mem::discriminant(&g.fault) == std::mem::discriminant(&root.fault)
             || root.measured && !g.measured)
+}
+
+/// A failure that only shows that something further up did not work: a time-out, a name that
+/// did not resolve, no site answering.
+fn is_symptom(f: &Fault) -> bool {
+    use readycheck_sdk::ReachOutcome::{DnsFailed, TimedOut, Unreachable};
+    matches!(
+        f,
+        Fault::Unreachable {
+            outcome: TimedOut | DnsFailed | Unreachable
+        } | Fault::ResolverDown { .. }
+            | Fault::AllSitesDown { .. }
+            | Fault::NoInternet
+            | Fault::Other
+    )
 }
 
 /// How sure the owner is: company and vendor blame needs the home path shown healthy and,

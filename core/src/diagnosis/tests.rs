@@ -433,13 +433,13 @@ fn a_public_name_answered_with_a_home_address_is_the_home_dns() {
 }
 
 #[test]
-fn a_silent_vpn_resolver_before_the_tunnel_is_the_vpn_client() {
-    let vpn_dns = |outcome| {
+fn a_silent_vpn_resolver_left_behind_is_the_vpn_client_and_one_behind_the_tunnel_the_company() {
+    let dns = |owner, interface: &str, outcome| {
         vec![
             Observation::Resolver {
                 address: "10.20.1.53".into(),
-                interface: Some("tun0".into()),
-                owner: ResolverOwner::Vpn,
+                interface: Some(interface.into()),
+                owner,
             },
             Observation::DnsAnswer {
                 name: "connect.example".into(),
@@ -449,22 +449,25 @@ fn a_silent_vpn_resolver_before_the_tunnel_is_the_vpn_client() {
             },
         ]
     };
+    // The VPN's server, no longer reached through any tunnel: the VPN client lost it.
     let (d, _) = run(&[(
         "internet",
         Status::Fail,
         "network.sites.dns_failed",
-        vpn_dns(DnsOutcome::NoAnswer),
+        dns(ResolverOwner::Unknown, "eth0", DnsOutcome::NoAnswer),
     )]);
     assert_eq!((d.owner, d.layer), (Owner::VpnClient, Layer::VpnTunnel));
     assert_eq!(d.root_cause.as_deref(), Some("internet"));
-    // The same server refusing answered through a working tunnel: the company's DNS.
-    let (d, _) = run(&[(
-        "internet",
-        Status::Fail,
-        "network.sites.dns_failed",
-        vpn_dns(DnsOutcome::Refused),
-    )]);
-    assert_eq!((d.owner, d.layer), (Owner::Company, Layer::CompanyDns));
+    // Reached through the tunnel, silent or refusing: the company's DNS.
+    for outcome in [DnsOutcome::NoAnswer, DnsOutcome::Refused] {
+        let (d, _) = run(&[(
+            "internet",
+            Status::Fail,
+            "network.sites.dns_failed",
+            dns(ResolverOwner::Vpn, "tun0", outcome),
+        )]);
+        assert_eq!((d.owner, d.layer), (Owner::Company, Layer::CompanyDns));
+    }
 }
 
 #[test]
