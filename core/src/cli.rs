@@ -607,17 +607,18 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
             .map(|f| f.passed_over.as_slice())
             .unwrap_or(&[])
         {
-            printer.warn(&format!(
-                "{name}: {} ({reason}); {}",
-                crate::sanitize::text(&path.display().to_string()),
-                state
-                    .file()
-                    .map(|f| format!(
-                        "used {}",
-                        crate::sanitize::text(&f.path.display().to_string())
-                    ))
-                    .unwrap_or_default()
-            ));
+            let used = match (state, state.file()) {
+                (PluginState::Refused { .. }, _) | (_, None) => "—".to_string(),
+                (_, Some(f)) => f.path.display().to_string(),
+            };
+            printer.warn(&crate::sanitize::text(&crate::tr!(
+                i18n::current(),
+                "cli.plugin_passed_over",
+                plugin = name,
+                path = path.display().to_string(),
+                reason = reason.as_str(),
+                used = used
+            )));
         }
     }
 
@@ -648,7 +649,11 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     }
     let mut report = report;
     for note in crate::store::cap(&mut report) {
-        printer.warn(&format!("report cap: {}", crate::sanitize::text(&note)));
+        printer.warn(&crate::sanitize::text(&crate::tr!(
+            i18n::current(),
+            "cli.report_capped",
+            what = note
+        )));
     }
     let json = serde_json::to_vec_pretty(&report).expect("reports serialise");
 
@@ -687,8 +692,6 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
             auth_header_env: profile.report.auth_header_env.clone(),
         });
     let (delivery, kept) = deliver_after_run(&report, &json, dest.as_ref(), &printer);
-    // Saved and kept: from here a signal ends the process at once; the outbox has it.
-    crate::signals::report_written();
     if not_saved || !kept {
         status = ExitStatus::NotSaved;
     }
@@ -737,6 +740,9 @@ fn deliver_after_run(
             direct = Some(crate::submit::send_now(&report.id, json, d));
         }
     }
+    // Saved and kept (or sent): from here a signal ends the process at once, the outbox has
+    // the report.
+    crate::signals::report_written();
     let mut outcomes: Vec<Outcome> = direct.iter().cloned().collect();
     if let Some(dir) = &dir {
         crate::submit::recover(dir);

@@ -128,13 +128,15 @@ fn serve(
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let key = head
         .lines()
-        .find_map(|l| l.strip_prefix("idempotency-key:"))
-        .unwrap_or("")
-        .trim()
-        .to_string();
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("idempotency-key")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_default();
     let body: serde_json::Value = serde_json::from_slice(&buf[head_end..]).unwrap_or_default();
     let whole = body["id"]
         .as_str()
@@ -667,7 +669,11 @@ fn hostile_plugin_files_are_refused_without_opening_them() {
         refused.iter().all(|r| r.contains("was used instead")),
         "{refused:?}"
     );
-    assert!(stderr(&out).contains("used "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was refused and not used"),
+        "{}",
+        stderr(&out)
+    );
     // `plugins` lists them without hanging either.
     let mut args = vec!["plugins".to_string()];
     for d in &early {
