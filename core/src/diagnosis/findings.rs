@@ -57,6 +57,8 @@ pub enum Fault {
         fastest: Option<String>,
         confirmed: bool,
     },
+    /// This PC's clock is wrong, so certificates look expired or not yet valid everywhere.
+    ClockWrong,
     /// The check could not run (a plugin crash, a time-out the host enforced, …).
     CouldNotCheck,
     /// Failed for a reason the codes and observations do not explain further.

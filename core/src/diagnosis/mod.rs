@@ -85,6 +85,7 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
         .collect();
     proxy_only(checks, &layers, &mut found);
     tunnel_stall(checks, &mut found);
+    clock_wrong(checks, &mut found);
 
     let faults: Vec<&Finding> = found.iter().filter(|f| f.is_fault).collect();
     let concerns: Vec<&Finding> = found.iter().filter(|f| !f.is_fault).collect();
@@ -152,7 +153,7 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
             evidence.extend(f.evidence.iter().cloned());
         }
     }
-    let confidence = confidence(root, &found, checks, &layers);
+    let confidence = confidence(root, &found, checks, &layers, &consequences);
     let path = path_steps(checks, &layers, Some(root), &consequences);
     let title = |l: Locale| {
         root_check
@@ -235,6 +236,45 @@ fn tunnel_stall(checks: &[CheckReport], found: &mut [Finding]) {
     }
 }
 
+/// Certificates out of their dates at services of different owners, or beside a clock check
+/// that found the clock wrong: the PC's clock, not every server at once. The clock check (or
+/// the first such certificate) becomes that finding.
+fn clock_wrong(checks: &[CheckReport], found: &mut [Finding]) {
+    use readycheck_sdk::ReachOutcome::{CertExpired, CertNotYetValid};
+    let dated = |f: &Finding| {
+        matches!(
+            f.fault,
+            Fault::Certificate {
+                outcome: CertExpired | CertNotYetValid
+            }
+        )
+    };
+    let clock_check = found
+        .iter()
+        .position(|f| f.is_fault && checks[f.check].code == "posture.clock.wrong");
+    let owners: std::collections::BTreeSet<&str> = found
+        .iter()
+        .filter(|f| dated(f))
+        .map(|f| f.owner.as_str())
+        .collect();
+    let seen = found.iter().filter(|f| dated(f)).count();
+    if seen == 0 || (clock_check.is_none() && owners.len() < 2) {
+        return;
+    }
+    let at = clock_check.or_else(|| found.iter().position(|f| dated(f)));
+    if let Some(f) = at.map(|i| &mut found[i]) {
+        f.layer = Layer::ThisPc;
+        f.owner = Owner::ThisPc;
+        f.fault = Fault::ClockWrong;
+        f.measured = true;
+        f.evidence.push(format!(
+            "{}: certificates out of their dates at {seen} service(s) of {} owner(s)",
+            checks[f.check].id,
+            owners.len()
+        ));
+    }
+}
+
 /// The fault that explains the most: measured faults first (a bad link or a sign-in page
 /// outranks the time-outs it causes), then the one explaining the most other failures, then
 /// the first on the way out, then severity and profile order. Faults off the network path
@@ -246,7 +286,7 @@ fn choose_root<'a>(
     checks: &[CheckReport],
     layers: &[Layer],
 ) -> Option<&'a Finding> {
-    let on_path = |f: &Finding| f.layer.depth().is_some();
+    let on_path = |f: &Finding| f.layer.depth().is_some() || matches!(f.fault, Fault::ClockWrong);
     let score = |f: &Finding| {
         let explained = all.iter().filter(|g| explains(f, g, layers)).count();
         (
@@ -266,6 +306,16 @@ fn choose_root<'a>(
 fn explains(root: &Finding, g: &Finding, layers: &[Layer]) -> bool {
     if g.check == root.check || matches!(g.fault, Fault::CouldNotCheck) {
         return false;
+    }
+    // A wrong clock explains every certificate that looks out of its dates.
+    if matches!(root.fault, Fault::ClockWrong) {
+        return matches!(
+            g.fault,
+            Fault::Certificate {
+                outcome: readycheck_sdk::ReachOutcome::CertExpired
+                    | readycheck_sdk::ReachOutcome::CertNotYetValid
+            }
+        );
     }
     if matches!(root.fault, Fault::CouldNotCheck) || root.layer.depth().is_none() || root.weak {
         return false;
@@ -326,6 +376,7 @@ fn confidence(
     all: &[Finding],
     checks: &[CheckReport],
     layers: &[Layer],
+    consequences: &[usize],
 ) -> Confidence {
     if root.measured {
         return Confidence::High;
@@ -336,9 +387,14 @@ fn confidence(
                 matches!(l, Layer::HomeNetwork | Layer::Dns | Layer::SignIn)
                     && matches!(r.status, Status::Pass | Status::Warn)
             });
-            let home_trouble = all
-                .iter()
-                .any(|f| matches!(f.layer, Layer::HomeNetwork | Layer::SignIn | Layer::Dns));
+            // Trouble at home that the root does not itself explain (a probe of a public site
+            // that timed out because the company's DNS is down is no such trouble).
+            let home_trouble = all.iter().any(|f| {
+                matches!(f.layer, Layer::HomeNetwork | Layer::SignIn | Layer::Dns)
+                    && !f.weak
+                    && f.check != root.check
+                    && !consequences.contains(&f.check)
+            });
             let repeated = match &root.fault {
                 Fault::AllSitesDown { confirmed } | Fault::RegionsDown { confirmed, .. } => {
                     *confirmed

@@ -513,3 +513,33 @@ needs = ["tunnel"]
     assert_eq!(d.root_cause.as_deref(), Some("intranet"));
     assert_eq!(d.consequences, vec!["order-routing".to_string()]);
 }
+
+#[test]
+fn certificates_out_of_date_at_the_company_and_a_vendor_are_this_pcs_clock() {
+    let cert = |t: &str| vec![reach(t, ReachOutcome::CertNotYetValid, 1, None)];
+    let (d, _) = run(&[
+        (
+            "vpn-gateway",
+            Status::Fail,
+            "network.tls.not_yet_valid",
+            cert("vpn:443"),
+        ),
+        (
+            "market-data",
+            Status::Fail,
+            "network.tls.not_yet_valid",
+            cert("md1:7709"),
+        ),
+    ]);
+    assert_eq!(d.owner, Owner::ThisPc);
+    assert_eq!(d.root_cause.as_deref(), Some("vpn-gateway"));
+    assert!(d.l10n["en"].headline.contains("clock"));
+    // One expired certificate alone is the server's.
+    let (d, _) = run(&[(
+        "vpn-gateway",
+        Status::Fail,
+        "network.tls.expired",
+        vec![reach("vpn:443", ReachOutcome::CertExpired, 1, None)],
+    )]);
+    assert_eq!(d.owner, Owner::Company);
+}

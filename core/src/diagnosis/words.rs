@@ -272,6 +272,7 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             ),
             t!("diag.company.advice"),
         ),
+        (Fault::ClockWrong, _) => (t!("diag.clock_wrong"), t!("diag.clock_wrong.advice")),
         (Fault::CouldNotCheck, _) => (
             t!("diag.could_not_check", title = title),
             t!("diag.could_not_check.advice"),
