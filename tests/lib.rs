@@ -3,6 +3,8 @@
 //! kernel here has no netem), a refusing port, and a black hole — a listener whose accept queue
 //! is full, so that new connection attempts get no answer at all.
 
+pub mod groundtruth;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;

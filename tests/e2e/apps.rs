@@ -44,12 +44,6 @@ fn dpkg_package(path: &str) -> Option<(String, String)> {
     Some((pkg, version))
 }
 
-/// dpkg's upstream part: no epoch, no Debian revision.
-fn upstream(v: &str) -> &str {
-    let v = v.split_once(':').map(|(_, r)| r).unwrap_or(v);
-    v.rsplit_once('-').map(|(u, _)| u).unwrap_or(v)
-}
-
 #[test]
 fn versions_from_real_commands_match_dpkg() {
     if sh(&["dpkg-query", "--version"]).is_none() {
@@ -93,7 +87,9 @@ fn versions_from_real_commands_match_dpkg() {
         let from_cmd = version_of(&format!("cmd{i}"));
         assert_eq!(
             readycheck_apps::version::normalize(&from_cmd),
-            readycheck_apps::version::normalize(upstream(dpkg_version)),
+            readycheck_apps::version::normalize(&readycheck_apps::version::package_upstream(
+                dpkg_version
+            )),
             "{bin} says {from_cmd}, dpkg says {pkg} {dpkg_version}"
         );
         assert_eq!(check(&r, &format!("cmd{i}"))["status"], "pass");
@@ -137,5 +133,38 @@ apps = [
             && s.contains("Terminal B")
             && s.contains("Old Web Terminal"),
         "{s}"
+    );
+}
+
+/// Every apps ground-truth case that ran agrees with the system's tools (dpkg, ps).
+#[test]
+fn ground_truth_apps() {
+    crate::support::build_once();
+    assert_ground_truth("apps", readycheck_e2e::groundtruth::apps::cases());
+}
+
+/// Asserts that no case disagrees; root-only cases that skipped say so, and must run in CI.
+pub fn assert_ground_truth(plugin: &str, cases: Vec<readycheck_e2e::groundtruth::Case>) {
+    use readycheck_e2e::groundtruth::Verdict;
+    let mut bad = Vec::new();
+    for c in &cases {
+        match &c.verdict {
+            Verdict::Agree => {}
+            Verdict::Disagree(why) => bad.push(format!("{}: {why}", c.name)),
+            Verdict::Skipped(why) => {
+                assert!(
+                    std::env::var_os("CI").is_none() || !why.contains("root"),
+                    "{}: skipped in CI: {why}",
+                    c.name
+                );
+                crate::support::skip_note(&format!("{}: {why}", c.name));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{}\n{}",
+        readycheck_e2e::groundtruth::score_line(plugin, &cases),
+        bad.join("\n")
     );
 }

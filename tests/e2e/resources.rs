@@ -90,3 +90,10 @@ severity = "info"
     let out = env.run(&["explain", "resources/disk"]);
     assert!(stdout(&out).contains("warn_free"), "{}", stdout(&out));
 }
+
+/// Every resources ground-truth case that ran agrees with the system's own tools.
+#[test]
+fn ground_truth_resources() {
+    crate::support::build_once();
+    crate::apps::assert_ground_truth("resources", readycheck_e2e::groundtruth::resources::cases());
+}

@@ -102,8 +102,7 @@ impl Proc {
     /// Whether this process runs the program at `path` (links followed on both sides).
     pub fn runs(&self, path: &Path) -> bool {
         let want = resolved(path);
-        self.exe.as_deref().is_some_and(|e| resolved(e) == want)
-            || self.paths.contains(&want)
+        self.exe.as_deref().is_some_and(|e| resolved(e) == want) || self.paths.contains(&want)
     }
 }
 

@@ -224,7 +224,7 @@ pub fn extract_with_line(text: &str, program: &str) -> Option<(String, String)> 
             ))
             .expect("regex"),
             Regex::new(
-                r"(?i)\d+(?:[._]\d+)*(?:[a-z]{1,2}\d*)?(?:[-.+]?(?:alpha|beta|rc|pre|preview|dev|ea)\.?\d*)?(?:[-+_]\d+)?(?:[a-z]\d+)?(?: \(\d+\))?",
+                r"(?i)^\d+(?:[._]\d+)*(?:[a-z]{1,2}\d*)?(?:[-.+]?(?:alpha|beta|rc|pre|preview|dev|ea)\.?\d*)?(?:[-+_]\d+)?(?:[a-z]\d+)?(?: \(\d+\))?",
             )
             .expect("regex"),
             Regex::new(r"(?i)(?:version|ver\.?|版本|release)[\s:=]*[v]?\W{0,2}$").expect("regex"),
@@ -242,10 +242,19 @@ pub fn extract_with_line(text: &str, program: &str) -> Option<(String, String)> 
         .trim_end_matches(".exe")
         .to_lowercase();
     let mut cands = Vec::new();
-    for m in cand.find_iter(&clean) {
-        let before = &clean[..m.start()];
+    // A candidate at the start of every run of digits (so "iproute2-6.1.0" offers "6.1.0").
+    let bytes = clean.as_bytes();
+    let starts: Vec<usize> = (0..bytes.len())
+        .filter(|&i| bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()))
+        .collect();
+    for start in starts {
+        let Some(found) = cand.find(&clean[start..]) else {
+            continue;
+        };
+        let m = start..start + found.end();
+        let before = &clean[..m.start];
         let prev = before.chars().next_back();
-        let mut s = m.as_str().to_string();
+        let mut s = clean[m.clone()].to_string();
         let dotted = s.contains(['.', '_']) || s.contains('u') || s.contains('(');
         // The start must be a boundary, or a short vendor/program marker glued to a dotted
         // version (go1.19.8, v1.2, OpenSSH_9.2p1).
@@ -271,7 +280,7 @@ pub fn extract_with_line(text: &str, program: &str) -> Option<(String, String)> 
             continue;
         }
         // A `-N` revision directly followed by `+…` or a letter is a Debian package revision.
-        let next = clean[m.end()..].chars().next();
+        let next = clean[m.end..].chars().next();
         if next.is_some_and(|c| c == '+' || c == '~' || c.is_alphabetic())
             && let Some(dash) = s.rfind('-')
             && s[dash + 1..].chars().all(|c| c.is_ascii_digit())
@@ -289,7 +298,7 @@ pub fn extract_with_line(text: &str, program: &str) -> Option<(String, String)> 
         let near_name = keyword.is_match(before)
             || (!name.is_empty() && (tail.ends_with(&name) || glued_word.to_lowercase() == name));
         cands.push(Candidate {
-            at: m.start(),
+            at: m.start,
             text: s,
             dotted,
             near_name,

@@ -32,6 +32,7 @@ pub struct AdminFacts {
 }
 
 /// What `sudo -n -l` says about this user's rights.
+#[cfg(any(unix, test))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sudo {
     /// A rule lets the user run anything as root (or any user), or a shell: (the rule).
@@ -46,6 +47,7 @@ pub enum Sudo {
 
 /// Judges `sudo -n -l` (exit status and output). Rules look like `(ALL : ALL) ALL`,
 /// `(root) NOPASSWD: ALL`, `(ALL) /usr/bin/apt, /bin/bash`.
+#[cfg(any(unix, test))]
 pub fn sudo_reading(ok: bool, text: &str) -> Sudo {
     let lower = text.to_lowercase();
     if !ok {
