@@ -261,7 +261,7 @@ fn clock_wrong(checks: &[CheckReport], found: &mut [Finding]) {
     if seen == 0 || (clock_check.is_none() && owners.len() < 2) {
         return;
     }
-    let at = clock_check.or_else(|| found.iter().position(|f| dated(f)));
+    let at = clock_check.or_else(|| found.iter().position(dated));
     if let Some(f) = at.map(|i| &mut found[i]) {
         f.layer = Layer::ThisPc;
         f.owner = Owner::ThisPc;
