@@ -1000,6 +1000,7 @@ pub fn build_report(
                 Source::Embedded => "embedded".into(),
             },
             contact: profile.contact.clone(),
+            l10n: profile.names.translations(),
         },
         host,
         started_at: humantime::format_rfc3339_millis(started_at).to_string(),

@@ -1,5 +1,5 @@
-//! Facts about the machine for the report's `host` section: hostname, user, OS version and
-//! architecture, read from the OS without running external programs.
+//! Facts about the machine for the report's `host` section: hostname, user, OS version,
+//! architecture and time zone, read from the OS without running external programs.
 
 use crate::report::Host;
 
@@ -11,6 +11,10 @@ pub fn current() -> Host {
         os: std::env::consts::OS.to_string(),
         os_version: os_version(),
         arch: std::env::consts::ARCH.to_string(),
+        timezone: iana_time_zone::get_timezone()
+            .ok()
+            .filter(|z| !z.is_empty()),
+        utc_offset_minutes: Some(chrono::Local::now().offset().local_minus_utc() / 60),
     }
 }
 

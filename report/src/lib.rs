@@ -130,6 +130,13 @@ pub struct Host {
     pub os: String,
     pub os_version: String,
     pub arch: String,
+    /// The PC's time zone (an IANA name such as `Asia/Shanghai`, or Windows' own name), so a
+    /// reader sees the run's time as the employee's clock showed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// The PC's offset from UTC when the run started, in minutes (`480` for UTC+08:00).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// The profile that was run.
@@ -145,6 +152,9 @@ pub struct ProfileInfo {
     /// Helpdesk contact from the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
+    /// The profile's name per language tag, when the profile gives it in several.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub l10n: BTreeMap<String, String>,
 }
 
 /// A plugin the run used or tried to use.
@@ -311,6 +321,9 @@ impl Report {
         }
         if let Some(d) = &mut self.diagnosis {
             d.localize(locale);
+        }
+        if let Some(name) = self.profile.l10n.get(locale.tag()) {
+            self.profile.name = name.clone();
         }
         self.locale = locale.tag().to_string();
     }

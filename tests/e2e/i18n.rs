@@ -299,6 +299,8 @@ fn every_status() -> Report {
             os: "windows".into(),
             os_version: "10.0.22631".into(),
             arch: "x86_64".into(),
+            timezone: Some("Asia/Shanghai".into()),
+            utc_offset_minutes: Some(480),
         },
         profile: report::ProfileInfo {
             name: "Trading desk".into(),
@@ -306,6 +308,7 @@ fn every_status() -> Report {
             sha256: "0".repeat(64),
             source: "embedded".into(),
             contact: Some("Helpdesk 0755-0000-0000".into()),
+            l10n: Default::default(),
         },
         started_at: "2026-11-23T20:15:00.000Z".into(),
         duration_ms: 1234,

@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 mod parse;
+mod per_os;
 pub mod schema;
 pub mod validate;
 
@@ -87,6 +88,18 @@ impl LocalText {
     pub fn is_empty(&self) -> bool {
         self.plain.is_none() && self.by_locale.is_empty()
     }
+    /// Every language's text, by tag, when the text was given per language (empty for a plain
+    /// string, which reads the same in every language).
+    pub fn translations(&self) -> BTreeMap<String, String> {
+        if self.by_locale.len() < 2 && self.plain.is_some() {
+            return BTreeMap::new();
+        }
+        Locale::ALL
+            .iter()
+            .filter(|_| !self.by_locale.is_empty())
+            .map(|l| (l.tag().to_string(), self.get(*l).to_string()))
+            .collect()
+    }
     /// The text for `locale`: its own, else English, else any language given.
     pub fn get(&self, locale: Locale) -> &str {
         self.by_locale
@@ -146,7 +159,11 @@ pub struct Profile {
     pub source: Source,
     pub text: String,
     pub sha256: String,
+    /// The name in the reader's language.
     pub name: String,
+    /// The name as the profile gives it, per language when it does (`name = { en = "…",
+    /// zh-CN = "…" }`).
+    pub names: LocalText,
     pub version: Option<String>,
     pub contact: Option<String>,
     /// Default per-check timeout.

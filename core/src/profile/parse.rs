@@ -130,11 +130,25 @@ fn get_string(cx: &mut Cx, table: &Table, key: &str, what: &What) -> Option<(Str
     }
 }
 
-/// A string, or a table of strings per language: `title = { en = "…", zh-CN = "…" }`.
+/// A string, or a table of strings per language: `title = { en = "…", zh-CN = "…" }`, or one
+/// of those per OS (`fix = { windows = "…", macos = { en = "…", zh-CN = "…" }, other = "…" }`,
+/// see [`super::per_os`]).
 fn get_local_text(cx: &mut Cx, table: &Table, key: &str, what: &What) -> Option<LocalText> {
     let item = table.get(key)?;
     if let Some(s) = item.as_str() {
         return Some(LocalText::plain(s));
+    }
+    if let Some(per_os) = item.as_table_like().filter(|t| super::per_os::applies(*t)) {
+        let (text, unknown) = super::per_os::pick(per_os, |v| {
+            let mut one = Table::new();
+            one.insert(key, v.clone());
+            get_local_text(cx, &one, key, what)
+        });
+        for k in unknown {
+            let span = per_os.key(&k).and_then(|k| k.span());
+            cx.unknown_key(what, &k, span, super::per_os::KEYS);
+        }
+        return text;
     }
     let Some(t) = item.as_table_like() else {
         cx.err_help(
@@ -338,7 +352,7 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
                     cx.unknown_key(what, key, key_span(t, key), PROFILE_KEYS);
                 }
             }
-            name = get_string(&mut cx, t, "name", what).map(|(s, _)| s);
+            name = get_local_text(&mut cx, t, "name", what);
             if name.is_none() && t.get("name").is_none() {
                 cx.err_help(t!("profile.no_name"), t.span(), t!("profile.no_name_help"));
             }
@@ -485,7 +499,11 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
         source: Source::Embedded,
         text: text.to_string(),
         sha256: String::new(),
-        name: name.unwrap_or_default(),
+        name: name
+            .as_ref()
+            .map(|n| n.get(crate::i18n::current()).to_string())
+            .unwrap_or_default(),
+        names: name.unwrap_or_default(),
         version,
         contact,
         timeout: timeout.unwrap_or(super::DEFAULT_TIMEOUT),

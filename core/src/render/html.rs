@@ -1,9 +1,12 @@
-//! One report as a single self-contained HTML page: inline CSS, no scripts, no fetches, readable
-//! on a laptop or a phone. Verdict banner, root causes with their fix texts first, every check
-//! with status, summary, evidence and timings, then host/profile/tool facts and the helpdesk
-//! contact. Every value from a plugin or a profile is escaped.
+//! One report as a single self-contained HTML page for the employee: inline CSS, no scripts, no
+//! fetches, readable on a laptop or a phone. The first screen holds the verdict, the diagnosis's
+//! headline and what to do first, and whom to send the report to (the profile's contact, a
+//! mailto link, the saved file and its folder); then the checks in plain words; evidence,
+//! metrics, codes and the run's facts are folded under "Details for the helpdesk". Times are the
+//! PC's local time with its zone named. Every value from a plugin or a profile is escaped.
 
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use super::text::{counts, ms};
 use crate::diagnosis::StepState;
@@ -39,7 +42,7 @@ h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
 .cause.warn{border-color:var(--warn)}.fix{font-weight:600}
 table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.45rem .4rem;border-bottom:1px solid #d0d7de;vertical-align:top}
 .badge{display:inline-block;min-width:3.2rem;text-align:center;padding:.05rem .4rem;border-radius:1rem;color:#fff;font-size:.8rem;font-weight:600}
-.b-pass{background:var(--ok)}.b-warn{background:var(--warn)}.b-fail,.b-error{background:var(--bad)}.b-skip{background:var(--skip)}
+.b-pass{background:var(--ok)}.b-warn{background:var(--warn)}.b-fail{background:var(--bad)}.b-skip,.b-error{background:var(--skip)}
 .muted{color:#57606a;font-size:.85rem}ul.ev{margin:.3rem 0 0;padding-left:1.1rem;font-size:.85rem;color:#57606a}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
 code{font-size:.85em}
@@ -51,6 +54,12 @@ ol.path li+li::before{content:"→ ";color:#57606a}
 .st-ok{color:var(--ok)}.st-warn{color:var(--warn)}.st-problem{color:#fff;background:var(--bad)!important;font-weight:700}
 .st-affected{color:var(--bad)}.st-not_checked{color:var(--skip)}
 td{overflow-wrap:anywhere}
+.contact{border-left:.35rem solid #0969da;background:#ddf4ff;padding:.6rem .8rem;margin:0 0 1rem;border-radius:.3rem}
+.contact p{margin:.2rem 0}.contact a{color:#0969da;font-weight:600}
+.when{margin:.3rem 0 0;font-size:.9rem}
+details.helpdesk{margin:1.4rem 0;border-top:1px solid #d0d7de;padding-top:.6rem}
+details.helpdesk>summary{cursor:pointer;font-weight:600;font-size:1.05rem}
+.path-box{margin:0 0 1rem}
 @media (max-width:40rem){.hide-s,thead{display:none}tr{display:block;border-bottom:1px solid #d0d7de;padding:.5rem 0}td{display:block;border:0;padding:.1rem 0}}
 "#;
 
@@ -86,8 +95,7 @@ fn evidence(c: &CheckReport) -> String {
     out
 }
 
-/// The diagnosis box: the headline, what to do, whose problem it is, and the way from the PC
-/// to the services drawn as a chain of stretches with their state.
+/// The diagnosis box: the headline, what to do first and whose problem it is.
 fn diagnosis(report: &Report) -> String {
     let l = report.locale();
     let (Some(d), Some(lead)) = (&report.diagnosis, super::lead(report)) else {
@@ -104,47 +112,234 @@ fn diagnosis(report: &Report) -> String {
     if let Some(whose) = &lead.whose {
         let _ = write!(
             o,
-            "<p class=\"fix\">{}</p><p class=\"muted\">{}</p>",
+            "<p class=\"fix\" id=\"what-to-do\">{}</p><p class=\"muted\">{}</p>",
             esc(&tr!(l, "report.what_to_do", fix = lead.advice)),
             esc(whose)
         );
-    }
-    if !d.path.is_empty() {
-        let _ = write!(
-            o,
-            "<ol class=\"path\" aria-label=\"{}\">",
-            esc(&tr!(l, "path.title"))
-        );
-        for step in &d.path {
-            let state = match step.state {
-                StepState::Ok => "ok",
-                StepState::Warn => "warn",
-                StepState::Problem => "problem",
-                StepState::Affected => "affected",
-                StepState::NotChecked => "not_checked",
-            };
-            let mark = match step.state {
-                StepState::Ok => "✓",
-                StepState::Warn => "!",
-                StepState::Problem => "✗",
-                StepState::Affected => "✗",
-                StepState::NotChecked => "–",
-            };
-            let _ = write!(
-                o,
-                "<li class=\"st-{state}\" data-step=\"{}\" title=\"{}\">{} {mark}</li>",
-                esc(&step.step),
-                esc(&tr!(l, &format!("path.state.{state}"))),
-                esc(&tr!(l, &format!("path.{}", step.step)))
-            );
-        }
-        o.push_str("</ol>");
     }
     o.push_str("</section>\n");
     o
 }
 
+/// The way from the PC to the services, drawn as a chain of stretches with their state.
+fn path(report: &Report) -> String {
+    let l = report.locale();
+    let Some(d) = &report.diagnosis else {
+        return String::new();
+    };
+    if d.path.is_empty() {
+        return String::new();
+    }
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<section class=\"path-box\"><ol class=\"path\" aria-label=\"{}\">",
+        esc(&tr!(l, "path.title"))
+    );
+    for step in &d.path {
+        let state = match step.state {
+            StepState::Ok => "ok",
+            StepState::Warn => "warn",
+            StepState::Problem => "problem",
+            StepState::Affected => "affected",
+            StepState::NotChecked => "not_checked",
+        };
+        let mark = match step.state {
+            StepState::Ok => "✓",
+            StepState::Warn => "!",
+            StepState::Problem => "✗",
+            StepState::Affected => "✗",
+            StepState::NotChecked => "–",
+        };
+        let _ = write!(
+            o,
+            "<li class=\"st-{state}\" data-step=\"{}\" title=\"{}\">{} {mark}</li>",
+            esc(&step.step),
+            esc(&tr!(l, &format!("path.state.{state}"))),
+            esc(&tr!(l, &format!("path.{}", step.step)))
+        );
+    }
+    o.push_str("</ol></section>\n");
+    o
+}
+
+/// What the page knows beyond the report: where the JSON report was saved, and the time the
+/// page is drawn (for "6 minutes ago").
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub saved_to: Option<String>,
+    pub now: Option<SystemTime>,
+}
+
+/// The run's start as the PC's clock showed it: `2026-11-23 06:00`, and the zone it is in
+/// (`Asia/Shanghai, UTC+08:00`), or UTC when the report does not say.
+pub fn local_time(report: &Report) -> (String, String) {
+    let Ok(t) = humantime::parse_rfc3339_weak(report.started_at.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(&report.started_at))
+    else {
+        return (report.started_at.clone(), String::new());
+    };
+    let off = report.host.utc_offset_minutes.unwrap_or(0);
+    let shifted = if off >= 0 {
+        t + std::time::Duration::from_secs(off as u64 * 60)
+    } else {
+        t - std::time::Duration::from_secs(off.unsigned_abs() as u64 * 60)
+    };
+    let stamp = humantime::format_rfc3339_seconds(shifted).to_string();
+    let shown = format!("{} {}", &stamp[..10], &stamp[11..16]);
+    let zone = match report.host.utc_offset_minutes {
+        None => "UTC".to_string(),
+        Some(m) => {
+            let sign = if m < 0 { '-' } else { '+' };
+            let utc = format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60);
+            match &report.host.timezone {
+                Some(z) if !z.is_empty() => {
+                    let sep = if report.locale() == Locale::ZhCn {
+                        "，"
+                    } else {
+                        ", "
+                    };
+                    format!("{z}{sep}{utc}")
+                }
+                _ => utc,
+            }
+        }
+    };
+    (shown, zone)
+}
+
+/// "6 minutes ago" / "6 分钟前" from the run's start to `now`; "just now" under a minute.
+pub fn ago(report: &Report, now: SystemTime) -> Option<String> {
+    let l = report.locale();
+    let t = humantime::parse_rfc3339_weak(report.started_at.trim_end_matches('Z'))
+        .or_else(|_| humantime::parse_rfc3339(&report.started_at))
+        .ok()?;
+    let secs = now.duration_since(t).ok()?.as_secs_f64();
+    if secs < 60.0 {
+        return Some(tr!(l, "html.just_now"));
+    }
+    let rounded = if secs < 7200.0 {
+        (secs / 60.0).floor() * 60.0
+    } else {
+        secs
+    };
+    Some(tr!(
+        l,
+        "html.ago",
+        time = readycheck_sdk::i18n::duration(rounded, l)
+    ))
+}
+
+/// The first e-mail address in a contact line.
+fn email_in(contact: &str) -> Option<&str> {
+    contact
+        .split(|c: char| c.is_whitespace() || "·,;()<>，；（）「」".contains(c))
+        .map(|w| w.trim_matches(|c: char| c == '.' || c == ':' || c == '：'))
+        .find(|w| {
+            let Some((user, domain)) = w.split_once('@') else {
+                return false;
+            };
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && w.chars().all(|c| c.is_ascii_graphic() && c != '"')
+        })
+}
+
+/// Percent-encodes for a URL's query or path (RFC 3986 unreserved characters kept).
+fn pct(s: &str, keep: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.as_bytes().contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// A `file:` URL for a folder (`C:\Users\li\reports` → `file:///C:/Users/li/reports/`).
+fn folder_url(dir: &str) -> String {
+    let slashed = dir.replace('\\', "/");
+    let abs = if slashed.starts_with('/') {
+        slashed
+    } else {
+        format!("/{slashed}")
+    };
+    let mut url = format!("file://{}", pct(&abs, "/:"));
+    if !url.ends_with('/') {
+        url.push('/');
+    }
+    url
+}
+
+/// Whom to send the report to, and how: the profile's contact, a mailto link when it has an
+/// e-mail address, and the saved file with a link to its folder.
+fn contact(report: &Report, page: &Page) -> String {
+    let l = report.locale();
+    let mut o = String::from("<section class=\"contact\" id=\"contact\">");
+    match report
+        .profile
+        .contact
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
+        Some(c) => {
+            let _ = write!(o, "<p>{}</p>", esc(&tr!(l, "html.send_to", contact = c)));
+            if let Some(addr) = email_in(c) {
+                let verdict = tr!(l, &format!("html.verdict.{}", report.verdict.as_str()));
+                let subject = tr!(
+                    l,
+                    "html.mail_subject",
+                    host = &report.host.hostname,
+                    verdict = verdict
+                );
+                let body = match &page.saved_to {
+                    Some(p) => tr!(l, "html.mail_body_file", path = p),
+                    None => tr!(l, "html.mail_body"),
+                };
+                let href = format!(
+                    "mailto:{}?subject={}&body={}",
+                    pct(addr, "@"),
+                    pct(&subject, ""),
+                    pct(&body, "")
+                );
+                let _ = write!(
+                    o,
+                    "<p><a id=\"mailto\" href=\"{}\">{}</a></p>",
+                    esc(&href),
+                    esc(&tr!(l, "html.write_mail", email = addr))
+                );
+            }
+        }
+        None => {
+            let _ = write!(o, "<p>{}</p>", esc(&tr!(l, "html.send_to_it")));
+        }
+    }
+    if let Some(saved) = &page.saved_to {
+        let dir = std::path::Path::new(saved)
+            .parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        let _ = write!(
+            o,
+            "<p class=\"muted\" id=\"saved\">{} <a id=\"open-folder\" href=\"{}\">{}</a></p>",
+            esc(&tr!(l, "html.saved_as", path = saved)),
+            esc(&folder_url(&dir)),
+            esc(&tr!(l, "html.open_folder"))
+        );
+    }
+    o.push_str("</section>\n");
+    o
+}
+
+/// The page with nothing known beyond the report (no saved file, no "ago").
 pub fn render(report: &Report) -> String {
+    render_page(report, &Page::default())
+}
+
+pub fn render_page(report: &Report, page: &Page) -> String {
     let l = report.locale();
     let mut o = String::new();
     let (title, line) = match report.verdict {
@@ -169,25 +364,31 @@ pub fn render(report: &Report) -> String {
         esc(&title),
         esc(&report.profile.name)
     );
+    let (when, zone) = local_time(report);
+    let when_line = match page.now.and_then(|n| ago(report, n)) {
+        Some(a) => tr!(l, "html.checked_at_ago", time = when, zone = zone, ago = a),
+        None => tr!(l, "html.checked_at", time = when, zone = zone),
+    };
     let _ = writeln!(
         o,
-        "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"muted\" style=\"color:#fff\">{} · {} · {}</p></section>",
+        "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"when\" id=\"local-time\">{} · {}</p></section>",
         report.verdict.as_str(),
         report.verdict.as_str(),
         esc(&title),
         esc(&line),
-        esc(&report.profile.name),
         esc(&report.host.hostname),
-        esc(&report.started_at)
+        esc(&when_line)
     );
     o.push_str(&diagnosis(report));
+    o.push_str(&contact(report, page));
+    o.push_str(&path(report));
     let listed = super::start_here(report);
     if !listed.is_empty() {
         let _ = writeln!(o, "<h2>{}</h2>", esc(&tr!(l, "report.start_here")));
         for c in listed {
             let _ = write!(
                 o,
-                "<div class=\"cause{}\" id=\"cause-{}\"><div>{} <strong>{}</strong> <span class=\"muted\">({})</span></div><div>{}</div>",
+                "<div class=\"cause{}\" id=\"cause-{}\"><div>{} <strong>{}</strong></div><div>{}</div>",
                 if c.status == Status::Warn {
                     " warn"
                 } else {
@@ -196,7 +397,6 @@ pub fn render(report: &Report) -> String {
                 esc(&c.id),
                 badge(c.status, l),
                 esc(&c.title),
-                esc(&c.id),
                 esc(&c.summary)
             );
             if let Some(fix) = &c.fix {
@@ -206,17 +406,53 @@ pub fn render(report: &Report) -> String {
                     esc(&tr!(l, "report.what_to_do", fix = fix))
                 );
             }
-            o.push_str(&evidence(c));
             o.push_str("</div>\n");
         }
     }
+    // Every check in plain words: its state and summary, nothing for the helpdesk.
     let _ = write!(
         o,
-        "<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th class=\"hide-s\">{}</th></tr></thead>\n<tbody>\n",
+        "<h2>{}</h2>\n<table id=\"checks\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
         esc(&tr!(l, "report.all_checks")),
         esc(&tr!(l, "html.col.status")),
         esc(&tr!(l, "html.col.check")),
         esc(&tr!(l, "html.col.result")),
+    );
+    for c in &report.checks {
+        let _ = writeln!(
+            o,
+            "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong></td><td>{}{}</td></tr>",
+            esc(&c.id),
+            c.status.as_str(),
+            badge(c.status, l),
+            esc(&c.title),
+            esc(&c.summary),
+            match &c.explained_by {
+                Some(root) => format!(
+                    " <span class=\"muted\">{}</span>",
+                    esc(&tr!(l, "report.caused_by", id = root))
+                ),
+                None => String::new(),
+            }
+        );
+    }
+    o.push_str("</tbody>\n</table>\n");
+    o.push_str(&details(report, page));
+    o.push_str("</main>\n</body>\n</html>\n");
+    o
+}
+
+/// Everything the helpdesk needs and the employee does not: per check its id, plugin, kind,
+/// code, evidence, metrics and time, then the facts of the run. Folded.
+fn details(report: &Report, page: &Page) -> String {
+    let l = report.locale();
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<details class=\"helpdesk\" id=\"details\"><summary>{}</summary>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th class=\"hide-s\">{}</th></tr></thead>\n<tbody>\n",
+        esc(&tr!(l, "html.details")),
+        esc(&tr!(l, "html.col.check")),
+        esc(&tr!(l, "html.col.details")),
         esc(&tr!(l, "html.col.time"))
     );
     for c in &report.checks {
@@ -227,23 +463,15 @@ pub fn render(report: &Report) -> String {
         };
         let _ = writeln!(
             o,
-            "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}{}</td><td class=\"hide-s\">{}</td></tr>",
+            "<tr id=\"detail-{}\"><td>{} <strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}</td><td class=\"hide-s\">{}</td></tr>",
             esc(&c.id),
-            c.status.as_str(),
             badge(c.status, l),
             esc(&c.title),
             esc(&c.id),
             esc(&c.plugin),
             esc(&c.kind),
             esc(&c.code),
-            esc(&c.summary),
-            match &c.explained_by {
-                Some(root) => format!(
-                    " <span class=\"muted\">{}</span>",
-                    esc(&tr!(l, "report.caused_by", id = root))
-                ),
-                None => String::new(),
-            } + &evidence(c),
+            evidence(c),
             esc(&time)
         );
     }
@@ -284,7 +512,15 @@ pub fn render(report: &Report) -> String {
             user = &report.host.user
         ),
     );
-    fact(&tr!(l, "html.fact.started"), &report.started_at);
+    let (when, zone) = local_time(report);
+    fact(
+        &tr!(l, "html.fact.started"),
+        &format!(
+            "{} · {}",
+            tr!(l, "html.checked_at", time = when, zone = zone),
+            report.started_at
+        ),
+    );
     fact(&tr!(l, "html.fact.id"), &report.id);
     fact(
         &tr!(l, "html.fact.tool"),
@@ -293,6 +529,9 @@ pub fn render(report: &Report) -> String {
     if let Some(c) = &report.profile.contact {
         fact(&tr!(l, "html.fact.helpdesk"), c);
     }
-    o.push_str("</dl>\n</main>\n</body>\n</html>\n");
+    if let Some(p) = &page.saved_to {
+        fact(&tr!(l, "html.fact.saved"), p);
+    }
+    o.push_str("</dl>\n</details>\n");
     o
 }

@@ -81,7 +81,13 @@ pub fn render(report: &Report, format: Format, style: &Style) -> String {
     match format {
         Format::Text => text::render(report, style),
         Format::Json => json::render(report),
-        Format::Html => html::render(report),
+        Format::Html => html::render_page(
+            report,
+            &html::Page {
+                saved_to: style.saved_to.clone(),
+                now: Some(std::time::SystemTime::now()),
+            },
+        ),
         Format::Markdown => markdown::render(report),
         Format::Chat => chat::render(report),
         Format::Junit => junit::render(report),
