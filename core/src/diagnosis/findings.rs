@@ -276,6 +276,33 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
             return Some(f);
         }
     }
+    // The tunnel is up but what it was asked to reach is not: the service behind it.
+    let tunnel_up = observations.iter().any(|o| {
+        matches!(
+            o,
+            Observation::Tunnel {
+                state: TunnelState::Up,
+                ..
+            }
+        )
+    });
+    if layer == Layer::VpnTunnel && tunnel_up && r.code == "network.tunnel.unreachable" {
+        f.layer = Layer::Intranet;
+        f.owner = Owner::Company;
+        let outcome = observations
+            .iter()
+            .find_map(|o| match o {
+                Observation::Reach { outcome, .. } if !outcome.is_ok() => Some(*outcome),
+                _ => None,
+            })
+            .unwrap_or(ReachOutcome::TimedOut);
+        f.fault = Fault::Unreachable { outcome };
+        f.evidence.push(format!(
+            "{}: the tunnel is up, what it should reach is not ({outcome:?})",
+            r.id
+        ));
+        return Some(f);
+    }
     if let Some(state) = tunnel_state_of_code(&r.code) {
         f.layer = Layer::VpnTunnel;
         f.owner = Owner::VpnClient;

@@ -543,3 +543,22 @@ fn certificates_out_of_date_at_the_company_and_a_vendor_are_this_pcs_clock() {
     )]);
     assert_eq!(d.owner, Owner::Company);
 }
+
+#[test]
+fn a_tunnel_that_is_up_but_cannot_reach_its_target_points_at_the_company() {
+    let (d, _) = run(&[(
+        "tunnel",
+        Status::Fail,
+        "network.tunnel.unreachable",
+        vec![
+            Observation::Tunnel {
+                state: readycheck_sdk::TunnelState::Up,
+                interface: Some("tun0".into()),
+                route_interface: Some("tun0".into()),
+            },
+            reach("intranet:443", ReachOutcome::Refused, 1, None),
+        ],
+    )]);
+    assert_eq!((d.owner, d.layer), (Owner::Company, Layer::Intranet));
+    assert!(d.l10n["en"].headline.contains("refuses connections"));
+}
