@@ -52,16 +52,18 @@ mod imp {
     }
 
     /// The children of `pid`: from `/proc/<pid>/task/*/children`, or by scanning every
-    /// process's parent when the kernel does not offer those files.
+    /// process's parent when the kernel does not offer those files; none when `pid` is gone.
     pub fn children(pid: i32) -> Vec<i32> {
         let mut out = Vec::new();
         let mut found_file = false;
-        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-            for t in tasks.flatten() {
-                if let Ok(s) = std::fs::read_to_string(t.path().join("children")) {
-                    found_file = true;
-                    out.extend(s.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
-                }
+        // A process that is gone (reaped) has no children to find: no need to scan /proc.
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return out;
+        };
+        for t in tasks.flatten() {
+            if let Ok(s) = std::fs::read_to_string(t.path().join("children")) {
+                found_file = true;
+                out.extend(s.split_whitespace().filter_map(|p| p.parse::<i32>().ok()));
             }
         }
         if !found_file && let Ok(all) = std::fs::read_dir("/proc") {
