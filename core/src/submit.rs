@@ -201,11 +201,11 @@ impl Claim {
         Some(Claim { file, path })
     }
 
-    /// Gives the claim up; `remove` also deletes the lock file (when the report is gone).
-    fn release(self, remove: bool) {
-        if remove {
-            let _ = std::fs::remove_file(&self.path);
-        }
+    /// Gives the claim up and removes the lock file (a process that opened the file before it
+    /// was removed finds, once it holds the lock, that the name no longer leads to it, and
+    /// backs off: see `lock_exclusive`). The argument is kept for the callers' clarity.
+    fn release(self, _report_gone: bool) {
+        let _ = std::fs::remove_file(&self.path);
         drop(self.file);
     }
 }
@@ -225,7 +225,15 @@ fn lock_exclusive(path: &Path) -> Option<std::fs::File> {
         .ok()?;
     // SAFETY: flock on a descriptor this function owns.
     let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    (r == 0).then_some(file)
+    if r != 0 {
+        return None;
+    }
+    // The lock counts only if the name still leads to the file locked: its previous holder
+    // removes the name when it lets go.
+    use std::os::unix::fs::MetadataExt;
+    let held = file.metadata().ok()?;
+    let named = std::fs::symlink_metadata(path).ok()?;
+    (held.dev() == named.dev() && held.ino() == named.ino()).then_some(file)
 }
 
 #[cfg(windows)]
