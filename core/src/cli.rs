@@ -592,13 +592,13 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
                 i18n::current(),
                 "cli.plugin_refused",
                 plugin = name,
-                reason = reason.to_string()
+                reason = crate::sanitize::text(reason).into_owned()
             )),
             PluginState::Broken { error, .. } => printer.warn(&crate::tr!(
                 i18n::current(),
                 "cli.plugin_broken",
                 plugin = name,
-                reason = error.message()
+                reason = crate::sanitize::text(error.message()).into_owned()
             )),
             PluginState::Ready { .. } => {}
         }
