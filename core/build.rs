@@ -1,14 +1,18 @@
-//! Build script of the host: on x86_64 Linux with a toolchain that links with LLD by default
+//! Build script of the host. On x86_64 Linux with a toolchain that links with LLD by default
 //! (Rust 1.90 and later), the release binary is linked with identical code folding
 //! (`--icf=all`: functions whose machine code is the same are kept once), which keeps the host
-//! inside its 3 MB budget. With any other target, toolchain or a linker of the builder's own
-//! choosing, it links as cargo would by default. Plugins and tests are never affected.
+//! small. With any other target, toolchain or a linker of the builder's own choosing, it links
+//! as cargo would by default. On Windows targets, readycheck.exe gets its icon and version
+//! information (product, version, company, description — Explorer's Properties, Apps &
+//! Features), compiled from `packaging/windows/readycheck.ico` with windres (mingw-w64's
+//! `x86_64-w64-mingw32-windres` when cross-building). Plugins and tests are never affected.
 
 use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
+    println!("cargo:rerun-if-changed=../packaging/windows/readycheck.ico");
     let target = std::env::var("TARGET").unwrap_or_default();
     let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
     let own_linker = std::env::var_os("RUSTC_LINKER").is_some()
@@ -19,6 +23,29 @@ fn main() {
         && rustc_minor().is_some_and(|m| m >= 90)
     {
         println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
+    }
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
+        windows_resources();
+    }
+}
+
+/// The icon and the version-information resource of readycheck.exe.
+fn windows_resources() {
+    let mut res = winresource::WindowsResource::new();
+    res.set_icon("../packaging/windows/readycheck.ico")
+        .set("ProductName", "readycheck")
+        .set("FileDescription", "Remote-work readiness check")
+        .set("CompanyName", "readycheck")
+        .set("LegalCopyright", "MIT OR Apache-2.0")
+        .set("OriginalFilename", "readycheck.exe")
+        .set("InternalName", "readycheck")
+        .set(
+            "Comments",
+            "Checks whether this PC is ready for working from home",
+        );
+    if let Err(e) = res.compile() {
+        // A Windows build without its resources still works: say so rather than fail.
+        println!("cargo:warning=readycheck.exe built without icon and version information: {e}");
     }
 }
 

@@ -139,6 +139,10 @@ struct RunArgs {
     /// Open the HTML report in the default browser afterwards.
     #[arg(long)]
     open: bool,
+    /// Raise a desktop notification when the result is not ready (or degraded, if the profile's
+    /// [report] notify says so); a click opens the report. The daily run passes it.
+    #[arg(long)]
+    notify: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -282,6 +286,7 @@ pub fn main() -> ExitCode {
         }
         return ExitStatus::Unusable.into();
     }
+    let start = crate::launch::detect(&mut args);
     let locale = match take_lang_flag(&mut args) {
         Some(v) => match crate::i18n::from_flag(&v) {
             Ok(l) => l,
@@ -307,7 +312,15 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {
+    let unzip_first = matches!(cli.command, None | Some(Command::Run(_)))
+        .then(|| crate::launch::unextracted_zip(locale))
+        .flatten();
+    let status = match cli.command {
+        _ if unzip_first.is_some() => {
+            Printer::new(false, false, false, true, false)
+                .err(unzip_first.as_deref().unwrap_or(""));
+            ExitStatus::Unusable
+        }
         None => cmd_run(cli.run),
         Some(Command::Run(args)) => cmd_run(args),
         Some(Command::Plugins(args)) => cmd_plugins(args),
@@ -317,8 +330,11 @@ pub fn main() -> ExitCode {
         Some(Command::Summarize(args)) => cmd_summarize(args),
         Some(Command::Submit(args)) => cmd_submit(args),
         Some(Command::Schedule(args)) => cmd_schedule(args),
+    };
+    if start == crate::launch::Start::DoubleClick {
+        crate::launch::wait_for_enter(locale);
     }
-    .into()
+    status.into()
 }
 
 /// Takes `--lang X` / `--lang=X` out of the arguments, before clap, so that help and errors
@@ -696,7 +712,13 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
         status = ExitStatus::NotSaved;
     }
     if args.open {
-        open_html(&report, &printer);
+        open_html(&report, saved_to.as_deref(), &printer);
+    }
+    if args.notify
+        && let Some(problem) =
+            crate::launch::notify(&report, saved_to.as_deref(), profile.report.notify)
+    {
+        printer.warn(&problem);
     }
     let style = render::Style {
         color: printer.color,
@@ -706,6 +728,12 @@ fn cmd_run(args: RunArgs) -> ExitStatus {
     };
     if !(printer.quiet && args.format == Format::Text) {
         printer.out(&render::render(&report, args.format, &style));
+    } else {
+        // -q: "only errors and the result" — the verdict line.
+        printer.out(&format!(
+            "{}\n",
+            render::text::verdict_line(&report, &style)
+        ));
     }
     status
 }
@@ -811,49 +839,11 @@ impl runner::Observer for CleanTitles {
 }
 
 /// Writes the HTML report next to the saved JSON (or in the temp dir) and opens it.
-fn open_html(report: &Report, printer: &Printer) {
-    let dir = crate::paths::data_dir()
-        .map(|d| d.join("reports"))
-        .unwrap_or_else(std::env::temp_dir);
-    let path = dir.join(format!("{}.html", report.id));
-    if let Err(e) = crate::store::write_atomic(&path, render::html::render(report).as_bytes()) {
-        printer.warn(&crate::tr!(
-            i18n::current(),
-            "cli.html_not_written",
-            path = path.display().to_string(),
-            error = e.to_string()
-        ));
-        return;
-    }
-    let (program, args): (&str, Vec<std::ffi::OsString>) = if cfg!(windows) {
-        (
-            "cmd",
-            vec![
-                "/C".into(),
-                "start".into(),
-                "".into(),
-                path.clone().into_os_string(),
-            ],
-        )
-    } else if cfg!(target_os = "macos") {
-        ("open", vec![path.clone().into_os_string()])
-    } else {
-        ("xdg-open", vec![path.clone().into_os_string()])
-    };
-    let spawned = std::process::Command::new(program)
-        .args(&args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = spawned {
-        printer.warn(&crate::tr!(
-            i18n::current(),
-            "cli.no_browser",
-            program = program,
-            error = e.to_string(),
-            path = path.display().to_string()
-        ));
+fn open_html(report: &Report, saved_to: Option<&str>, printer: &Printer) {
+    if let Err(problem) =
+        crate::launch::write_page(report, saved_to).and_then(|path| crate::launch::open_page(&path))
+    {
+        printer.warn(&problem);
     }
 }
 

@@ -8,6 +8,8 @@ pub mod diagnosis;
 pub mod explain;
 pub mod hostinfo;
 pub mod i18n;
+pub mod launch;
+pub mod notify;
 pub mod paths;
 pub mod plugin;
 pub mod printer;

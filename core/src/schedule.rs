@@ -67,7 +67,7 @@ pub struct Plan {
 impl Plan {
     /// The arguments after the executable.
     pub fn args(&self) -> Vec<String> {
-        let mut a: Vec<String> = ["run", "--no-progress", "--quiet"]
+        let mut a: Vec<String> = ["run", "--no-progress", "--quiet", "--notify"]
             .into_iter()
             .map(String::from)
             .collect();
@@ -83,6 +83,21 @@ impl Plan {
             "Runs readycheck every day at {} (local time), saves the report and submits it if the profile says where.",
             self.at
         )
+    }
+}
+
+/// What the daily task starts on Windows: `readycheckw.exe` beside `readycheck.exe`, a
+/// window-less launcher that runs it without a console, so no window flashes at 06:00. Used when
+/// it is there, or when the task is written for another machine (packages); else the exe itself.
+pub fn windowless(exe: &Path) -> PathBuf {
+    let is_host = exe
+        .file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("readycheck.exe"));
+    let sibling = exe.with_file_name("readycheckw.exe");
+    if is_host && (sibling.is_file() || !exe.exists()) {
+        sibling
+    } else {
+        exe.to_path_buf()
     }
 }
 
@@ -198,6 +213,7 @@ pub fn windows_arg(s: &str) -> String {
 /// with a byte-order mark ([`utf16_bom`]), which is what `schtasks /XML` expects.
 pub fn task_xml(plan: &Plan) -> String {
     let args: Vec<String> = plan.args().iter().map(|a| windows_arg(a)).collect();
+    let exe = windowless(&plan.exe);
     let delay = if plan.spread_secs > 0 {
         format!("\n      <RandomDelay>PT{}S</RandomDelay>", plan.spread_secs)
     } else {
@@ -244,7 +260,7 @@ pub fn task_xml(plan: &Plan) -> String {
 "#,
         desc = xml_escape(&plan.describe()),
         at = plan.at,
-        exe = xml_escape(&plan.exe.display().to_string()),
+        exe = xml_escape(&exe.display().to_string()),
         args = xml_escape(&args.join(" ")),
     )
 }
@@ -623,7 +639,7 @@ mod tests {
         let s = systemd_service(&plan());
         assert!(
             s.contains(
-                r#"ExecStart="/opt/ready check/readycheck" run --no-progress --quiet --profile /etc/readycheck/100%%.toml"#
+                r#"ExecStart="/opt/ready check/readycheck" run --no-progress --quiet --notify --profile /etc/readycheck/100%%.toml"#
             ),
             "{s}"
         );
@@ -648,7 +664,7 @@ mod tests {
         let mut p = plan();
         p.exe = PathBuf::from(r"C:\Tools & Co\readycheck.exe");
         let x = task_xml(&p);
-        assert!(x.contains(r"<Command>C:\Tools &amp; Co\readycheck.exe</Command>"));
+        assert!(x.contains(r"<Command>C:\Tools &amp; Co\readycheckw.exe</Command>"));
         assert!(x.contains("<StartBoundary>2026-01-01T06:30:00</StartBoundary>"));
         assert!(x.contains("<RandomDelay>PT600S</RandomDelay>"));
         let bytes = utf16_bom(&x);

@@ -892,7 +892,7 @@ fn schedule_install_status_remove_for_the_current_user() {
     let exe = std::fs::canonicalize(bin()).unwrap();
     assert!(
         service.contains(&format!(
-            "ExecStart={} run --no-progress --quiet --profile {}",
+            "ExecStart={} run --no-progress --quiet --notify --profile {}",
             exe.display(),
             std::fs::canonicalize(&profile).unwrap().display()
         )),
@@ -983,10 +983,10 @@ print(" ".join(p["ProgramArguments"]))
             "1",
             "true",
             "LeastPrivilege",
-            r"C:\Program Files\readycheck\readycheck.exe",
-            "run --no-progress --quiet",
+            r"C:\Program Files\readycheck\readycheckw.exe",
+            "run --no-progress --quiet --notify",
             "com.readycheck.daily 5 45",
-            "/usr/local/bin/readycheck run --no-progress --quiet",
+            "/usr/local/bin/readycheck run --no-progress --quiet --notify",
         ]
     );
     let timer = std::fs::read_to_string(t.path().join("linux/readycheck.timer")).unwrap();

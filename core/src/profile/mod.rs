@@ -26,6 +26,9 @@ pub const MAX_PROFILE_BYTES: u64 = 16 * 1024 * 1024;
 /// The profile compiled into the binary (`checks/default.toml`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../checks/default.toml");
 
+/// The file an IT bundle puts next to the program to say that it ships `readycheck.toml`.
+pub const BUNDLE_MARKER: &str = "readycheck-bundle.txt";
+
 /// Keys of a `[[check]]` table that the host reads; every other key is a plugin parameter.
 pub const HOST_CHECK_KEYS: &[&str] = &[
     "id", "plugin", "kind", "title", "severity", "needs", "timeout", "fix", "fixes", "os", "layer",
@@ -151,6 +154,9 @@ pub struct ReportSettings {
     pub submit: Option<String>,
     /// Environment variable holding the `Authorization` header value for `submit`.
     pub auth_header_env: Option<String>,
+    /// Which results of the daily run raise a desktop notification (`notify = "not_ready"`,
+    /// the default, `"degraded"` or `"never"`).
+    pub notify: crate::notify::When,
 }
 
 /// A parsed profile.
@@ -253,14 +259,25 @@ impl Profile {
                     })
                 }
             },
-            Err(e) => Err(ProfileError {
-                source: Source::File(path.to_path_buf()),
-                text: String::new(),
-                diagnostics: vec![
-                    Diagnostic::new(t!("profile.unreadable", error = e.to_string()), None)
-                        .help(t!("profile.unreadable_help")),
-                ],
-            }),
+            Err(e) => {
+                let bundled = e.kind() == std::io::ErrorKind::NotFound
+                    && path
+                        .parent()
+                        .is_some_and(|d| d.join(BUNDLE_MARKER).is_file());
+                let help = if bundled {
+                    t!("profile.bundle_profile_missing_help")
+                } else {
+                    t!("profile.unreadable_help")
+                };
+                Err(ProfileError {
+                    source: Source::File(path.to_path_buf()),
+                    text: String::new(),
+                    diagnostics: vec![
+                        Diagnostic::new(t!("profile.unreadable", error = e.to_string()), None)
+                            .help(help),
+                    ],
+                })
+            }
         }
     }
 
@@ -305,7 +322,9 @@ pub fn discover(exe_dir: Option<&Path>) -> Option<PathBuf> {
     }
     if let Some(dir) = exe_dir {
         let p = dir.join("readycheck.toml");
-        if p.is_file() {
+        // An IT bundle says that it ships a profile: a missing one is an error that says so,
+        // never a silent run of the built-in default in its place.
+        if p.is_file() || dir.join(BUNDLE_MARKER).is_file() {
             return Some(p);
         }
     }

@@ -21,7 +21,7 @@ use crate::diagnosis::{Layer, Owner};
 use crate::i18n::Locale;
 
 const TOP_KEYS: &[&str] = &["profile", "check", "plugins", "report"];
-const REPORT_KEYS: &[&str] = &["submit", "auth_header_env"];
+const REPORT_KEYS: &[&str] = &["submit", "auth_header_env", "notify"];
 const PROFILE_KEYS: &[&str] = &[
     "name",
     "version",
@@ -460,6 +460,16 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> Result<Profile, Vec<
             }
             report.auth_header_env =
                 get_string(&mut cx, t, "auth_header_env", what).map(|(s, _)| s);
+            if let Some((v, span)) = get_string(&mut cx, t, "notify", what) {
+                match crate::notify::When::parse(&v) {
+                    Some(w) => report.notify = w,
+                    None => cx.err_help(
+                        t!("profile.bad_notify", value = v),
+                        span,
+                        t!("profile.notify_help"),
+                    ),
+                }
+            }
         }
         Some(other) => cx.err(
             t!(

@@ -1,5 +1,5 @@
 //! Doctor-style text: the verdict first, then the root causes with their fix texts, then one
-//! line per check (✓ pass, ! warn, ✗ fail, – skip, ☠ error), a summary line, the helpdesk
+//! line per check (✓ pass, ! warn, ✗ fail, – skip, ? could not check), a summary line, the helpdesk
 //! contact and where the report was saved.
 
 use std::fmt::Write as _;
@@ -24,7 +24,7 @@ pub fn symbol(status: Status) -> &'static str {
         Status::Warn => "!",
         Status::Fail => "✗",
         Status::Skip => "–",
-        Status::Error => "☠",
+        Status::Error => "?",
     }
 }
 
@@ -212,7 +212,8 @@ pub fn verdict_word(report: &Report) -> String {
     format!("{symbol} {word}")
 }
 
-fn verdict_line(report: &Report, style: &Style) -> String {
+/// The verdict line (`✗ NOT READY — 1 problem needs attention`), what `-q` prints.
+pub fn verdict_line(report: &Report, style: &Style) -> String {
     let l = report.locale();
     let problems = report.root_causes.len();
     match report.verdict {
