@@ -10,6 +10,7 @@
 //! | `GET /api/v1/reports/{id}` | the report JSON as received |
 //! | `GET /api/v1/reports/{id}/html` | the report rendered as the client renders it; `lang` |
 //! | `GET /api/v1/summary` | `readycheck summarize -f json` over every host's current state; `since`, `lang` |
+//! | `GET /metrics` | Prometheus text: hosts by verdict and site, root-cause codes, ingest counts and latency (a read token) |
 //! | `GET /healthz`, `GET /readyz` | alive; ready (the database answers) |
 
 use std::net::SocketAddr;
@@ -42,6 +43,30 @@ pub struct AppState {
     pub tokens: TokenCache,
     pub limiter: RateLimiter,
     pub config: Config,
+    /// Sign-in attempts per address.
+    pub login_limiter: RateLimiter,
+    /// Told the time of each stored report (the dashboard's live updates, the alerts).
+    pub live: tokio::sync::broadcast::Sender<i64>,
+    pub metrics: crate::metrics::Metrics,
+    /// The dashboard filter bar's values and when they were read.
+    pub filter_cache: std::sync::Mutex<Option<(Instant, [Vec<String>; 3])>>,
+}
+
+impl AppState {
+    /// The state for a configuration and an open store.
+    pub fn new(config: Config, store: Arc<Store>) -> AppState {
+        AppState {
+            store,
+            ingestor: Ingestor::new(config.max_future),
+            tokens: TokenCache::default(),
+            limiter: RateLimiter::new(config.rate_per_minute, config.burst),
+            login_limiter: RateLimiter::new(10, 10),
+            live: tokio::sync::broadcast::channel(64).0,
+            metrics: crate::metrics::Metrics::default(),
+            filter_cache: std::sync::Mutex::new(None),
+            config,
+        }
+    }
 }
 
 /// Every way a request can fail, mapped to a status code in [`IntoResponse`].
@@ -141,8 +166,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/hosts", get(hosts))
         .route("/api/v1/hosts/{hostname}/reports", get(history))
         .route("/api/v1/summary", get(summary))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .merge(crate::dashboard::routes())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
@@ -240,7 +267,20 @@ async fn submit(
         remote_addr: ip.to_string(),
         now: SystemTime::now(),
     };
-    let stored = s.ingestor.ingest(&s.store, &sub).await?;
+    let t0 = Instant::now();
+    let stored = s.ingestor.ingest(&s.store, &sub).await;
+    s.metrics.ingest(
+        match &stored {
+            Ok(Stored::New { .. }) => crate::metrics::Outcome::Stored,
+            Ok(Stored::Again { .. }) => crate::metrics::Outcome::Duplicate,
+            Err(_) => crate::metrics::Outcome::Refused,
+        },
+        t0.elapsed(),
+    );
+    let stored = stored?;
+    if matches!(stored, Stored::New { .. }) {
+        let _ = s.live.send(crate::now_ms());
+    }
     Ok(match stored {
         Stored::New { id } => {
             tracing::info!(report = %id, token = token.as_ref().map(|t| t.id.as_str()).unwrap_or("-"), "report stored");
@@ -366,6 +406,22 @@ async fn summary(
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         readycheck::summary::render_json(&sum),
+    )
+        .into_response())
+}
+
+async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    reader(&s, &headers).await?;
+    let cut = crate::fleet::stale_cut(&s.config.dashboard, crate::now_ms());
+    let text = crate::metrics::render(&s.metrics, &s.store, cut)
+        .await
+        .map_err(|e| ApiError::Read(ReadError::Store(e)))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
     )
         .into_response())
 }

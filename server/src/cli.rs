@@ -44,6 +44,12 @@ pub enum Command {
     /// Enrolment tokens for devices and read tokens for scripts.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Dashboard accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The roster the dashboard counts against.
+    #[command(subcommand)]
+    Roster(RosterCommand),
     /// Delete reports older than the retention now (each host's latest report is kept).
     Purge {
         /// Days to keep (default: the configuration's `[retention] days`).
@@ -74,4 +80,36 @@ pub enum TokenCommand {
     },
     /// Revoke a token by its id (the part after `rc1_`).
     Revoke { id: String },
+}
+
+/// The dashboard's role of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Sees everything, changes nothing.
+    Viewer,
+    /// Also imports the roster.
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account, or set an existing one's password and role. The password is read from
+    /// standard input (its first line), or from `READYCHECK_PASSWORD`.
+    Add {
+        name: String,
+        #[arg(long, value_enum, default_value = "viewer")]
+        role: Role,
+    },
+    /// List accounts and their roles.
+    List,
+    /// Remove an account and end its sessions.
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Replace the roster with a CSV file from AD/HR (UTF-8 with or without BOM, or GB18030):
+    /// user, host, site, department, role/profile, essential (yes/no). Bad rows are listed by
+    /// line and left out.
+    Import { file: PathBuf },
 }

@@ -33,6 +33,162 @@ struct File {
     retention: RetentionFile,
     #[serde(default)]
     log: LogFile,
+    #[serde(default)]
+    dashboard: DashboardFile,
+    #[serde(default)]
+    alerts: AlertsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DashboardFile {
+    /// IANA time zone the dashboard shows times in (default: the server's, e.g. Asia/Shanghai).
+    time_zone: Option<Spanned<String>>,
+    /// A host whose latest report is older than this is stale (default `12h`).
+    stale_after: Option<Spanned<String>>,
+    /// Not-ready hosts sharing a diagnosis whose reports started within this are one incident
+    /// (default `3h`).
+    incident_window: Option<Spanned<String>>,
+    /// Hosts an incident needs at least (default 2).
+    incident_min_hosts: Option<Spanned<u32>>,
+    /// The arrivals chart starts at this local time (default `05:00`).
+    morning_from: Option<Spanned<String>>,
+    /// How long a sign-in lasts (default `12h`).
+    session: Option<Spanned<String>>,
+    /// A header a trusted reverse proxy (`[proxy] trusted`) sets to the signed-in user's name
+    /// (single sign-on); absent (default): only local accounts.
+    trusted_user_header: Option<Spanned<String>>,
+    /// The dashboard's address as people reach it, for links in alerts
+    /// (default: `http://<listen>`).
+    public_url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertsFile {
+    /// How often the rules are evaluated (default `30s`; also right after each report).
+    evaluate_every: Option<Spanned<String>>,
+    /// The same alert is delivered to a channel at most once per this (default `1h`).
+    cooldown: Option<Spanned<String>>,
+    #[serde(default)]
+    rule: Vec<RuleFile>,
+    #[serde(default)]
+    channel: Vec<ChannelFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    /// `same_cause` or `essential_not_ready`.
+    kind: Spanned<String>,
+    /// same_cause: at least this many hosts with one root cause …
+    hosts: Option<Spanned<u32>>,
+    /// … whose reports started within this (default `15m`).
+    within: Option<Spanned<String>>,
+    /// essential_not_ready: local time (HH:MM) by which essential hosts must be ready.
+    by: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelFile {
+    /// `wecom`, `dingtalk`, `feishu` or `webhook`.
+    kind: Spanned<String>,
+    /// The robot's or webhook's URL.
+    url: Spanned<String>,
+    /// DingTalk's or Feishu's signing secret …
+    secret: Option<String>,
+    /// … or the environment variable holding it.
+    secret_env: Option<Spanned<String>>,
+    /// Language of the message (default `zh-CN`).
+    lang: Option<Spanned<String>>,
+}
+
+/// The dashboard's settings, resolved.
+#[derive(Debug, Clone)]
+pub struct DashboardConfig {
+    pub time_zone: jiff::tz::TimeZone,
+    pub stale_after: Duration,
+    pub incident_window: Duration,
+    pub incident_min_hosts: u32,
+    /// Minutes after local midnight.
+    pub morning_from: u32,
+    pub session: Duration,
+    pub trusted_user_header: Option<String>,
+    pub public_url: String,
+}
+
+/// An alert rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertRule {
+    /// `hosts` or more not-ready hosts with one diagnosis whose reports started within `within`.
+    SameCause { hosts: u32, within: Duration },
+    /// An essential roster host not ready (or not reported today) at `by` minutes after local
+    /// midnight.
+    EssentialNotReady { by: u32 },
+}
+
+/// Which chat an alert goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    WeCom,
+    DingTalk,
+    Feishu,
+    Webhook,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::WeCom => "wecom",
+            ChannelKind::DingTalk => "dingtalk",
+            ChannelKind::Feishu => "feishu",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+}
+
+/// A channel alerts are delivered to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AlertChannel {
+    pub kind: ChannelKind,
+    pub url: String,
+    pub secret: Option<String>,
+    pub lang: readycheck_sdk::i18n::Locale,
+}
+
+impl fmt::Debug for AlertChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlertChannel")
+            .field("kind", &self.kind)
+            .field("url", &redact_query(&self.url))
+            .field("secret", &self.secret.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// A URL without its query (robot URLs carry their access token there).
+pub fn redact_query(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?…"),
+        None => url.to_string(),
+    }
+}
+
+/// The alert settings, resolved.
+#[derive(Debug, Clone)]
+pub struct AlertsConfig {
+    pub evaluate_every: Duration,
+    pub cooldown: Duration,
+    pub rules: Vec<AlertRule>,
+    pub channels: Vec<AlertChannel>,
+}
+
+/// `HH:MM` as minutes after midnight.
+pub fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -203,6 +359,8 @@ pub struct Config {
     pub purge_every: Duration,
     pub log_format: LogFormat,
     pub log_level: String,
+    pub dashboard: DashboardConfig,
+    pub alerts: AlertsConfig,
 }
 
 /// What the command line says, overriding the file.
@@ -522,10 +680,159 @@ impl Config {
             };
             (rel(&t.cert), rel(&t.key))
         });
+        let d = &file.dashboard;
+        let time_zone = match &d.time_zone {
+            None => jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+            Some(z) => jiff::tz::TimeZone::get(z.get_ref()).unwrap_or_else(|_| {
+                bad(
+                    format!(
+                        "`{}` is not a time zone this machine knows; write an IANA name such as Asia/Shanghai",
+                        z.get_ref()
+                    ),
+                    Some(z.span()),
+                );
+                jiff::tz::TimeZone::UTC
+            }),
+        };
+        let stale_after = duration(&d.stale_after, Duration::from_secs(12 * 3600), &mut bad);
+        let incident_window = duration(&d.incident_window, Duration::from_secs(3 * 3600), &mut bad);
+        let incident_min_hosts = d
+            .incident_min_hosts
+            .as_ref()
+            .map(|v| *v.get_ref())
+            .unwrap_or(2)
+            .max(1);
+        let hhmm = |v: &Option<Spanned<String>>,
+                    default: u32,
+                    bad: &mut dyn FnMut(String, Option<Range<usize>>)| match v {
+            None => default,
+            Some(s) => parse_hhmm(s.get_ref()).unwrap_or_else(|| {
+                bad(
+                    format!("`{}` is not a time of day such as 06:30", s.get_ref()),
+                    Some(s.span()),
+                );
+                default
+            }),
+        };
+        let morning_from = hhmm(&d.morning_from, 5 * 60, &mut bad);
+        let session = duration(&d.session, Duration::from_secs(12 * 3600), &mut bad);
+        let trusted_user_header = d
+            .trusted_user_header
+            .as_ref()
+            .map(|h| h.get_ref().trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty());
+        let public_url = match &d.public_url {
+            Some(u) => u.get_ref().trim_end_matches('/').to_string(),
+            None => format!(
+                "{}://{listen}",
+                if file.tls.is_some() { "https" } else { "http" }
+            ),
+        };
+        let a = &file.alerts;
+        let evaluate_every = duration(&a.evaluate_every, Duration::from_secs(30), &mut bad);
+        let cooldown = duration(&a.cooldown, Duration::from_secs(3600), &mut bad);
+        let mut rules = Vec::new();
+        for r in &a.rule {
+            match r.kind.get_ref().as_str() {
+                "same_cause" => rules.push(AlertRule::SameCause {
+                    hosts: r.hosts.as_ref().map(|h| *h.get_ref()).unwrap_or(5).max(1),
+                    within: duration(&r.within, Duration::from_secs(15 * 60), &mut bad),
+                }),
+                "essential_not_ready" => match &r.by {
+                    Some(_) => rules.push(AlertRule::EssentialNotReady {
+                        by: hhmm(&r.by, 0, &mut bad),
+                    }),
+                    None => bad(
+                        "an essential_not_ready rule needs `by = \"HH:MM\"`".into(),
+                        Some(r.kind.span()),
+                    ),
+                },
+                other => bad(
+                    format!(
+                        "unknown rule kind `{other}`: use `same_cause` or `essential_not_ready`"
+                    ),
+                    Some(r.kind.span()),
+                ),
+            }
+        }
+        let mut channels = Vec::new();
+        for c in &a.channel {
+            let kind = match c.kind.get_ref().as_str() {
+                "wecom" => ChannelKind::WeCom,
+                "dingtalk" => ChannelKind::DingTalk,
+                "feishu" | "lark" => ChannelKind::Feishu,
+                "webhook" => ChannelKind::Webhook,
+                other => {
+                    bad(
+                        format!(
+                            "unknown channel kind `{other}`: use `wecom`, `dingtalk`, `feishu` or `webhook`"
+                        ),
+                        Some(c.kind.span()),
+                    );
+                    continue;
+                }
+            };
+            let url = c.url.get_ref().trim().to_string();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bad(format!("`{url}` is not an http(s) URL"), Some(c.url.span()));
+            }
+            let secret = match (&c.secret, &c.secret_env) {
+                (_, Some(var)) => match std::env::var(var.get_ref()) {
+                    Ok(v) if !v.is_empty() => Some(v),
+                    _ => {
+                        bad(
+                            format!(
+                                "the environment variable `{}` (secret_env) is not set",
+                                var.get_ref()
+                            ),
+                            Some(var.span()),
+                        );
+                        None
+                    }
+                },
+                (Some(s), None) => Some(s.clone()),
+                (None, None) => None,
+            };
+            let lang = match &c.lang {
+                None => readycheck_sdk::i18n::Locale::ZhCn,
+                Some(l) => readycheck_sdk::i18n::Locale::parse(l.get_ref()).unwrap_or_else(|| {
+                    bad(
+                        format!(
+                            "`{}` is not a language this server speaks (en, zh-CN)",
+                            l.get_ref()
+                        ),
+                        Some(l.span()),
+                    );
+                    readycheck_sdk::i18n::Locale::ZhCn
+                }),
+            };
+            channels.push(AlertChannel {
+                kind,
+                url,
+                secret,
+                lang,
+            });
+        }
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
         Ok(Config {
+            dashboard: DashboardConfig {
+                time_zone,
+                stale_after,
+                incident_window,
+                incident_min_hosts,
+                morning_from,
+                session,
+                trusted_user_header,
+                public_url,
+            },
+            alerts: AlertsConfig {
+                evaluate_every,
+                cooldown,
+                rules,
+                channels,
+            },
             source: path.map(Path::to_path_buf),
             listen,
             data_dir,

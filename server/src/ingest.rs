@@ -225,6 +225,14 @@ impl Ingestor {
             root_cause_code,
             owner: diagnosis.map(|d| d.owner.as_str().to_string()),
             layer: diagnosis.map(|d| d.layer.as_str().to_string()),
+            who: diagnosis.and_then(|d| d.who.clone()),
+            headline_en: diagnosis.map(|d| {
+                d.l10n
+                    .get("en")
+                    .map(|t| t.headline.clone())
+                    .unwrap_or_else(|| d.headline.clone())
+            }),
+            headline_zh: diagnosis.and_then(|d| d.l10n.get("zh-CN").map(|t| t.headline.clone())),
             root_causes: serde_json::to_string(&report.root_causes).unwrap_or_else(|_| "[]".into()),
             token_id: s.token.map(|t| t.id.clone()),
             site: s.token.map(|t| t.site.clone()).unwrap_or_default(),

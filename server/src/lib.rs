@@ -8,14 +8,23 @@
 //! submitted body must be, independent of HTTP) and [`read`] (the read side) → [`api`] (thin
 //! HTTP handlers, errors mapped to status codes in one place) → [`serve`] (listening, TLS,
 //! graceful shutdown, the retention task).
+//!
+//! The helpdesk's side of it: [`fleet`] (what the home page says, from the store's aggregates),
+//! [`dashboard`] (sign-in, sessions, the pages), [`roster`] (the AD/HR CSV), [`alerts`] (rules
+//! delivered to WeCom, DingTalk, Feishu and webhooks) and [`metrics`] (Prometheus).
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
+pub mod fleet;
 pub mod ingest;
+pub mod metrics;
 pub mod ratelimit;
 pub mod read;
+pub mod roster;
 pub mod sample;
 pub mod serve;
 pub mod store;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use readycheck_server::cli::{Cli, Command, TokenCommand};
+use readycheck_server::cli::{Cli, Command, Role, RosterCommand, TokenCommand, UserCommand};
 use readycheck_server::config::{Config, ConfigError, LogFormat, Overrides};
 use readycheck_server::store::Store;
 use readycheck_server::{serve, tokens};
@@ -168,6 +168,79 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 }
             }
             store.close().await;
+        }
+        Command::User(u) => {
+            let store = Store::open(&config.database, 2).await?;
+            match u {
+                UserCommand::Add { name, role } => {
+                    let password = match std::env::var("READYCHECK_PASSWORD") {
+                        Ok(p) if !p.is_empty() => p,
+                        _ => {
+                            let _ = write!(std::io::stderr(), "password for {name}: ");
+                            let mut line = String::new();
+                            std::io::stdin().read_line(&mut line)?;
+                            line.trim_end_matches(['\r', '\n']).to_string()
+                        }
+                    };
+                    readycheck_server::dashboard::session::add_user(
+                        &store,
+                        &name,
+                        &password,
+                        role == Role::Admin,
+                    )
+                    .await?;
+                    writeln!(
+                        out,
+                        "user {name} ({}) saved",
+                        if role == Role::Admin {
+                            "admin"
+                        } else {
+                            "viewer"
+                        }
+                    )?;
+                }
+                UserCommand::List => {
+                    for (name, role) in store.users().await? {
+                        writeln!(out, "{name:<32} {role}")?;
+                    }
+                }
+                UserCommand::Remove { name } => {
+                    if !store.remove_user(&name).await? {
+                        anyhow::bail!("no user `{name}` (see `readycheck-server user list`)");
+                    }
+                    writeln!(out, "user {name} removed")?;
+                }
+            }
+            store.close().await;
+        }
+        Command::Roster(RosterCommand::Import { file }) => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let store = Store::open(&config.database, 2).await?;
+            let done = readycheck_server::dashboard::import_roster(&store, &bytes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            store.close().await;
+            for b in &done.bad {
+                writeln!(
+                    std::io::stderr(),
+                    "{}:{}: {}",
+                    file.display(),
+                    b.line,
+                    b.message
+                )?;
+            }
+            writeln!(
+                out,
+                "{} hosts imported from {} ({}); {} rows left out",
+                done.imported,
+                file.display(),
+                done.encoding,
+                done.bad.len()
+            )?;
+            if !done.bad.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Purge { days } => {
             let store = Store::open(&config.database, 2).await?;

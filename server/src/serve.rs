@@ -10,10 +10,7 @@ use anyhow::Context;
 use axum_server::Handle;
 
 use crate::api::{AppState, router};
-use crate::auth::TokenCache;
 use crate::config::Config;
-use crate::ingest::Ingestor;
-use crate::ratelimit::RateLimiter;
 use crate::store::Store;
 
 /// Serves until a shutdown signal.
@@ -24,13 +21,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .context("opening the store")?,
     );
     tracing::info!(database = %config.database.describe(), "store open and migrated");
-    let state = Arc::new(AppState {
-        store: store.clone(),
-        ingestor: Ingestor::new(config.max_future),
-        tokens: TokenCache::default(),
-        limiter: RateLimiter::new(config.rate_per_minute, config.burst),
-        config: config.clone(),
-    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let state = Arc::new(AppState::new(config.clone(), store.clone()));
+    let alerts = tokio::spawn(crate::alerts::run(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let handle = Handle::new();
@@ -79,6 +72,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     served.with_context(|| format!("serving on {}", config.listen))?;
     purge.abort();
+    alerts.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

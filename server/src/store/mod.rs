@@ -20,7 +20,17 @@ use sqlx::{AnyPool, Connection, Executor, Row};
 use crate::config::Database;
 
 /// The migrations, in order. A new one is appended here and never edited once released.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (
+        2,
+        "dashboard",
+        include_str!("migrations/0002_dashboard.sql"),
+    ),
+];
+
+mod dashboard;
+pub use dashboard::*;
 
 /// What went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +106,11 @@ pub struct NewReport {
     pub root_cause_code: Option<String>,
     pub owner: Option<String>,
     pub layer: Option<String>,
+    /// The diagnosis's `who` (the resolver, the vendor, the gateway), when it names one.
+    pub who: Option<String>,
+    /// The diagnosis's headline in English and in Chinese.
+    pub headline_en: Option<String>,
+    pub headline_zh: Option<String>,
     pub root_causes: String,
     pub token_id: Option<String>,
     pub site: String,
@@ -500,14 +515,19 @@ impl Store {
         // The host's state: a full run beats a partial one whatever the times; between two of
         // a kind the later start wins (the report id breaks ties, so every instance agrees).
         sqlx::query(&format!(
-            "INSERT INTO hosts ({HOST_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $2, $4) \
+            "INSERT INTO hosts ({HOST_COLUMNS}, host_key, layer, root_cause, who, headline_en, headline_zh, \
+               verdict_since, site_eff, role) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $2, $4, $15, $16, $17, $18, $19, $20, $4, $11, $9) \
              ON CONFLICT (hostname) DO UPDATE SET \
                report_id = excluded.report_id, partial = excluded.partial, started_at = excluded.started_at, \
                received_at = excluded.received_at, verdict = excluded.verdict, username = excluded.username, \
                os = excluded.os, profile_name = excluded.profile_name, profile_version = excluded.profile_version, \
                site = excluded.site, label = excluded.label, owner = excluded.owner, \
-               root_cause_code = excluded.root_cause_code \
+               root_cause_code = excluded.root_cause_code, host_key = excluded.host_key, layer = excluded.layer, \
+               root_cause = excluded.root_cause, who = excluded.who, headline_en = excluded.headline_en, \
+               headline_zh = excluded.headline_zh, \
+               verdict_since = CASE WHEN hosts.verdict = excluded.verdict THEN hosts.verdict_since ELSE excluded.started_at END, \
+               site_eff = excluded.site_eff, role = excluded.role \
              WHERE (hosts.partial = 1 AND excluded.partial = 0) \
                 OR (hosts.partial = excluded.partial AND (excluded.started_at > hosts.started_at \
                     OR (excluded.started_at = hosts.started_at AND excluded.report_id > hosts.report_id)))"
@@ -526,8 +546,19 @@ impl Store {
         .bind(&r.label)
         .bind(&r.owner)
         .bind(&r.root_cause_code)
+        .bind(r.hostname.to_lowercase())
+        .bind(&r.layer)
+        .bind(&r.root_cause)
+        .bind(&r.who)
+        .bind(&r.headline_en)
+        .bind(&r.headline_zh)
         .execute(&mut *tx)
         .await?;
+        // The roster's view of the host (its site, department, role, whether it is essential).
+        sqlx::query(ROSTER_ONTO_HOSTS_ONE)
+            .bind(&r.hostname)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE hosts SET last_report_id = $2, last_started_at = $3 WHERE hostname = $1 \
              AND (last_started_at < $3 OR (last_started_at = $3 AND last_report_id < $2))",
