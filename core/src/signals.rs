@@ -117,11 +117,11 @@ mod imp {
 
 #[cfg(windows)]
 mod imp {
-    use windows_sys::core::BOOL;
     use windows_sys::Win32::System::Console::{
         CTRL_BREAK_EVENT, CTRL_C_EVENT, CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT,
         SetConsoleCtrlHandler,
     };
+    use windows_sys::core::BOOL;
 
     /// Windows calls this on a thread of its own. For a closing console, a log-off or a
     /// shutdown the process ends when the handler returns, so it waits (within the few seconds

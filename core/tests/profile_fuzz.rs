@@ -26,7 +26,10 @@ const OUTPUT_BOUND: usize = 128 * 1024;
 fn seeds() -> Vec<Vec<u8>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../checks");
     let mut out = vec![std::fs::read(root.join("default.toml")).expect("default profile")];
-    for e in std::fs::read_dir(root.join("examples")).expect("examples").flatten() {
+    for e in std::fs::read_dir(root.join("examples"))
+        .expect("examples")
+        .flatten()
+    {
         if e.path().extension().is_some_and(|x| x == "toml") {
             out.push(std::fs::read(e.path()).expect("example profile"));
         }
@@ -49,12 +52,39 @@ fn fragment() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         // Pieces of TOML and of the profile's vocabulary.
         prop::sample::select(vec![
-            "[[check]]\n", "[profile]\n", "[plugins]\n", "[report]\n", "id = \"x\"\n",
-            "needs = [\"x\"]\n", "timeout = \"", "\"", "=", "[", "]", "{", "}", ",", "\n",
-            "plugin = \"network\"\n", "kind = \"tcp\"\n", "title = { en = \"a\", zh-CN = \"乙\" }\n",
-            "severity = \"required\"\n", "os = [\"linux\"]\n", "layer = \"dns\"\n",
-            "fixes = { company = \"x\" }\n", "sha256 = { a = \"zz\" }\n", "submit = \"ftp://\"\n",
-            "\u{1b}]52;c;ZXZpbA==\u{7}", "\u{202e}", "\r\n", "\t", "#", "'''", "\"\"\"", "é", "名前",
+            "[[check]]\n",
+            "[profile]\n",
+            "[plugins]\n",
+            "[report]\n",
+            "id = \"x\"\n",
+            "needs = [\"x\"]\n",
+            "timeout = \"",
+            "\"",
+            "=",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "\n",
+            "plugin = \"network\"\n",
+            "kind = \"tcp\"\n",
+            "title = { en = \"a\", zh-CN = \"乙\" }\n",
+            "severity = \"required\"\n",
+            "os = [\"linux\"]\n",
+            "layer = \"dns\"\n",
+            "fixes = { company = \"x\" }\n",
+            "sha256 = { a = \"zz\" }\n",
+            "submit = \"ftp://\"\n",
+            "\u{1b}]52;c;ZXZpbA==\u{7}",
+            "\u{202e}",
+            "\r\n",
+            "\t",
+            "#",
+            "'''",
+            "\"\"\"",
+            "é",
+            "名前",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         // Raw bytes, invalid UTF-8 included.
@@ -144,10 +174,7 @@ fn the_profile_parser_never_panics_and_its_output_stays_bounded() {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     while started.elapsed() < budget && cases < max_cases {
-        let bytes = strategy
-            .new_tree(&mut runner)
-            .expect("a value")
-            .current();
+        let bytes = strategy.new_tree(&mut runner).expect("a value").current();
         cases += 1;
         largest_in = largest_in.max(bytes.len());
         std::fs::write(&file, &bytes).expect("write the input");
