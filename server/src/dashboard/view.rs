@@ -340,7 +340,8 @@ pub fn incident(c: &Ctx, f: &FleetFilter, i: &Incident) -> Markup {
 pub fn host_table(c: &Ctx, rows: &[StateRow]) -> Markup {
     let l = c.l;
     html! {
-        table.hosts {
+        table.hosts.state {
+            colgroup { col.c-user; col.c-host; col.c-site; col.c-owner; col.c-why; col.c-since; col.c-report; }
             thead { tr {
                 th { (t(l, "User")) } th { (t(l, "Host")) } th { (t(l, "Site")) }
                 th { (t(l, "Whose problem")) } th { (t(l, "Why")) } th { (t(l, "Since")) } th { (t(l, "Report")) }

@@ -11,6 +11,7 @@ use super::{Param, Store, StoreError};
 /// Copies the roster's view of one host (`$1`: its hostname) onto its state row.
 pub(super) const ROSTER_ONTO_HOSTS_ONE: &str = "UPDATE hosts SET \
      site_eff = COALESCE((SELECT r.site FROM roster r WHERE r.host_key = hosts.host_key AND r.site <> ''), hosts.site), \
+     person = COALESCE((SELECT r.username FROM roster r WHERE r.host_key = hosts.host_key), ''), \
      department = COALESCE((SELECT r.department FROM roster r WHERE r.host_key = hosts.host_key), ''), \
      role = COALESCE((SELECT r.role FROM roster r WHERE r.host_key = hosts.host_key AND r.role <> ''), hosts.profile_name), \
      essential = COALESCE((SELECT r.essential FROM roster r WHERE r.host_key = hosts.host_key), 0), \
@@ -111,6 +112,7 @@ pub struct FleetCounts {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StateRow {
     pub hostname: String,
+    /// The roster's user, else the report's.
     pub username: String,
     pub site: String,
     pub department: String,
@@ -131,7 +133,7 @@ pub struct StateRow {
     pub partial: bool,
 }
 
-const STATE_COLUMNS: &str = "h.hostname, h.username, h.site_eff, h.department, h.role, h.essential, h.in_roster, \
+const STATE_COLUMNS: &str = "h.hostname, CASE WHEN h.person <> '' THEN h.person ELSE h.username END, h.site_eff, h.department, h.role, h.essential, h.in_roster, \
      h.verdict, h.owner, h.layer, h.root_cause, h.root_cause_code, h.who, h.headline_en, h.headline_zh, \
      h.verdict_since, h.started_at, h.report_id, h.partial";
 

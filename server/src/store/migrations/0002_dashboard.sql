@@ -12,6 +12,7 @@ ALTER TABLE hosts ADD COLUMN headline_en TEXT;
 ALTER TABLE hosts ADD COLUMN headline_zh TEXT;
 ALTER TABLE hosts ADD COLUMN verdict_since BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE hosts ADD COLUMN site_eff TEXT NOT NULL DEFAULT '';      -- the roster's site, else the token's
+ALTER TABLE hosts ADD COLUMN person TEXT NOT NULL DEFAULT '';        -- the roster's user
 ALTER TABLE hosts ADD COLUMN department TEXT NOT NULL DEFAULT '';
 ALTER TABLE hosts ADD COLUMN role TEXT NOT NULL DEFAULT '';          -- the roster's role/profile, else the report's profile
 ALTER TABLE hosts ADD COLUMN essential BIGINT NOT NULL DEFAULT 0;
