@@ -730,3 +730,50 @@ fn browser_signs_in_sees_a_host_live_filters_and_reads_chinese() {
 fn enc(s: &str) -> String {
     readycheck_server::dashboard::view::enc(s)
 }
+
+#[test]
+fn dashboard_on_postgres_counts_lists_and_claims_alerts_the_same() {
+    let Some(pg) = postgres_or_skip() else { return };
+    let db = pg.database("dashboard");
+    let dir = tempfile::tempdir().unwrap();
+    let hook = Receiver::start(200, "{}");
+    let server = Server::start(&Launch {
+        data_dir: dir.path().join("srv"),
+        database: db.clone(),
+        config: format!(
+            "[alerts]\nevaluate_every = \"1s\"\n[[alerts.rule]]\nkind = \"same_cause\"\nhosts = 2\n[[alerts.channel]]\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+            hook.url
+        ),
+        ..Launch::default()
+    });
+    add_user(&server, "lead", "morning-0615", "admin");
+    let web = Web::sign_in(&server, "lead", "morning-0615");
+    let (status, out) = web.post("/dashboard/roster", Some(&web.csrf), ROSTER.as_bytes());
+    assert_eq!(status, 200, "{out}");
+    assert!(out.contains("\"imported\":5"), "{out}");
+    let sh = server.token("device", "上海");
+    submit(&server, &sh, &report("SH-001", "p-1", true));
+    submit(&server, &sh, &report("sh-002", "p-2", true));
+    submit(&server, &sh, &report("SZ-001", "p-3", false));
+    let (_, home) = web.get("/dashboard");
+    let incidents = home.split("id=\"incidents\"").nth(1).unwrap();
+    assert!(incidents.contains("2 × company VPN gateway"), "{incidents}");
+    let not_ready = home.split("id=\"not-ready\"").nth(1).unwrap();
+    assert!(not_ready.contains("李四"), "roster matched case-insensitively: {not_ready}");
+    assert!(home.contains("<svg"));
+    let (status, list) = web.get("/dashboard/list?verdict=not_reported");
+    assert_eq!(status, 200);
+    assert!(list.contains("SZ-404") && !list.contains("SH-001"));
+    let (status, csv) = web.get_bytes("/dashboard/export.csv?site=%E4%B8%8A%E6%B5%B7");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&csv).contains("SH-001"));
+    let (status, page) = web.get("/dashboard/hosts/SH-001");
+    assert_eq!(status, 200, "{page}");
+    let read = server.token("read", "hq");
+    let (status, metrics) = get_status(&server.url("/metrics"), Some(&read));
+    assert_eq!(status, 200);
+    assert!(metrics.contains("readycheck_hosts{verdict=\"not_ready\",site=\"上海\"} 2"), "{metrics}");
+    wait_for("the webhook", Duration::from_secs(20), || hook.count() >= 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(hook.count(), 1);
+}
