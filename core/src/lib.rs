@@ -14,6 +14,7 @@ pub mod paths;
 pub mod plugin;
 pub mod printer;
 pub mod profile;
+pub mod proxy;
 pub mod render;
 pub mod report;
 pub mod runner;

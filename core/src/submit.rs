@@ -278,6 +278,8 @@ fn agent() -> ureq::Agent {
     );
     builder
         .timeout_global(Some(REQUEST_TIMEOUT))
+        // HTTP(S)_PROXY / NO_PROXY, else the system's proxy settings (see crate::proxy).
+        .proxy(crate::proxy::for_delivery())
         .http_status_as_error(false)
         .user_agent(concat!("readycheck/", env!("CARGO_PKG_VERSION")))
         .build()

@@ -22,6 +22,12 @@ for p in "${plugins[@]}"; do
   chmod 0644 "$support/plugins/libreadycheck_$p.dylib"
 done
 install -m 0644 checks/default.toml "$support/readycheck.toml"
+# A double-clickable launcher in Applications: Terminal runs the check, the report opens in the
+# browser, and the window waits for Enter.
+install -d -m 0755 "$root/Applications"
+printf '#!/bin/sh\n# Remote-work readiness check: runs readycheck, opens the report, waits for Enter.\nexec /usr/local/bin/readycheck --launched\n' \
+  > "$root/Applications/Remote-work readiness check.command"
+chmod 0755 "$root/Applications/Remote-work readiness check.command"
 gen=$(mktemp -d)
 cargo xtask man -o "$gen/man" >/dev/null
 cargo xtask completions -o "$gen/completions" >/dev/null

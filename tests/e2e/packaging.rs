@@ -64,7 +64,7 @@ fn win_build() -> Option<PathBuf> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
         let built = windows_build()?;
-        let mut files = vec!["readycheck.exe".to_string()];
+        let mut files = vec!["readycheck.exe".to_string(), "readycheckw.exe".to_string()];
         files.extend(PLUGINS.iter().map(|p| format!("readycheck_{p}.dll")));
         files.push("readycheck_misbehave.dll".into());
         Some(stripped(

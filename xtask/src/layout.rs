@@ -67,6 +67,9 @@ impl Artifacts {
         if !art.host().is_file() {
             missing.push(os.exe().into());
         }
+        if let Some(w) = art.windowless().filter(|w| !w.is_file()) {
+            missing.push(w.file_name().unwrap_or_default().to_string_lossy().into());
+        }
         for (_, p) in art.plugins() {
             if !p.is_file() {
                 missing.push(p.file_name().unwrap_or_default().to_string_lossy().into());
@@ -85,6 +88,11 @@ impl Artifacts {
 
     pub fn host(&self) -> PathBuf {
         self.dir.join(self.os.exe())
+    }
+
+    /// `readycheckw.exe`, the window-less launcher of the daily task (Windows only).
+    pub fn windowless(&self) -> Option<PathBuf> {
+        (self.os == Os::Windows).then(|| self.dir.join("readycheckw.exe"))
     }
 
     pub fn plugins(&self) -> Vec<(String, PathBuf)> {
@@ -252,6 +260,22 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(e.finish()?)
 }
 
+/// The menu entry of the .deb and the .rpm: runs the check in a terminal window, opens the
+/// report in the browser and waits for Enter (`--launched`), named in the desktop's language.
+pub const DESKTOP_ENTRY: &str = "[Desktop Entry]
+Type=Application
+Name=Remote-work readiness check
+Name[zh_CN]=远程办公就绪检查
+Comment=Checks whether this PC is ready for working from home and opens the report
+Comment[zh_CN]=检查这台电脑能否居家办公，并打开检查报告
+Exec=readycheck --launched
+Icon=utilities-system-monitor
+Terminal=true
+Categories=System;Monitor;
+Keywords=VPN;network;helpdesk;readiness;
+Keywords[zh_CN]=VPN;网络;IT 服务台;居家办公;
+";
+
 /// The installed tree shared by the .deb and the .rpm.
 fn linux_tree(art: &Artifacts, root: &Path, zsh_dir: &str) -> Result<()> {
     put_file(root, "usr/bin/readycheck", &art.host(), 0o755)?;
@@ -307,6 +331,12 @@ fn linux_tree(art: &Artifacts, root: &Path, zsh_dir: &str) -> Result<()> {
         root,
         "usr/share/doc/readycheck/README.md",
         &readme()?,
+        0o644,
+    )?;
+    put(
+        root,
+        "usr/share/applications/readycheck.desktop",
+        DESKTOP_ENTRY.as_bytes(),
         0o644,
     )?;
     std::fs::remove_dir_all(&tmp)?;
@@ -489,6 +519,9 @@ pub fn tarball(art: &Artifacts, out: &Path) -> Result<PathBuf> {
 /// The host and `plugins/` in `dir`.
 fn portable(art: &Artifacts, dir: &Path) -> Result<()> {
     put_file(dir, art.os.exe(), &art.host(), 0o755)?;
+    if let Some(w) = art.windowless() {
+        put_file(dir, "readycheckw.exe", &w, 0o755)?;
+    }
     for (_, p) in art.plugins() {
         let name = p.file_name().unwrap_or_default().to_string_lossy();
         put_file(dir, &format!("plugins/{name}"), &p, 0o644)?;
@@ -503,16 +536,26 @@ fn crlf(text: &str) -> Vec<u8> {
 }
 
 const WINDOWS_README: &str = "readycheck — is this PC ready for working from home?
+readycheck — 这台电脑可以居家办公吗？
 
-Double-click readycheck.exe, or in a terminal:
+1. Unzip the whole folder first (right-click the zip file → Extract All).
+   请先解压整个文件夹（右键单击 zip 文件 → 全部解压缩）。
+2. Double-click readycheck.exe in the unzipped folder. It checks this PC, opens the report in
+   your browser and waits until you press Enter.
+   双击解压后文件夹中的 readycheck.exe。它会检查这台电脑，在浏览器中打开报告，按回车键关闭窗口。
+3. If the report says you are not ready, send it to your IT helpdesk as the report says.
+   如果报告显示未就绪，请按报告上的说明把它发给 IT 服务台。
+
+In a terminal:
 
     readycheck.exe                 run the checks of readycheck.toml (next to the program)
     readycheck.exe --open          and open the report in the browser
     readycheck.exe schedule install --at 06:00
-                                   run it every morning by itself (Task Scheduler)
+                                   run it every morning by itself (Task Scheduler, no window;
+                                   a notification when this PC is not ready)
 
 The plugins in plugins\\ are loaded one at a time in their own processes. Reports are saved in
-%LOCALAPPDATA%\\readycheck\\reports; send the newest one to the helpdesk if asked.
+%LOCALAPPDATA%\\readycheck\\reports.
 ";
 
 /// `readycheck-<version>-windows-x86_64.zip`: readycheck.exe, plugins\*.dll and the default
@@ -536,12 +579,53 @@ pub fn win_zip(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     Ok(file)
 }
 
-/// `readycheck-<version>-x64.msi`: readycheck.exe and plugins\ in Program Files\readycheck, the
-/// default profile in ProgramData\readycheck (kept on upgrade), and the Task Scheduler XML for
-/// IT to register.
+/// The languages `cargo xtask msi` builds the MSI in: suffix of the file name, Windows language
+/// id, ANSI code page, and the Start-menu entry's name and description. wixl 0.101 cannot write
+/// non-ASCII strings (it crashes or drops them), so the Simplified Chinese installer
+/// ("远程办公就绪检查", 2052, 936) is built from the same .wxs with the WiX toolset on Windows.
+const MSI_LANGUAGES: [(&str, &str, &str, &str, &str); 1] = [(
+    "",
+    "1033",
+    "1252",
+    "Remote-work readiness check",
+    "Checks whether this PC is ready for working from home and opens the report",
+)];
+
+/// The help link Apps & Features shows for the MSI (IT rebuilds with its own helpdesk page).
+const MSI_HELP_LINK: &str = "https://example.invalid/readycheck";
+
+/// `readycheck-<version>-x64.msi`: readycheck.exe, readycheckw.exe and plugins\ in Program
+/// Files\readycheck (on the PATH), a Start-menu entry in the installer's language, the default
+/// profile in ProgramData\readycheck, and the Task Scheduler XML for IT to register. Returns the
+/// English one; the other is written beside it.
 pub fn msi(art: &Artifacts, out: &Path) -> Result<PathBuf> {
-    let root = stage(out, ".stage-msi")?;
+    let mut files = Vec::new();
+    for (suffix, lang, codepage, name, description) in MSI_LANGUAGES {
+        files.push(msi_in(art, out, suffix, lang, codepage, name, description)?);
+    }
+    Ok(files.swap_remove(0))
+}
+
+fn msi_in(
+    art: &Artifacts,
+    out: &Path,
+    suffix: &str,
+    lang: &str,
+    codepage: &str,
+    name: &str,
+    description: &str,
+) -> Result<PathBuf> {
+    let root = stage(out, &format!(".stage-msi{suffix}"))?;
     put_file(&root, "readycheck.exe", &art.host(), 0o644)?;
+    if let Some(w) = art.windowless() {
+        put_file(&root, "readycheckw.exe", &w, 0o644)?;
+    }
+    put_file(
+        &root,
+        "readycheck.ico",
+        &crate::workspace().join("packaging/windows/readycheck.ico"),
+        0o644,
+    )?;
     for (_, p) in art.plugins() {
         let name = p.file_name().unwrap_or_default().to_string_lossy();
         put_file(&root, &name, &p, 0o644)?;
@@ -562,22 +646,61 @@ pub fn msi(art: &Artifacts, out: &Path) -> Result<PathBuf> {
         root.join("windows/readycheck-task.xml"),
         root.join("readycheck-task.xml"),
     )?;
-    let file = out.join(format!("readycheck-{VERSION}-x64.msi"));
+    let file = out.join(format!("readycheck-{VERSION}-x64{suffix}.msi"));
     // wixl resolves File sources relative to where it runs.
     let wxs = crate::workspace().join("packaging/windows/readycheck.wxs");
+    let define = |k: &str, v: &str| format!("{k}={v}");
     run(
         Command::new("wixl")
             .current_dir(&root)
-            .args(["-a", "x64", "-D"])
-            .arg(format!("Version={VERSION}"))
+            .args(["-a", "x64"])
+            .args(["-D", &define("Version", VERSION)])
             .args(["-D", "SourceDir=."])
+            .args(["-D", &define("Language", lang)])
+            .args(["-D", &define("Codepage", codepage)])
+            .args(["-D", &define("ShortcutName", name)])
+            .args(["-D", &define("ShortcutDescription", description)])
+            .args(["-D", &define("HelpLink", MSI_HELP_LINK)])
+            .args(["-D", &define("Contact", "your IT helpdesk")])
             .arg("-o")
             .arg(&file)
             .arg(&wxs),
         "wixl (apt-get install wixl)",
     )?;
+    add_to_path(&root, &file)?;
     std::fs::remove_dir_all(&root)?;
     Ok(file)
+}
+
+/// Adds the install folder to the system PATH: an `Environment` row (`*=-PATH` = set on
+/// install, removed on uninstall, system-wide; value `[~];[INSTALLDIR]` = appended) for the
+/// Host component, and the two standard actions that write and remove it — imported with
+/// msibuild, as wixl 0.101 has no `<Environment>` element.
+fn add_to_path(stage: &Path, msi: &Path) -> Result<()> {
+    let idt = "Environment\tName\tValue\tComponent_\r\n\
+               s72\tl255\tL255\ts72\r\n\
+               Environment\tEnvironment\r\n\
+               PathEntry\t*=-PATH\t[~];[INSTALLDIR]\tHost\r\n";
+    let file = put(stage, "Environment.idt", idt.as_bytes(), 0o644)?;
+    run(
+        Command::new("msibuild").arg(msi).arg("-i").arg(&file),
+        "msibuild (apt-get install msitools)",
+    )?;
+    run(
+        Command::new("msibuild").arg(msi).arg("-q").arg(
+            "INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) \
+             VALUES ('WriteEnvironmentStrings', 5200)",
+        ),
+        "msibuild",
+    )?;
+    run(
+        Command::new("msibuild").arg(msi).arg("-q").arg(
+            "INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) \
+             VALUES ('RemoveEnvironmentStrings', 3300)",
+        ),
+        "msibuild",
+    )?;
+    Ok(())
 }
 
 /// `profile` with `[plugins] sha256` set to these pins, everything else (comments included) as
@@ -601,16 +724,22 @@ pub fn pin_profile(text: &str, pins: &[(String, String)]) -> Result<String> {
 }
 
 fn bundle_readme(os: Os, profile_name: &str) -> String {
-    let (exe, sched) = if os == Os::Windows {
-        ("readycheck.exe", "Task Scheduler")
+    let (exe, sched, launcher) = if os == Os::Windows {
+        ("readycheck.exe", "Task Scheduler", "readycheck.exe")
     } else {
-        ("./readycheck", "a systemd user timer")
+        (
+            "./readycheck",
+            "a systemd user timer",
+            "\"Check readiness.sh\"",
+        )
     };
     format!(
         "readycheck — {profile_name}
 
-Unpack this folder anywhere and run {exe}. It reads readycheck.toml (next to it) and loads the
-plugins in plugins/, whose sha256 are pinned in readycheck.toml: a changed plugin is refused.
+Unpack the whole folder anywhere (on Windows: right-click the zip → Extract All), then
+double-click {launcher}: it checks this PC, opens the report in the browser and waits for
+Enter. It reads readycheck.toml (next to it) and loads the plugins in plugins/, whose sha256
+are pinned in readycheck.toml: a changed plugin is refused.
 
     {exe}                                  run the checks
     {exe} --open                           and open the report in the browser
@@ -656,12 +785,38 @@ pub fn bundle(art: &Artifacts, profile: &Path, out: &Path) -> Result<PathBuf> {
         .and_then(|d| d["profile"]["name"].as_str().map(String::from))
         .unwrap_or_else(|| stem.clone());
     let readme = bundle_readme(art.os, &profile_name);
+    // The bundle says that it ships a profile: should readycheck.toml go missing, the host
+    // says so instead of running its built-in default.
+    let marker = format!(
+        "This folder is an IT bundle of readycheck for: {profile_name}\n\
+         readycheck runs readycheck.toml, next to the program; without it, it stops and says so.\n"
+    );
     if art.os == Os::Windows {
         put(&dir, "readycheck.toml", &crlf(&pinned), 0o644)?;
         put(&dir, "README.txt", &crlf(&readme), 0o644)?;
+        put(
+            &dir,
+            readycheck::profile::BUNDLE_MARKER,
+            &crlf(&marker),
+            0o644,
+        )?;
     } else {
         put(&dir, "readycheck.toml", pinned.as_bytes(), 0o644)?;
         put(&dir, "README.txt", readme.as_bytes(), 0o644)?;
+        put(
+            &dir,
+            readycheck::profile::BUNDLE_MARKER,
+            marker.as_bytes(),
+            0o644,
+        )?;
+        // A clickable launcher for file managers: runs the check in a terminal, opens the
+        // report and waits for Enter.
+        put(
+            &dir,
+            "Check readiness.sh",
+            b"#!/bin/sh\n# Runs the check of this folder's profile, opens the report, waits for Enter.\ncd \"$(dirname \"$0\")\" && exec ./readycheck --launched\n",
+            0o755,
+        )?;
     }
     let file = if art.os == Os::Windows {
         let f = out.join(format!("{name}.zip"));

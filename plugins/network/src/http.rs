@@ -136,6 +136,56 @@ impl reqwest::dns::Resolve for TimedResolver {
     }
 }
 
+/// The proxy reqwest uses for `url` when the check names none, and where it comes from: the
+/// environment (`HTTPS_PROXY`, …, minus `NO_PROXY`), else the system's settings (Windows
+/// Internet Options, macOS network settings) — reqwest's `system-proxy` reads the same.
+fn system_proxy(url: &reqwest::Url) -> Option<(String, ProxySource)> {
+    let uri = url.as_str().parse::<http::Uri>().ok()?;
+    if let Some(i) = hyper_util::client::proxy::matcher::Matcher::from_env().intercept(&uri) {
+        return Some((
+            strip_credentials(&i.uri().to_string()),
+            ProxySource::Environment,
+        ));
+    }
+    hyper_util::client::proxy::matcher::Matcher::from_system()
+        .intercept(&uri)
+        .map(|i| (strip_credentials(&i.uri().to_string()), ProxySource::System))
+}
+
+/// The URL of a PAC script the system is configured with (Windows `AutoConfigURL`, macOS
+/// `ProxyAutoConfigURLString`): readycheck cannot evaluate one, and says so.
+fn pac_script() -> Option<String> {
+    #[cfg(windows)]
+    {
+        windows_registry::CURRENT_USER
+            .open(r"Software\Microsoft\Windows\CurrentVersion\Internet Settings")
+            .ok()?
+            .get_string("AutoConfigURL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let out = std::process::Command::new("scutil")
+            .arg("--proxy")
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value = |k: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(k)?.trim().strip_prefix(": "))
+                .map(|v| v.trim().to_string())
+        };
+        (value("ProxyAutoConfigEnable").as_deref() == Some("1"))
+            .then(|| value("ProxyAutoConfigURLString"))
+            .flatten()
+    }
+    #[cfg(not(any(windows, target_os = "macos")))]
+    {
+        None
+    }
+}
+
 /// The proxy settings in the environment that reqwest reads, and the one it would use for
 /// `url` (the same rules: scheme-specific first, then `ALL_PROXY`, minus `NO_PROXY`).
 fn env_proxy(url: &reqwest::Url) -> (Option<String>, Vec<String>) {
@@ -370,12 +420,29 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
                     evidence.push(format!("proxy setting {var}={}", redact_url(&v)));
                 }
             }
-            match &env_used {
-                Some(px) => proxies.push(Observation::Proxy {
-                    url: px.clone(),
-                    source: ProxySource::Environment,
-                    used: true,
-                }),
+            let _ = &env_used;
+            if let Some(pac) = pac_script() {
+                evidence.push(format!(
+                    "a PAC script is configured ({}); readycheck cannot evaluate PAC scripts, so it was not used",
+                    redact_url(&pac)
+                ));
+                proxies.push(Observation::Proxy {
+                    url: strip_credentials(&pac),
+                    source: ProxySource::Pac,
+                    used: false,
+                });
+            }
+            match system_proxy(&url) {
+                Some((px, source)) => {
+                    if source == ProxySource::System {
+                        evidence.push(format!("proxy: {px} (the system's proxy settings)"));
+                    }
+                    proxies.push(Observation::Proxy {
+                        url: px,
+                        source,
+                        used: true,
+                    })
+                }
                 None => {
                     for px in &env_configured {
                         let url = strip_credentials(px);
