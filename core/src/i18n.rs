@@ -35,7 +35,7 @@ pub fn render(locale: Locale, msg: &Msg) -> String {
     catalogs().render(locale, msg)
 }
 
-/// A host message in a given locale: `tr!(locale, "text.start_here")`,
+/// A host message in a given locale: `tr!(locale, "report.start_here")`,
 /// `tr!(locale, "run.needs_not_passed", needs = list)`.
 #[macro_export]
 macro_rules! tr {

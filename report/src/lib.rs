@@ -232,6 +232,40 @@ pub struct Localized {
 }
 
 impl CheckReport {
+    /// An entry with these essentials and nothing else (no texts, evidence or timings): the
+    /// start of building one by hand, in tools and tests.
+    pub fn new(
+        id: &str,
+        plugin: &str,
+        kind: &str,
+        severity: Severity,
+        status: Status,
+        code: &str,
+    ) -> CheckReport {
+        CheckReport {
+            id: id.into(),
+            title: id.into(),
+            plugin: plugin.into(),
+            kind: kind.into(),
+            severity,
+            status,
+            code: code.into(),
+            cause: None,
+            summary: String::new(),
+            message: None,
+            detail: None,
+            evidence: Vec::new(),
+            metrics: BTreeMap::new(),
+            fix: None,
+            skipped_because: None,
+            duration_ms: 0,
+            l10n: BTreeMap::new(),
+            layer: None,
+            observations: Vec::new(),
+            explained_by: None,
+        }
+    }
+
     /// Switches the texts to `locale` where the report has them; anything without a
     /// translation stays as it is.
     pub fn localize(&mut self, locale: Locale) {
@@ -460,28 +494,7 @@ mod tests {
     use super::*;
 
     fn check(id: &str, severity: Severity, status: Status) -> CheckReport {
-        CheckReport {
-            id: id.into(),
-            title: id.into(),
-            plugin: "p".into(),
-            kind: "k".into(),
-            severity,
-            status,
-            code: "x".into(),
-            cause: None,
-            summary: String::new(),
-            message: None,
-            detail: None,
-            evidence: vec![],
-            metrics: BTreeMap::new(),
-            fix: None,
-            skipped_because: None,
-            duration_ms: 0,
-            l10n: BTreeMap::new(),
-            layer: None,
-            observations: vec![],
-            explained_by: None,
-        }
+        CheckReport::new(id, "p", "k", severity, status, "x")
     }
 
     /// The committed schema is what the types generate. After changing the report types, run

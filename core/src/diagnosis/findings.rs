@@ -89,7 +89,9 @@ pub struct Finding {
 }
 
 /// The finding of check `i`, whose profile layer is `layer`; `None` when it passed cleanly.
-pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
+/// `vpn_in_use` says whether the run has a VPN to blame at all (a tunnel check, or a tunnel
+/// seen): without one, a silent private name server is not taken for the VPN's.
+pub fn of_check(i: usize, layer: Layer, r: &CheckReport, vpn_in_use: bool) -> Option<Finding> {
     let bad = matches!(r.status, Status::Fail | Status::Error);
     let warned = r.status == Status::Warn;
     let mut f = Finding {
@@ -135,7 +137,7 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
             } if *sent > 0 => {
                 let loss = 100.0 * f64::from(*lost) / f64::from(*sent);
                 let at = address.as_deref().unwrap_or(target);
-                if loss >= LOSSY_PERCENT && *lost < *sent {
+                if (bad || warned) && loss >= LOSSY_PERCENT && *lost < *sent {
                     f.layer = Layer::HomeNetwork;
                     f.owner = Owner::HomeNetwork;
                     f.fault = Fault::Lossy { loss_percent: loss };
@@ -337,7 +339,8 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
                     .push(format!("{}: {name} does not exist ({outcome:?})", r.id));
             }
             DnsOutcome::NoAnswer | DnsOutcome::Failed
-                if resolver_owner(observations, resolver) == ResolverOwner::Unknown
+                if vpn_in_use
+                    && resolver_owner(observations, resolver) == ResolverOwner::Unknown
                     && resolver
                         .cloned()
                         .or_else(|| first_resolver(observations))
@@ -415,6 +418,15 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
         f.fault = Fault::Hijacked { name, address };
         return Some(f);
     }
+    if answers.is_empty() && (r.code.ends_with(".nxdomain") || r.code.ends_with(".no_data")) {
+        f.fault = Fault::NameMissing { name: r.id.clone() };
+        if matches!(layer, Layer::VpnTunnel | Layer::CompanyDns) {
+            f.layer = Layer::CompanyDns;
+            f.owner = Owner::Company;
+        }
+        f.evidence.push(format!("{}: {}", r.id, r.code));
+        return Some(f);
+    }
     if answers.is_empty() && is_dns_code(&r.code) {
         f.layer = if matches!(
             layer,
@@ -456,7 +468,7 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
         || r.code.ends_with(".some_down")
         || r.code.ends_with(".too_few")
     {
-        let (regions, fastest) = regions_down(observations, r);
+        let (regions, fastest) = regions_down(observations);
         f.fault = Fault::RegionsDown {
             regions,
             fastest,
@@ -475,7 +487,19 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport) -> Option<Finding> {
         })
         .next()
         .or_else(|| outcome_of_code(&r.code));
-    if layer == Layer::HomeNetwork && bad {
+    // A home-network probe that could not connect: no internet. (One that connected and got
+    // a wrong answer or certificate is judged by that answer below.)
+    let connection_level = outcome.is_none_or(|o| {
+        matches!(
+            o,
+            ReachOutcome::TimedOut
+                | ReachOutcome::Unreachable
+                | ReachOutcome::Refused
+                | ReachOutcome::Reset
+                | ReachOutcome::DnsFailed
+        )
+    });
+    if layer == Layer::HomeNetwork && bad && connection_level {
         f.fault = Fault::NoInternet;
         f.evidence.push(format!("{}: {}", r.id, r.code));
         return Some(f);
@@ -548,15 +572,9 @@ fn outcome_of_code(code: &str) -> Option<ReachOutcome> {
 
 /// A private, loopback or link-local address: never where a public service lives.
 fn is_private(address: &str) -> bool {
-    match address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => {
-            v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()
-        }
-        Ok(std::net::IpAddr::V6(v6)) => {
-            v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00 || v6.is_unspecified()
-        }
-        Err(_) => false,
-    }
+    address
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(readycheck_sdk::net::is_private)
 }
 
 fn resolver_owner(observations: &[Observation], resolver: Option<&String>) -> ResolverOwner {
@@ -597,7 +615,7 @@ fn confirmed_down(observations: &[Observation]) -> bool {
 }
 
 /// Regions all of whose sites failed, and the fastest site that answered.
-fn regions_down(observations: &[Observation], r: &CheckReport) -> (Vec<String>, Option<String>) {
+fn regions_down(observations: &[Observation]) -> (Vec<String>, Option<String>) {
     let mut by_region: Vec<(String, bool)> = Vec::new();
     let mut fastest: Option<(f64, String)> = None;
     for o in observations {
@@ -630,7 +648,6 @@ fn regions_down(observations: &[Observation], r: &CheckReport) -> (Vec<String>, 
         .filter(|(_, ok)| !ok)
         .map(|(n, _)| n)
         .collect();
-    let _ = r;
     (down, fastest.map(|(_, n)| n))
 }
 
@@ -638,31 +655,9 @@ fn regions_down(observations: &[Observation], r: &CheckReport) -> (Vec<String>, 
 pub(crate) mod tests {
     use super::*;
     use crate::profile::Severity;
-    use std::collections::BTreeMap;
 
     pub(crate) fn report(id: &str, kind: &str, status: Status, code: &str) -> CheckReport {
-        CheckReport {
-            id: id.into(),
-            title: id.into(),
-            plugin: "network".into(),
-            kind: kind.into(),
-            severity: Severity::Required,
-            status,
-            code: code.into(),
-            cause: None,
-            summary: String::new(),
-            message: None,
-            detail: None,
-            evidence: vec![],
-            metrics: BTreeMap::new(),
-            fix: None,
-            skipped_because: None,
-            duration_ms: 0,
-            l10n: BTreeMap::new(),
-            layer: None,
-            observations: vec![],
-            explained_by: None,
-        }
+        CheckReport::new(id, "network", kind, Severity::Required, status, code)
     }
 
     #[test]
@@ -676,7 +671,7 @@ pub(crate) mod tests {
             rtt_ms: Some(30.0),
             jitter_ms: Some(5.0),
         });
-        let f = of_check(0, Layer::Vendor, &r).unwrap();
+        let f = of_check(0, Layer::Vendor, &r, true).unwrap();
         assert_eq!(f.layer, Layer::HomeNetwork);
         assert!(f.measured && f.is_fault);
         assert!(
@@ -693,7 +688,7 @@ pub(crate) mod tests {
             resolver: Some("10.20.1.53".into()),
             addresses: vec![],
         });
-        let f = of_check(0, Layer::CompanyDns, &r).unwrap();
+        let f = of_check(0, Layer::CompanyDns, &r, true).unwrap();
         assert_eq!((f.layer, f.owner), (Layer::CompanyDns, Owner::Company));
         assert!(matches!(f.fault, Fault::NameMissing { .. }));
 
@@ -709,7 +704,7 @@ pub(crate) mod tests {
             resolver: Some("192.168.50.1".into()),
             addresses: vec![],
         });
-        let f = of_check(0, Layer::Dns, &r).unwrap();
+        let f = of_check(0, Layer::Dns, &r, true).unwrap();
         assert_eq!((f.layer, f.owner), (Layer::Dns, Owner::HomeNetwork));
     }
 
@@ -721,7 +716,7 @@ pub(crate) mod tests {
             url: None,
             location: None,
         });
-        let f = of_check(0, Layer::VpnGateway, &r).unwrap();
+        let f = of_check(0, Layer::VpnGateway, &r, true).unwrap();
         assert_eq!(f.owner, Owner::SignInPage);
     }
 
@@ -739,7 +734,7 @@ pub(crate) mod tests {
             ms: None,
             via_proxy: false,
         });
-        let f = of_check(0, Layer::Vendor, &r).unwrap();
+        let f = of_check(0, Layer::Vendor, &r, true).unwrap();
         assert_eq!(f.fault, Fault::AllSitesDown { confirmed: false });
     }
 }

@@ -3,7 +3,9 @@
 //! as a finding about one layer ([`findings`]), picks the fault that explains the most of what
 //! was seen — a measured bad link or sign-in page before the time-outs it causes, the first
 //! layer on the way out before the ones behind it — marks the failures it explains as its
-//! consequences, and names the owner in plain words with what to do ([`words`]).
+//! consequences, and names the owner in plain words with what to do ([`words`]). The
+//! vocabulary it fills in (layers, owners, the diagnosis object) is the report contract's
+//! ([`readycheck_report::diagnosis`]).
 //!
 //! Blame on the company or a vendor needs the user's own path shown healthy: a fault measured
 //! at home always outranks it, and a vendor is only "down" on repeated samples (otherwise the
@@ -20,7 +22,7 @@ pub use readycheck_report::diagnosis::{
 };
 pub use readycheck_report::required_not_run;
 
-use crate::profile::{Check, Profile};
+use crate::profile::{Check, Profile, Severity};
 use crate::report::CheckReport;
 use findings::{Fault, Finding};
 
@@ -78,17 +80,29 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
     for (r, l) in checks.iter_mut().zip(&layers) {
         r.layer = Some(*l);
     }
+    let vpn_in_use = layers.contains(&Layer::VpnTunnel)
+        || checks.iter().any(|r| {
+            r.observations
+                .iter()
+                .any(|o| matches!(o, Observation::Tunnel { .. }))
+        });
     let mut found: Vec<Finding> = checks
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| findings::of_check(i, layers[i], r))
+        .filter_map(|(i, r)| findings::of_check(i, layers[i], r, vpn_in_use))
         .collect();
     proxy_only(checks, &layers, &mut found);
     tunnel_stall(checks, &mut found);
     clock_wrong(checks, &mut found);
 
-    let faults: Vec<&Finding> = found.iter().filter(|f| f.is_fault).collect();
-    let concerns: Vec<&Finding> = found.iter().filter(|f| !f.is_fault).collect();
+    // An `info` check never changes the verdict, so it never becomes the headline either.
+    let counts = |f: &&Finding| checks[f.check].severity != Severity::Info;
+    let faults: Vec<&Finding> = found.iter().filter(|f| f.is_fault).filter(counts).collect();
+    let concerns: Vec<&Finding> = found
+        .iter()
+        .filter(|f| !f.is_fault)
+        .filter(counts)
+        .collect();
     let pool = if faults.is_empty() {
         &concerns
     } else {
@@ -132,20 +146,24 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
             t.fix = None;
         }
     }
-    // The profile's advice for this owner, on the root check.
+    // The profile's advice for this outcome, else for this owner: on the root check and in the
+    // headline's advice alike, so the two never disagree.
     let root_check = profile
         .check_index(&checks[root.check].id)
         .map(|j| &profile.checks[j]);
-    let owner_fix = root_check.and_then(|c| c.fixes.get(root.owner.as_str()).cloned());
-    if let Some(fix) = &owner_fix {
+    let it_advice = root_check.and_then(|c| {
+        c.fixes
+            .get(&checks[root.check].code)
+            .or_else(|| c.fixes.get(root.owner.as_str()))
+            .cloned()
+    });
+    if let Some(fix) = &it_advice {
         let r = &mut checks[root.check];
         for (tag, t) in &mut r.l10n {
             t.fix = Some(fix.get(Locale::parse(tag).unwrap_or_default()).to_string());
         }
         r.fix = Some(fix.get(crate::i18n::current()).to_string());
     }
-    let code_fix = root_check.and_then(|c| c.fixes.get(&checks[root.check].code).cloned());
-    let it_advice = code_fix.or(owner_fix);
 
     let mut evidence = root.evidence.clone();
     for f in &found {
@@ -154,13 +172,36 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
         }
     }
     let confidence = confidence(root, &found, checks, &layers, &consequences);
+    // What the headline may claim: the user's own connection shown working (a home or DNS
+    // check passed, and no trouble there the root does not explain), the VPN shown connected.
+    let home_ok = checks.iter().zip(&layers).any(|(r, l)| {
+        matches!(l, Layer::HomeNetwork | Layer::Dns)
+            && matches!(r.status, Status::Pass | Status::Warn)
+    }) && !found.iter().any(|f| {
+        matches!(f.layer, Layer::HomeNetwork | Layer::SignIn | Layer::Dns)
+            && !f.weak
+            && f.check != root.check
+            && !consequences.contains(&f.check)
+    });
+    let vpn_ok = checks
+        .iter()
+        .zip(&layers)
+        .any(|(r, l)| *l == Layer::VpnTunnel && matches!(r.status, Status::Pass | Status::Warn));
     let path = path_steps(checks, &layers, Some(root), &consequences);
     let title = |l: Locale| {
         root_check
             .map(|c| c.title.get(l).to_string())
             .unwrap_or_else(|| checks[root.check].title.clone())
     };
-    let mut d = words::diagnosis(root, &checks[root.check], title, confidence, it_advice);
+    let shown = words::Shown { home_ok, vpn_ok };
+    let mut d = words::diagnosis(
+        root,
+        &checks[root.check],
+        title,
+        confidence,
+        shown,
+        it_advice,
+    );
     d.consequences = consequences.iter().map(|&i| checks[i].id.clone()).collect();
     d.other_problems = others.iter().map(|&i| checks[i].id.clone()).collect();
     d.evidence = evidence;
@@ -339,11 +380,14 @@ fn explains(root: &Finding, g: &Finding, layers: &[Layer]) -> bool {
     ) {
         return true;
     }
-    // Name servers that do not answer explain every lookup and time-out behind them.
+    // Name servers that do not answer explain every lookup and time-out that needed a name
+    // (not a probe by address on the home network).
+    let needs_names = |l: Layer| l.depth() >= Layer::Dns.depth() || l == Layer::SignIn;
     if matches!(
         root.fault,
         Fault::ResolverDown { .. } | Fault::VpnResolverUnreachable { .. }
     ) && is_symptom(&g.fault)
+        && (needs_names(written_for) || needs_names(g.layer))
     {
         return true;
     }
@@ -442,7 +486,9 @@ fn path_steps(
             continue;
         }
         let status = |i: usize| checks[i].status;
-        let state = if root_here {
+        let state = if root_here && root.is_some_and(|r| !r.is_fault) {
+            StepState::Warn
+        } else if root_here {
             StepState::Problem
         } else if members.iter().any(|&i| {
             consequences.contains(&i)

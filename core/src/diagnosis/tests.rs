@@ -80,24 +80,18 @@ fn run(set: &[(&str, Status, &str, Vec<Observation>)]) -> (Diagnosis, Vec<CheckR
     let mut checks: Vec<CheckReport> = p
         .checks
         .iter()
-        .map(|c| CheckReport {
-            id: c.id.clone(),
-            title: c.title.get(Locale::En).to_string(),
-            plugin: c.plugin.clone(),
-            kind: c.kind.clone(),
-            severity: c.severity,
-            status: Status::Pass,
-            code: format!("{}.{}.ok", c.plugin, c.kind),
-            cause: None,
-            summary: String::new(),
-            message: None,
-            detail: None,
-            evidence: vec![],
-            metrics: BTreeMap::new(),
-            fix: c.fix.as_ref().map(|f| f.get(Locale::En).to_string()),
-            skipped_because: None,
-            duration_ms: 0,
-            l10n: Locale::ALL
+        .map(|c| {
+            let mut r = CheckReport::new(
+                &c.id,
+                &c.plugin,
+                &c.kind,
+                c.severity,
+                Status::Pass,
+                &format!("{}.{}.ok", c.plugin, c.kind),
+            );
+            r.title = c.title.get(Locale::En).to_string();
+            r.fix = c.fix.as_ref().map(|f| f.get(Locale::En).to_string());
+            r.l10n = Locale::ALL
                 .iter()
                 .map(|l| {
                     (
@@ -110,10 +104,8 @@ fn run(set: &[(&str, Status, &str, Vec<Observation>)]) -> (Diagnosis, Vec<CheckR
                         },
                     )
                 })
-                .collect(),
-            layer: None,
-            observations: vec![],
-            explained_by: None,
+                .collect();
+            r
         })
         .collect();
     for (id, status, code, obs) in set {
@@ -561,4 +553,115 @@ fn a_tunnel_that_is_up_but_cannot_reach_its_target_points_at_the_company() {
     )]);
     assert_eq!((d.owner, d.layer), (Owner::Company, Layer::Intranet));
     assert!(d.l10n["en"].headline.contains("refuses connections"));
+}
+
+#[test]
+fn an_info_check_never_makes_the_headline() {
+    let p = r#"
+[profile]
+name = "t"
+[[check]]
+id = "link"
+plugin = "network"
+kind = "sites"
+severity = "info"
+"#;
+    let p = Profile::parse(p, Source::Embedded).unwrap();
+    let mut checks = vec![crate::diagnosis::findings::tests::report(
+        "link",
+        "sites",
+        Status::Fail,
+        "network.sites.unreachable",
+    )];
+    checks[0].severity = crate::profile::Severity::Info;
+    let d = diagnose(&p, &mut checks);
+    assert_eq!(d.owner, Owner::None);
+    assert_eq!(
+        crate::report::verdict(&checks),
+        crate::report::Verdict::Ready
+    );
+}
+
+#[test]
+fn loss_below_the_checks_own_limit_is_no_fault() {
+    let (d, _) = run(&[(
+        "line-quality",
+        Status::Pass,
+        "network.quality.ok",
+        vec![loss(100, 12)],
+    )]);
+    assert_eq!(d.owner, Owner::None);
+}
+
+#[test]
+fn without_a_working_home_check_the_headline_claims_no_working_connection() {
+    let p = r#"
+[profile]
+name = "t"
+[[check]]
+id = "vpn-gateway"
+plugin = "network"
+kind = "tls"
+layer = "vpn_gateway"
+"#;
+    let p = Profile::parse(p, Source::Embedded).unwrap();
+    let mut checks = vec![crate::diagnosis::findings::tests::report(
+        "vpn-gateway",
+        "tls",
+        Status::Fail,
+        "network.tls.refused",
+    )];
+    let d = diagnose(&p, &mut checks);
+    assert_eq!(d.owner, Owner::Company);
+    assert!(
+        !d.l10n["en"].headline.contains("works"),
+        "{}",
+        d.l10n["en"].headline
+    );
+    assert!(
+        !d.l10n["zh-CN"].headline.contains("正常"),
+        "{}",
+        d.l10n["zh-CN"].headline
+    );
+    // With the home line shown working, it says so.
+    let (d, _) = run(&[(
+        "vpn-gateway",
+        Status::Fail,
+        "network.tls.refused",
+        vec![reach("vpn:443", ReachOutcome::Refused, 1, None)],
+    )]);
+    assert!(
+        d.l10n["en"]
+            .headline
+            .contains("your own internet connection works")
+    );
+}
+
+#[test]
+fn every_owner_and_stretch_has_words_in_both_languages() {
+    let cats = crate::i18n::catalogs();
+    let mut ids: Vec<String> = [
+        Owner::None,
+        Owner::ThisPc,
+        Owner::HomeNetwork,
+        Owner::SignInPage,
+        Owner::Proxy,
+        Owner::VpnClient,
+        Owner::Company,
+        Owner::Vendor,
+        Owner::Unknown,
+    ]
+    .iter()
+    .map(|o| format!("owner.{}", o.as_str()))
+    .collect();
+    for step in ["this_pc", "home_network", "vpn", "company", "vendor"] {
+        ids.push(format!("path.{step}"));
+    }
+    for state in ["ok", "warn", "problem", "affected", "not_checked"] {
+        ids.push(format!("path.state.{state}"));
+    }
+    for id in ids {
+        assert!(cats.en.get(&id).is_some(), "{id} missing in English");
+        assert!(cats.zh_cn.get(&id).is_some(), "{id} missing in Chinese");
+    }
 }

@@ -31,6 +31,38 @@ pub fn ready(checks: &[CheckReport], path: Vec<PathStep>) -> Diagnosis {
     )
 }
 
+/// What the run showed working, so that a headline may say so: the user's own connection, the
+/// VPN tunnel. Without it, the headline makes no such claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    pub home_ok: bool,
+    pub vpn_ok: bool,
+}
+
+impl Shown {
+    fn home(self) -> Msg {
+        if self.home_ok {
+            t!("diag.home_ok")
+        } else {
+            t!("diag.nothing")
+        }
+    }
+    fn home_sentence(self) -> Msg {
+        if self.home_ok {
+            t!("diag.home_ok_sentence")
+        } else {
+            t!("diag.nothing")
+        }
+    }
+    fn vpn(self) -> Msg {
+        if self.vpn_ok {
+            t!("diag.vpn_ok")
+        } else {
+            t!("diag.nothing")
+        }
+    }
+}
+
 /// The diagnosis whose root is `root` (the finding of check `r`). `title` is the root check's
 /// title in a locale; `it_advice` the profile's advice for this owner or outcome, preferred to
 /// the built-in one.
@@ -39,11 +71,12 @@ pub fn diagnosis(
     r: &CheckReport,
     title: impl Fn(Locale) -> String,
     confidence: Confidence,
+    shown: Shown,
     it_advice: Option<LocalText>,
 ) -> Diagnosis {
     let who = who(root);
     let texts = |l: Locale| {
-        let (headline, advice) = words(root, &title(l));
+        let (headline, advice) = words(root, &title(l), shown);
         let advice = match &it_advice {
             Some(text) => t!("diag.it_says", text = text.get(l)),
             None => advice,
@@ -122,7 +155,7 @@ fn who(root: &Finding) -> Option<String> {
 }
 
 /// The headline and the built-in advice for a finding.
-fn words(root: &Finding, title: &str) -> (Msg, Msg) {
+fn words(root: &Finding, title: &str, shown: Shown) -> (Msg, Msg) {
     match (&root.fault, root.owner) {
         (Fault::SignInPage { .. }, _) => (t!("diag.sign_in"), t!("diag.sign_in.advice")),
         (Fault::Proxy { url, works: true }, _) => (
@@ -189,7 +222,10 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
         (Fault::Tunnel { state }, _) => match state {
             TunnelState::Down => (t!("diag.vpn_down"), t!("diag.vpn_down.advice")),
             TunnelState::NotViaTunnel => (t!("diag.vpn_bypassed"), t!("diag.vpn_bypassed.advice")),
-            _ => (t!("diag.vpn_off"), t!("diag.vpn_off.advice")),
+            _ => (
+                t!("diag.vpn_off", home = shown.home_sentence()),
+                t!("diag.vpn_off.advice"),
+            ),
         },
         (Fault::NameMissing { name }, Owner::Company) => (
             t!("diag.company_name_missing", name = name),
@@ -216,7 +252,7 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             t!("diag.vendor_down.advice"),
         ),
         (Fault::AllSitesDown { .. }, Owner::Vendor) => (
-            t!("diag.vendor_all_down", title = title),
+            t!("diag.vendor_all_down", title = title, home = shown.home()),
             t!("diag.vendor_all_down.advice"),
         ),
         (
@@ -237,14 +273,20 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             (headline, advice)
         }
         (Fault::Unreachable { outcome }, Owner::Vendor) => (
-            t!("diag.vendor_down", title = title, how = reach_how(*outcome)),
+            t!(
+                "diag.vendor_down",
+                title = title,
+                how = reach_how(*outcome),
+                home = shown.home()
+            ),
             t!("diag.vendor_down.advice"),
         ),
         (Fault::Other, Owner::Vendor) if root.is_fault => (
             t!(
                 "diag.vendor_down",
                 title = title,
-                how = reach_how(ReachOutcome::HttpStatus)
+                how = reach_how(ReachOutcome::HttpStatus),
+                home = shown.home()
             ),
             t!("diag.vendor_down.advice"),
         ),
@@ -252,7 +294,8 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             t!(
                 "diag.gateway_down",
                 title = title,
-                how = reach_how(*outcome)
+                how = reach_how(*outcome),
+                home = shown.home()
             ),
             t!("diag.company.advice"),
         ),
@@ -260,7 +303,8 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             t!(
                 "diag.intranet_down",
                 title = title,
-                how = reach_how(*outcome)
+                how = reach_how(*outcome),
+                vpn = shown.vpn()
             ),
             t!("diag.company.advice"),
         ),
@@ -268,7 +312,8 @@ fn words(root: &Finding, title: &str) -> (Msg, Msg) {
             t!(
                 "diag.intranet_down",
                 title = title,
-                how = reach_how(ReachOutcome::HttpStatus)
+                how = reach_how(ReachOutcome::HttpStatus),
+                vpn = shown.vpn()
             ),
             t!("diag.company.advice"),
         ),

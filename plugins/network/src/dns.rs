@@ -42,10 +42,7 @@ pub fn manifest() -> KindManifest {
 }
 
 fn is_private(ip: &IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
-        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00 || v6.is_loopback(),
-    }
+    readycheck_sdk::net::is_private(*ip)
 }
 
 /// The code suffix for a name that did not resolve.

@@ -264,14 +264,7 @@ fn in_net(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
     }
 }
 
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
-        IpAddr::V6(v6) => {
-            (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
-    }
-}
+use readycheck_sdk::net::is_private;
 
 /// Whose server `ip` is, given the interface the OS would reach it through: a loopback stub is
 /// this PC's; through (or on the network of) a VPN adapter, the VPN's; the default gateway or a

@@ -10,6 +10,7 @@ pub mod abi;
 pub mod command;
 pub mod export;
 pub mod i18n;
+pub mod net;
 pub mod wire;
 
 pub use i18n::{Arg, Catalogs, Locale, Msg};
