@@ -207,7 +207,9 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport, vpn_in_use: bool) -> Op
             let url = observations
                 .iter()
                 .find_map(|o| match o {
-                    Observation::Proxy { url, .. } => Some(url.clone()),
+                    Observation::Proxy { url, .. } => {
+                        Some(readycheck_sdk::redact::strip_credentials(url))
+                    }
                     _ => None,
                 })
                 .unwrap_or_default();

@@ -221,7 +221,9 @@ fn proxy_only(checks: &[CheckReport], layers: &[Layer], found: &mut [Finding]) {
             _ => None,
         })
     });
-    let Some(url) = proxied_ok else { return };
+    let Some(url) = proxied_ok.map(|u| readycheck_sdk::redact::strip_credentials(&u)) else {
+        return;
+    };
     let direct = found
         .iter_mut()
         .filter(|f| {

@@ -80,12 +80,7 @@ pub fn manifest() -> KindManifest {
 
 /// `https://user:pw@host/x` → `https://***@host/x`.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(s), Some(at)) if at > s + 3 && !url[s + 3..at].contains('/') => {
-            format!("{}***@{}", &url[..s + 3], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
+    readycheck_sdk::redact::credentials(url)
 }
 
 type Slot = Arc<Mutex<Option<Duration>>>;
@@ -211,12 +206,7 @@ fn env_proxy(url: &reqwest::Url) -> (Option<String>, Vec<String>) {
 
 /// A proxy URL without user name and password.
 fn strip_credentials(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(s), Some(at)) if at > s + 3 && !url[s + 3..at].contains('/') => {
-            format!("{}{}", &url[..s + 3], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
+    readycheck_sdk::redact::strip_credentials(url)
 }
 
 /// The `reach` outcome of a rejected certificate.

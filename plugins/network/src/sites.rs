@@ -245,7 +245,8 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
         })
     };
     let secs = Arg::secs(timeout.as_secs_f64());
-    let mut r = if ok.len() >= p.min_ok {
+    // At least one site must answer, whatever `min_ok` says (the schema asks for ≥ 1 too).
+    let mut r = if ok.len() >= p.min_ok.max(1) {
         let (name, ms) = fastest.clone().expect("at least one site answered");
         if let Some(note) = &region_note {
             CheckResult::warn("network.sites.region_down", note.clone())

@@ -241,7 +241,7 @@ pub fn interfaces() -> Vec<Interface> {
             buf = vec![0; (len as usize).div_ceil(8)];
             rc = GetAdaptersAddresses(
                 AF_UNSPEC as u32,
-                GAA_FLAG_INCLUDE_PREFIX,
+                GAA_FLAG_INCLUDE_PREFIX | GAA_FLAG_INCLUDE_GATEWAYS,
                 std::ptr::null(),
                 buf.as_mut_ptr().cast(),
                 &mut len,

@@ -63,40 +63,7 @@ pub fn manifest() -> KindManifest {
 /// `user:pass@host:port` without a scheme, `socks5h://user@host`, and each entry of lists
 /// (`,` `;` or spaces) and of Windows' `http=…;https=…` form.
 pub fn redact(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut token = String::new();
-    let flush = |token: &mut String, out: &mut String| {
-        out.push_str(&redact_one(token));
-        token.clear();
-    };
-    for c in value.chars() {
-        if matches!(c, ',' | ';' | ' ' | '\t' | '\n' | '=') {
-            flush(&mut token, &mut out);
-            out.push(c);
-        } else {
-            token.push(c);
-        }
-    }
-    flush(&mut token, &mut out);
-    out
-}
-
-fn redact_one(token: &str) -> String {
-    let (scheme, rest) = match token.find("://") {
-        Some(i) => (&token[..i + 3], &token[i + 3..]),
-        None => ("", token),
-    };
-    // Only the authority: an @ in a path is not a credential.
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return token.to_string();
-    };
-    let userinfo = &rest[..at];
-    if scheme.is_empty() && !userinfo.contains(':') {
-        // "alice@corp.example": an address, not credentials.
-        return token.to_string();
-    }
-    format!("{scheme}***@{}", &rest[at + 1..])
+    readycheck_sdk::redact::credentials(value)
 }
 
 /// Reads the setting; `Err` when this OS cannot answer.

@@ -11,6 +11,7 @@ pub mod command;
 pub mod export;
 pub mod i18n;
 pub mod net;
+pub mod redact;
 pub mod wire;
 
 pub use i18n::{Arg, Catalogs, Locale, Msg};
