@@ -82,6 +82,9 @@ pub fn incidents_from(parts: Vec<IncidentPart>, min_hosts: i64) -> Vec<Incident>
     out
 }
 
+/// Hosts of one (owner, root-cause code) per site.
+pub type CauseSites = ((String, String), Vec<(String, i64)>);
+
 /// The charts' numbers.
 #[derive(Debug, Clone, Default)]
 pub struct Charts {
@@ -91,7 +94,7 @@ pub struct Charts {
     pub arrivals: Vec<(i64, i64)>,
     pub arrivals_from: i64,
     /// (owner, code) × site → hosts.
-    pub causes: Vec<((String, String), Vec<(String, i64)>)>,
+    pub causes: Vec<CauseSites>,
 }
 
 /// Everything the home page shows.

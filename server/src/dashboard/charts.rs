@@ -28,6 +28,20 @@ fn site_name(l: Locale, s: &str) -> String {
     }
 }
 
+/// The stacked bar's pieces: (verdict index, x, width) from `x0`, `width` wide for `max`.
+fn segments(v: &[i64; 5], x0: i64, width: i64, max: i64) -> Vec<(usize, i64, i64)> {
+    let mut x = x0;
+    let mut out = Vec::new();
+    for (k, n) in v.iter().enumerate() {
+        if *n > 0 {
+            let w = (width * n / max).max(2);
+            out.push((k, x, w));
+            x += w;
+        }
+    }
+    out
+}
+
 /// Verdicts by site: one stacked bar per site.
 pub fn by_site(l: Locale, c: &Charts) -> Markup {
     if c.by_site.is_empty() {
@@ -49,16 +63,13 @@ pub fn by_site(l: Locale, c: &Charts) -> Markup {
             @for (i, (site, v)) in c.by_site.iter().enumerate() {
                 @let y = i as i64 * row + 4;
                 text.label x="0" y=(y + 15) { (site_name(l, site)) }
-                @let mut x = label;
-                @for (k, n) in v.iter().enumerate() {
-                    @if *n > 0 {
-                        @let w = ((W - label - 50) * n / max).max(2);
-                        rect class=(classes[k]) x=(x) y=(y) width=(w) height=(row - 6) {
-                            title { (n) }
-                        }
-                        @let _ = { x += w; };
+                @let segments = segments(v, label, W - label - 50, max);
+                @for (k, x, w) in &segments {
+                    rect class=(classes[*k]) x=(x) y=(y) width=(w) height=(row - 6) {
+                        title { (v[*k]) }
                     }
                 }
+                @let x = segments.last().map(|(_, x, w)| x + w).unwrap_or(label);
                 text.count x=(x + 4) y=(y + 15) { (v.iter().sum::<i64>()) }
             }
         }

@@ -64,7 +64,7 @@ fn host_link(h: &str) -> String {
     format!("/dashboard/hosts/{}", enc(h))
 }
 
-fn headline<'a>(l: Locale, r: &'a StateRow) -> &'a str {
+fn headline(l: Locale, r: &StateRow) -> &str {
     let zh = r.headline_zh.as_deref().filter(|s| !s.is_empty());
     let en = r.headline_en.as_deref().unwrap_or("");
     match l {

@@ -609,6 +609,51 @@ impl Store {
         Ok(())
     }
 
+    /// Stores old reports in bulk (the benchmark's history): the `reports` rows only, in one
+    /// transaction; hosts' state and checks are left alone.
+    pub async fn insert_history_bulk(&self, rows: &[super::NewReport]) -> Result<(), StoreError> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(200) {
+            let mut sql = String::from(
+                "INSERT INTO reports (id, idempotency_key, body_sha256, hostname, username, os, os_version, \
+                 profile_name, profile_version, verdict, partial, started_at, received_at, duration_ms, \
+                 root_cause, root_cause_code, owner, layer, root_causes, token_id, site, label, remote_addr, body) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 14;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, '', ${}, ${}, 'windows', '10', ${}, '', ${}, 0, ${}, ${}, 1000, ${}, ${}, ${}, ${}, '[]', NULL, ${}, '', '', ${})",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14
+                ));
+            }
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(&r.id)
+                    .bind(&r.idempotency_key)
+                    .bind(&r.hostname)
+                    .bind(&r.username)
+                    .bind(&r.profile_name)
+                    .bind(&r.verdict)
+                    .bind(r.started_at)
+                    .bind(r.received_at)
+                    .bind(&r.root_cause)
+                    .bind(&r.root_cause_code)
+                    .bind(&r.owner)
+                    .bind(&r.layer)
+                    .bind(&r.site)
+                    .bind(&r.body);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     // ---- accounts and sessions ------------------------------------------------------------
 
     /// Adds an account, or replaces its password and role.
