@@ -6,6 +6,7 @@ mod cli;
 mod corpus;
 mod diagnosis;
 mod durability;
+mod employee;
 mod fleet;
 mod i18n;
 mod network;

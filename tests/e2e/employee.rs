@@ -1,0 +1,422 @@
+//! The employee who never opens a terminal: the Windows build double-clicked under Wine (a
+//! console of its own, no arguments) writes the report and opens it in a stand-in browser, then
+//! waits for Enter; opened from an unextracted zip it says to unzip first; the MSI's Start-menu
+//! entry, PATH and Apps & Features rows, and readycheck.exe's version resource; the daily run's
+//! desktop notification on a real session bus in both languages; report delivery through a
+//! loopback proxy set in the environment; the employee's HTML page in headless Chromium.
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::support::*;
+
+/// In CI every part must run: a missing tool fails the test there.
+fn cannot(why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "CI must run this: {why}");
+    skip_note(why);
+}
+
+const PROFILE: &str = r#"[profile]
+name = { en = "Wine desk", zh-CN = "Wine 测试" }
+contact = "IT helpdesk · helpdesk@corp.example"
+timeout = "30s"
+
+[[check]]
+id = "memory"
+plugin = "resources"
+kind = "memory"
+min_total = "100 TiB"
+"#;
+
+#[test]
+fn double_click_under_wine_opens_the_report_and_waits_and_a_zip_says_unzip_first() {
+    let Some(built) = windows_build() else {
+        return cannot("no Windows build under Wine");
+    };
+    let env = Env::new();
+    let dir = windows_install(&built, &env.dir.path().join("app"), &["resources"]);
+    std::fs::write(dir.join("readycheck.toml"), PROFILE).unwrap();
+    let src = workspace().join("tests/wine");
+    for tool in ["newconsole", "browser"] {
+        assert!(ok(Command::new("x86_64-w64-mingw32-gcc")
+            .arg("-municode")
+            .arg("-o")
+            .arg(dir.join(format!("{tool}.exe")))
+            .arg(src.join(format!("{tool}.c")))));
+    }
+    let w = Wine::new(&env.dir.path().join("prefix"));
+    let open_cmd = format!("\"{}\" \"%1\"", Wine::path(&dir.join("browser.exe")));
+    for args in [
+        vec!["reg", "add", r"HKCR\.html", "/ve", "/d", "rcstandin", "/f"],
+        vec![
+            "reg",
+            "add",
+            r"HKCR\rcstandin\shell\open\command",
+            "/ve",
+            "/d",
+            &open_cmd,
+            "/f",
+        ],
+    ] {
+        assert!(ok(&mut w.cmd(&args)), "wine {}", args.join(" "));
+    }
+    let log = env.dir.path().join("browser.log");
+    let data = env.dir.path().join("data");
+    // Double-clicked: a console of its own, no arguments. Enter is typed once the run waits.
+    let mut child = w
+        .cmd(&[
+            &Wine::path(&dir.join("newconsole.exe")),
+            &Wine::path(&dir.join("readycheck.exe")),
+        ])
+        .env("BROWSER_LOG", Wine::path(&log))
+        .env("READYCHECK_DATA_DIR", Wine::path(&data))
+        .env("LANG", "en_US.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).contains("NOT READY"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("Press Enter to close this window."),
+        "{}",
+        stderr(&out)
+    );
+    let opened = std::fs::read_to_string(&log).expect("the stand-in browser was started");
+    let page = opened.lines().next().unwrap().trim().to_string();
+    assert!(page.ends_with(".html"), "{opened}");
+    let html_name = page.rsplit('\\').next().unwrap();
+    let html = std::fs::read_to_string(data.join("reports").join(html_name)).unwrap();
+    assert!(html.contains("id=\"contact\"") && html.contains("mailto:helpdesk@corp.example"));
+    assert!(html.contains("<details class=\"helpdesk\""), "details folded");
+    // Started from a terminal (arguments given) nothing waits and nothing opens.
+    let out = w
+        .cmd(&[
+            &Wine::path(&dir.join("readycheck.exe")),
+            "-q",
+            "--no-save",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("NOT READY"), "-q prints the verdict line");
+    assert!(!stderr(&out).contains("Press Enter"));
+
+    // Opened from inside a zip: Explorer extracted the exe alone into a temporary folder.
+    let temp = w.cmd(&["cmd", "/c", "echo %TEMP%"]).output().unwrap();
+    let temp = stdout(&temp).trim().to_string();
+    let unix_temp = Command::new("timeout")
+        .args(["60", "winepath", "-u", &temp])
+        .env("WINEPREFIX", &w.prefix)
+        .env("WINEDEBUG", "-all")
+        .output()
+        .unwrap();
+    let unix_temp = std::path::PathBuf::from(stdout(&unix_temp).trim());
+    let zipped = unix_temp.join("Temp1_readycheck-corp.zip/readycheck-corp");
+    std::fs::create_dir_all(&zipped).unwrap();
+    std::fs::copy(dir.join("readycheck.exe"), zipped.join("readycheck.exe")).unwrap();
+    wine_shim(&zipped);
+    for lang in ["en_US.UTF-8", "zh_CN.UTF-8"] {
+        let out = w
+            .cmd(&[&Wine::path(&zipped.join("readycheck.exe")), "--no-save"])
+            .env("LANG", lang)
+            .env("LC_ALL", lang)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        let err = stderr(&out);
+        let want = if lang.starts_with("zh") {
+            "请先解压整个文件夹（右键单击 zip 文件 → 全部解压缩）"
+        } else {
+            "Unzip the whole folder first (right-click the zip file → Extract All)"
+        };
+        assert!(err.contains(want), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+    }
+
+    // A bundle whose profile went missing says so instead of running the built-in default.
+    std::fs::remove_file(dir.join("readycheck.toml")).unwrap();
+    std::fs::write(dir.join("readycheck-bundle.txt"), "bundle\r\n").unwrap();
+    let out = w
+        .cmd(&[&Wine::path(&dir.join("readycheck.exe")), "--no-save"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(stderr(&out).contains("IT bundle"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_msi_has_a_start_menu_entry_path_and_help_link_and_the_exe_its_version_resource() {
+    let Some(built) = windows_build() else {
+        return cannot("no Windows build under Wine");
+    };
+    for tool in ["wixl", "msiinfo", "msibuild", "x86_64-w64-mingw32-objdump"] {
+        if !have(tool) {
+            return cannot(&format!("{tool} is not installed (apt-get install wixl msitools)"));
+        }
+    }
+    // The version resource: product, version, company, description.
+    let res = Command::new("x86_64-w64-mingw32-objdump")
+        .args(["-s", "-j", ".rsrc"])
+        .arg(built.join("readycheck.exe"))
+        .output()
+        .unwrap();
+    let dump: String = stdout(&res)
+        .lines()
+        .filter_map(|l| l.get(43..))
+        .collect::<String>()
+        .replace('.', "");
+    for want in ["ProductName", "readycheck", "FileVersion", "010", "CompanyName", "FileDescription", "Remote-work readiness check"] {
+        assert!(dump.contains(&want.replace(['.', ' '], "").replace('-', "-")) || dump.contains(want), "{want} not in the version resource");
+    }
+    let t = tempfile::tempdir().unwrap();
+    let xtask = target_dir().join("xtask");
+    let out = Command::new(&xtask)
+        .current_dir(workspace())
+        .args(["msi", "--win-from"])
+        .arg(&built)
+        .arg("-o")
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let msi = t.path().join(format!("readycheck-{}-x64.msi", env!("CARGO_PKG_VERSION")));
+    let export = |table: &str| {
+        let o = Command::new("msiinfo").arg("export").arg(&msi).arg(table).output().unwrap();
+        stdout(&o)
+    };
+    let shortcut = export("Shortcut");
+    assert!(
+        shortcut.contains("ProgramMenuFolder\trcheck|Remote-work readiness check\tStartMenu\t[INSTALLDIR]readycheck.exe"),
+        "{shortcut}"
+    );
+    assert!(export("Environment").contains("PathEntry\t*=-PATH\t[~];[INSTALLDIR]\tHost"));
+    assert!(export("InstallExecuteSequence").contains("WriteEnvironmentStrings"));
+    let props = export("Property");
+    for p in ["ARPHELPLINK", "ARPCONTACT", "ARPPRODUCTICON"] {
+        assert!(props.contains(p), "{p}: {props}");
+    }
+    assert!(export("Registry").contains("StartMenuShortcut"));
+    assert!(export("File").contains("readycheckw.exe"));
+    // Installed under Wine: the shortcut exists and the install folder is on the PATH.
+    let w = Wine::new(&t.path().join("prefix"));
+    assert!(ok(&mut w.cmd(&["msiexec", "/i", &Wine::path(&msi), "/qn"])));
+    let found = Command::new("find")
+        .arg(w.prefix.join("drive_c"))
+        .args(["-name", "Remote-work readiness check.lnk"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&found).trim().is_empty(), "no Start-menu shortcut");
+    let path = w
+        .cmd(&[
+            "reg",
+            "query",
+            r"HKLM\System\CurrentControlSet\Control\Session Manager\Environment",
+            "/v",
+            "PATH",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&path).contains(r"C:\Program Files\readycheck"),
+        "{}",
+        stdout(&path)
+    );
+}
+
+/// A stand-in notification server: records every Notify call.
+struct Notifications(Arc<Mutex<Vec<(String, String, Vec<String>)>>>);
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut seen = self.0.lock().unwrap();
+        seen.push((format!("{app_name}: {summary}"), body, actions));
+        seen.len() as u32
+    }
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["actions".into(), "body".into()]
+    }
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("stand-in".into(), "readycheck tests".into(), "1".into(), "1.2".into())
+    }
+    fn close_notification(&self, _id: u32) {}
+}
+
+#[test]
+fn a_not_ready_daily_run_raises_a_notification_on_the_session_bus_in_both_languages() {
+    if !have("dbus-daemon") {
+        return cannot("dbus-daemon is not installed (apt-get install dbus)");
+    }
+    let env = Env::new();
+    let profile = env.profile(
+        "p.toml",
+        &PROFILE.replace("name = { en = \"Wine desk\", zh-CN = \"Wine 测试\" }", "name = \"desk\""),
+    );
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut addr = String::new();
+    let mut out = bus.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    while out.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        addr.push(byte[0] as char);
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let _server = zbus::blocking::connection::Builder::address(addr.as_str())
+        .unwrap()
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at("/org/freedesktop/Notifications", Notifications(seen.clone()))
+        .unwrap()
+        .build()
+        .unwrap();
+    for (lang, title, body) in [
+        ("en", "readycheck: Not ready", "memory"),
+        ("zh-CN", "readycheck: 未就绪", "memory"),
+    ] {
+        let before = seen.lock().unwrap().len();
+        // The bus listener answers Notify; the run does not wait for a click it will not get
+        // forever: the notification's close is sent by nobody, so the run is stopped after the
+        // notification arrived.
+        let mut run = env
+            .command(&["run", "--notify", "--no-progress", "-q", "--lang", lang, "-p"])
+            .arg(&profile)
+            .env("DBUS_SESSION_BUS_ADDRESS", &addr)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let got = loop {
+            if let Some(n) = seen.lock().unwrap().get(before).cloned() {
+                break n;
+            }
+            if let Some(st) = run.try_wait().unwrap() {
+                panic!("the run ended ({st}) without a notification");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let _ = run.kill();
+        let _ = run.wait();
+        assert_eq!(got.0, format!("readycheck: {title}"), "{got:?}");
+        assert!(got.1.contains(body), "{got:?}");
+        assert!(got.2.iter().any(|a| a == "default"), "a click opens the report: {got:?}");
+    }
+    let _ = bus.kill();
+    let _ = bus.wait();
+}
+
+#[test]
+fn report_delivery_goes_through_the_proxy_in_the_environment() {
+    let env = Env::new();
+    // A loopback proxy that counts requests and answers each like the collector would.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = proxy.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for conn in proxy.incoming().flatten() {
+            let mut conn = conn;
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = conn.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf);
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text[..end]
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            if String::from_utf8_lossy(&buf).starts_with("POST http://collector.invalid/") {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+            let _ = conn.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    let profile = env.profile(
+        "p.toml",
+        "[profile]\nname = \"p\"\n\n[[check]]\nid = \"m\"\nplugin = \"resources\"\nkind = \"memory\"\n",
+    );
+    let out = env
+        .command(&["run", "--no-progress", "--submit", "http://collector.invalid/api/v1/reports", "-p"])
+        .arg(&profile)
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
+        .env("http_proxy", format!("http://127.0.0.1:{port}"))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    assert!(
+        count.load(Ordering::SeqCst) >= 1,
+        "the report went through the proxy: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("collector.invalid"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_employee_page_first_screen_in_chromium() {
+    let env = Env::new();
+    let profile = env.profile("p.toml", &PROFILE.replace("resources\"\nkind = \"memory\"", "resources\"\nkind = \"memory\""));
+    let page = env.dir.path().join("report.html");
+    let out = env
+        .command(&["run", "--no-progress", "--lang", "zh-CN", "-o"])
+        .arg(&page)
+        .arg("-p")
+        .arg(&profile)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    for want in ["id=\"verdict\"", "id=\"diagnosis\"", "id=\"contact\"", "给 IT 服务台的详细信息", "检查时间：", "mailto:helpdesk@corp.example"] {
+        assert!(html.contains(want), "{want} not in the page");
+    }
+    let Some(chromium) = Chromium::find() else {
+        return cannot("Chromium is not installed");
+    };
+    let dom = chromium.dom(&page);
+    assert!(dom.contains("<details class=\"helpdesk\" id=\"details\">"), "folded");
+    assert!(!dom.contains("<details class=\"helpdesk\" id=\"details\" open"));
+    // In the HTML, what the first screen holds comes before the checks and the details.
+    let at = |s: &str| dom.find(s).unwrap_or_else(|| panic!("{s} not in the DOM"));
+    assert!(at("id=\"verdict\"") < at("id=\"diagnosis\""));
+    assert!(at("id=\"diagnosis\"") < at("id=\"contact\""));
+    assert!(at("id=\"contact\"") < at("id=\"checks\""));
+    for width in [1280, 390] {
+        let shot = chromium.screenshot(&page, &format!("employee-{width}.png"));
+        assert!(shot.exists());
+    }
+    let _ = Path::new("");
+}
