@@ -77,7 +77,7 @@ fn dashboard_says_who_cannot_work_and_why_only_after_signing_in() {
         .call()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
-    assert_eq!(resp.headers()["location"], "/login");
+    assert_eq!(resp.headers()["location"], "/login?next=%2Fdashboard");
     for path in [
         "/dashboard/live",
         "/dashboard/events",
@@ -86,7 +86,9 @@ fn dashboard_says_who_cannot_work_and_why_only_after_signing_in() {
     ] {
         let (status, body) = get_status(&server.url(path), None);
         assert!(
-            !body.contains("SH-001") && (status == 401 || body.contains("name=\"password\"")),
+            !body.contains("张三")
+                && !body.contains("VPN gateway")
+                && (status == 401 || body.contains("name=\"password\"")),
             "{path} answered {status} without a session: {body}"
         );
     }

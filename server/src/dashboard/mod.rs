@@ -119,6 +119,24 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/dashboard/roster", get(roster_page).post(roster_import))
         .route("/dashboard/lang", post(set_lang))
         .route("/dashboard/static/{file}", get(asset))
+        .layer(axum::middleware::from_fn(return_after_sign_in))
+}
+
+/// A page asked for without a session is sent to sign in with `next` set to it.
+async fn return_after_sign_in(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = req.uri().clone();
+    let mut resp = next.run(req).await;
+    if resp.status() == StatusCode::SEE_OTHER
+        && resp.headers().get(header::LOCATION).map(|l| l.as_bytes()) == Some(b"/login")
+        && uri.path().starts_with("/dashboard")
+        && let Ok(v) = format!("/login?next={}", view::enc(&uri.to_string())).parse()
+    {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
 }
 
 /// An HTML page with the dashboard's security headers.

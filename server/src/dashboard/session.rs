@@ -1,5 +1,6 @@
 //! Who is signed in: local accounts (argon2id password hashes), sessions kept as the SHA-256 of
-//! a random cookie value (HttpOnly, SameSite=Strict, Secure over HTTPS), a CSRF token per
+//! a random cookie value (HttpOnly, SameSite=Lax so a link from a chat opens the page, Secure
+//! over HTTPS), a CSRF token per
 //! session that every form and the roster upload must carry (the sign-in form uses a
 //! double-submit cookie), and optionally a trusted reverse proxy's user header for single
 //! sign-on — believed only from `[proxy] trusted` addresses.
@@ -131,7 +132,7 @@ fn https(s: &AppState, peer: SocketAddr, h: &HeaderMap) -> bool {
 
 fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> String {
     format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }
     )
 }
@@ -219,17 +220,41 @@ pub async fn login_form(
     State(s): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
 ) -> Response {
+    let next = next_page(q.next.as_deref());
     if viewer(&s, peer, &headers, true).await.is_ok() {
-        return Redirect::to("/dashboard").into_response();
+        return Redirect::to(next).into_response();
     }
-    login_page(&s, peer, &headers, None, StatusCode::OK)
+    login_page(&s, peer, &headers, next, None, StatusCode::OK)
+}
+
+/// Where to go after signing in.
+#[derive(Debug, serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// A page of the dashboard to return to, never another site.
+pub fn next_page(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if n.starts_with("/dashboard")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n
+        }
+        _ => "/dashboard",
+    }
 }
 
 fn login_page(
     s: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
+    next: &str,
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
@@ -240,7 +265,7 @@ fn login_page(
             .and_then(|v| v.to_str().ok()),
     );
     let csrf = random_token(24);
-    let mut resp = page(view::login(l, &csrf, error));
+    let mut resp = page(view::login(l, &csrf, next, error));
     *resp.status_mut() = status;
     if let Ok(v) = set_cookie(LOGIN_COOKIE, &csrf, 3600, https(s, peer, headers)).parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -251,6 +276,8 @@ fn login_page(
 #[derive(Debug, serde::Deserialize)]
 pub struct LoginForm {
     csrf: String,
+    #[serde(default)]
+    next: Option<String>,
     user: String,
     password: String,
 }
@@ -275,6 +302,7 @@ pub async fn login(
                 &s,
                 peer,
                 &headers,
+                next_page(form.next.as_deref()),
                 Some(t(l, "The form expired; please try again.")),
                 StatusCode::FORBIDDEN,
             ));
@@ -302,6 +330,7 @@ pub async fn login(
             &s,
             peer,
             &headers,
+            next_page(form.next.as_deref()),
             Some(t(l, "The user name or password is wrong.")),
             StatusCode::UNAUTHORIZED,
         ));
@@ -320,7 +349,7 @@ pub async fn login(
         .await?;
     tracing::info!(user = %user.name, "signed in");
     let secure = https(&s, peer, &headers);
-    let mut resp = Redirect::to("/dashboard").into_response();
+    let mut resp = Redirect::to(next_page(form.next.as_deref())).into_response();
     for c in [
         set_cookie(COOKIE, &token, life.as_secs(), secure),
         set_cookie(LOGIN_COOKIE, "", 0, secure),
@@ -359,6 +388,17 @@ pub async fn logout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_dashboard_pages_are_returned_to() {
+        assert_eq!(
+            next_page(Some("/dashboard/list?verdict=not_ready")),
+            "/dashboard/list?verdict=not_ready"
+        );
+        assert_eq!(next_page(Some("https://evil.example/")), "/dashboard");
+        assert_eq!(next_page(Some("/dashboard//evil.example")), "/dashboard");
+        assert_eq!(next_page(None), "/dashboard");
+    }
 
     #[test]
     fn passwords_hash_and_verify() {

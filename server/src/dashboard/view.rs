@@ -112,7 +112,7 @@ pub fn layout(c: &Ctx, title: &str, body: Markup) -> Markup {
 }
 
 /// The sign-in page.
-pub fn login(l: Locale, csrf: &str, error: Option<&str>) -> Markup {
+pub fn login(l: Locale, csrf: &str, next: &str, error: Option<&str>) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(l.tag()) {
@@ -127,6 +127,7 @@ pub fn login(l: Locale, csrf: &str, error: Option<&str>) -> Markup {
                     h1 { "readycheck · " (t(l, "Helpdesk")) }
                     @if let Some(e) = error { p.error role="alert" { (e) } }
                     input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="next" value=(next);
                     label { (t(l, "User name")) input name="user" autocomplete="username" required autofocus; }
                     label { (t(l, "Password")) input name="password" type="password" autocomplete="current-password" required; }
                     button type="submit" { (t(l, "Sign in")) }
