@@ -95,19 +95,21 @@ fn double_click_under_wine_opens_the_report_and_waits_and_a_zip_says_unzip_first
     let html_name = page.rsplit('\\').next().unwrap();
     let html = std::fs::read_to_string(data.join("reports").join(html_name)).unwrap();
     assert!(html.contains("id=\"contact\"") && html.contains("mailto:helpdesk@corp.example"));
-    assert!(html.contains("<details class=\"helpdesk\""), "details folded");
+    assert!(
+        html.contains("<details class=\"helpdesk\""),
+        "details folded"
+    );
     // Started from a terminal (arguments given) nothing waits and nothing opens.
     let out = w
-        .cmd(&[
-            &Wine::path(&dir.join("readycheck.exe")),
-            "-q",
-            "--no-save",
-        ])
+        .cmd(&[&Wine::path(&dir.join("readycheck.exe")), "-q", "--no-save"])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("NOT READY"), "-q prints the verdict line");
+    assert!(
+        stdout(&out).contains("NOT READY"),
+        "-q prints the verdict line"
+    );
     assert!(!stderr(&out).contains("Press Enter"));
 
     // Opened from inside a zip: Explorer extracted the exe alone into a temporary folder.
@@ -162,7 +164,9 @@ fn the_msi_has_a_start_menu_entry_path_and_help_link_and_the_exe_its_version_res
     };
     for tool in ["wixl", "msiinfo", "msibuild", "x86_64-w64-mingw32-objdump"] {
         if !have(tool) {
-            return cannot(&format!("{tool} is not installed (apt-get install wixl msitools)"));
+            return cannot(&format!(
+                "{tool} is not installed (apt-get install wixl msitools)"
+            ));
         }
     }
     // The version resource: product, version, company, description.
@@ -176,8 +180,19 @@ fn the_msi_has_a_start_menu_entry_path_and_help_link_and_the_exe_its_version_res
         .filter_map(|l| l.get(43..))
         .collect::<String>()
         .replace('.', "");
-    for want in ["ProductName", "readycheck", "FileVersion", "010", "CompanyName", "FileDescription", "Remote-work readiness check"] {
-        assert!(dump.contains(&want.replace(['.', ' '], "").replace('-', "-")) || dump.contains(want), "{want} not in the version resource");
+    for want in [
+        "ProductName",
+        "readycheck",
+        "FileVersion",
+        "010",
+        "CompanyName",
+        "FileDescription",
+        "Remote-work readiness check",
+    ] {
+        assert!(
+            dump.contains(&want.replace(['.', ' '], "").replace('-', "-")) || dump.contains(want),
+            "{want} not in the version resource"
+        );
     }
     let t = tempfile::tempdir().unwrap();
     let xtask = target_dir().join("xtask");
@@ -190,9 +205,16 @@ fn the_msi_has_a_start_menu_entry_path_and_help_link_and_the_exe_its_version_res
         .output()
         .unwrap();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    let msi = t.path().join(format!("readycheck-{}-x64.msi", env!("CARGO_PKG_VERSION")));
+    let msi = t
+        .path()
+        .join(format!("readycheck-{}-x64.msi", env!("CARGO_PKG_VERSION")));
     let export = |table: &str| {
-        let o = Command::new("msiinfo").arg("export").arg(&msi).arg(table).output().unwrap();
+        let o = Command::new("msiinfo")
+            .arg("export")
+            .arg(&msi)
+            .arg(table)
+            .output()
+            .unwrap();
         stdout(&o)
     };
     let shortcut = export("Shortcut");
@@ -259,7 +281,12 @@ impl Notifications {
         vec!["actions".into(), "body".into()]
     }
     fn get_server_information(&self) -> (String, String, String, String) {
-        ("stand-in".into(), "readycheck tests".into(), "1".into(), "1.2".into())
+        (
+            "stand-in".into(),
+            "readycheck tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
     }
     fn close_notification(&self, _id: u32) {}
 }
@@ -272,7 +299,10 @@ fn a_not_ready_daily_run_raises_a_notification_on_the_session_bus_in_both_langua
     let env = Env::new();
     let profile = env.profile(
         "p.toml",
-        &PROFILE.replace("name = { en = \"Wine desk\", zh-CN = \"Wine 测试\" }", "name = \"desk\""),
+        &PROFILE.replace(
+            "name = { en = \"Wine desk\", zh-CN = \"Wine 测试\" }",
+            "name = \"desk\"",
+        ),
     );
     let mut bus = Command::new("dbus-daemon")
         .args(["--session", "--nofork", "--print-address"])
@@ -290,7 +320,10 @@ fn a_not_ready_daily_run_raises_a_notification_on_the_session_bus_in_both_langua
         .unwrap()
         .name("org.freedesktop.Notifications")
         .unwrap()
-        .serve_at("/org/freedesktop/Notifications", Notifications(seen.clone()))
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Notifications(seen.clone()),
+        )
         .unwrap()
         .build()
         .unwrap();
@@ -303,7 +336,15 @@ fn a_not_ready_daily_run_raises_a_notification_on_the_session_bus_in_both_langua
         // forever: the notification's close is sent by nobody, so the run is stopped after the
         // notification arrived.
         let mut run = env
-            .command(&["run", "--notify", "--no-progress", "-q", "--lang", lang, "-p"])
+            .command(&[
+                "run",
+                "--notify",
+                "--no-progress",
+                "-q",
+                "--lang",
+                lang,
+                "-p",
+            ])
             .arg(&profile)
             .env("DBUS_SESSION_BUS_ADDRESS", &addr)
             .stdout(Stdio::null())
@@ -323,7 +364,10 @@ fn a_not_ready_daily_run_raises_a_notification_on_the_session_bus_in_both_langua
         let _ = run.wait();
         assert_eq!(got.0, format!("readycheck: {title}"), "{got:?}");
         assert!(got.1.contains(body), "{got:?}");
-        assert!(got.2.iter().any(|a| a == "default"), "a click opens the report: {got:?}");
+        assert!(
+            got.2.iter().any(|a| a == "default"),
+            "a click opens the report: {got:?}"
+        );
     }
     let _ = bus.kill();
     let _ = bus.wait();
@@ -351,7 +395,11 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
                 if let Some(end) = text.find("\r\n\r\n") {
                     let len = text[..end]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
                         break;
@@ -361,7 +409,9 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
             if String::from_utf8_lossy(&buf).starts_with("POST http://collector.invalid/") {
                 seen.fetch_add(1, Ordering::SeqCst);
             }
-            let _ = conn.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = conn.write_all(
+                b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
         }
     });
     let profile = env.profile(
@@ -369,7 +419,13 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
         "[profile]\nname = \"p\"\n\n[[check]]\nid = \"m\"\nplugin = \"resources\"\nkind = \"memory\"\n",
     );
     let out = env
-        .command(&["run", "--no-progress", "--submit", "http://collector.invalid/api/v1/reports", "-p"])
+        .command(&[
+            "run",
+            "--no-progress",
+            "--submit",
+            "http://collector.invalid/api/v1/reports",
+            "-p",
+        ])
         .arg(&profile)
         .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
         .env("http_proxy", format!("http://127.0.0.1:{port}"))
@@ -383,13 +439,23 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
         stdout(&out),
         stderr(&out)
     );
-    assert!(stdout(&out).contains("collector.invalid"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("collector.invalid"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
 fn the_employee_page_first_screen_in_chromium() {
     let env = Env::new();
-    let profile = env.profile("p.toml", &PROFILE.replace("resources\"\nkind = \"memory\"", "resources\"\nkind = \"memory\""));
+    let profile = env.profile(
+        "p.toml",
+        &PROFILE.replace(
+            "resources\"\nkind = \"memory\"",
+            "resources\"\nkind = \"memory\"",
+        ),
+    );
     let page = env.dir.path().join("report.html");
     let out = env
         .command(&["run", "--no-progress", "--lang", "zh-CN", "-o"])
@@ -400,14 +466,24 @@ fn the_employee_page_first_screen_in_chromium() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let html = std::fs::read_to_string(&page).unwrap();
-    for want in ["id=\"verdict\"", "id=\"diagnosis\"", "id=\"contact\"", "给 IT 服务台的详细信息", "检查时间：", "mailto:helpdesk@corp.example"] {
+    for want in [
+        "id=\"verdict\"",
+        "id=\"diagnosis\"",
+        "id=\"contact\"",
+        "给 IT 服务台的详细信息",
+        "检查时间：",
+        "mailto:helpdesk@corp.example",
+    ] {
         assert!(html.contains(want), "{want} not in the page");
     }
     let Some(chromium) = Chromium::find() else {
         return cannot("Chromium is not installed");
     };
     let dom = chromium.dom(&page);
-    assert!(dom.contains("<details class=\"helpdesk\" id=\"details\">"), "folded");
+    assert!(
+        dom.contains("<details class=\"helpdesk\" id=\"details\">"),
+        "folded"
+    );
     assert!(!dom.contains("<details class=\"helpdesk\" id=\"details\" open"));
     // In the HTML, what the first screen holds comes before the checks and the details.
     let at = |s: &str| dom.find(s).unwrap_or_else(|| panic!("{s} not in the DOM"));
@@ -419,4 +495,48 @@ fn the_employee_page_first_screen_in_chromium() {
         assert!(shot.exists());
     }
     let _ = Path::new("");
+}
+
+#[test]
+fn the_deb_menu_entry_passes_desktop_file_validate() {
+    for tool in ["desktop-file-validate", "dpkg-deb"] {
+        if !have(tool) {
+            return cannot(&format!(
+                "{tool} is not installed (apt-get install desktop-file-utils)"
+            ));
+        }
+    }
+    build_once();
+    let t = tempfile::tempdir().unwrap();
+    let out = Command::new(target_dir().join("xtask"))
+        .current_dir(workspace())
+        .args(["deb", "--from"])
+        .arg(target_dir())
+        .arg("-o")
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let deb = t.path().join(format!(
+        "readycheck_{}_amd64.deb",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let root = t.path().join("root");
+    assert!(ok(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root)));
+    let entry = root.join("usr/share/applications/readycheck.desktop");
+    let v = Command::new("desktop-file-validate")
+        .arg(&entry)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success() && v.stdout.is_empty(),
+        "{}{}",
+        stdout(&v),
+        stderr(&v)
+    );
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(
+        text.contains("Exec=readycheck --launched")
+            && text.contains("Name[zh_CN]=远程办公就绪检查")
+    );
 }
