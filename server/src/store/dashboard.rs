@@ -259,8 +259,7 @@ impl Store {
         let mut params = Vec::new();
         if let Some(w) = f.roster_sql(&mut params) {
             let sql = format!(
-                "SELECT COUNT(*), COUNT(CASE WHEN NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host_key = r.host_key) THEN 1 END) \
-                 FROM roster r WHERE 1 = 1{w}"
+                "SELECT COUNT(*), COUNT(CASE WHEN r.reported = 0 THEN 1 END) FROM roster r WHERE 1 = 1{w}"
             );
             let row = bind_all(sqlx::query(&sql), params)
                 .fetch_one(&self.pool)
@@ -360,8 +359,7 @@ impl Store {
         let n = params.len();
         let sql = format!(
             "SELECT r.hostname, r.username, r.site, r.department, r.role, r.essential FROM roster r \
-             WHERE NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host_key = r.host_key){w} \
-             ORDER BY r.essential DESC, r.site, r.hostname LIMIT ${} OFFSET ${n}",
+             WHERE r.reported = 0{w} ORDER BY r.essential DESC, r.site, r.hostname LIMIT ${} OFFSET ${n}",
             n - 1
         );
         let rows = bind_all(sqlx::query(&sql), params)
@@ -440,10 +438,8 @@ impl Store {
         let Some(w) = f.roster_sql(&mut params) else {
             return Ok(vec![]);
         };
-        let sql = format!(
-            "SELECT r.site, COUNT(*) FROM roster r \
-             WHERE NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host_key = r.host_key){w} GROUP BY 1"
-        );
+        let sql =
+            format!("SELECT r.site, COUNT(*) FROM roster r WHERE r.reported = 0{w} GROUP BY 1");
         let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&self.pool)
             .await?;
@@ -485,7 +481,7 @@ impl Store {
         let w = f.hosts_sql(&mut params, false, cut);
         let sql = format!(
             "SELECT COALESCE(h.owner, 'unknown'), COALESCE(h.root_cause_code, ''), h.site_eff, COUNT(*) FROM hosts h \
-             WHERE h.verdict <> 'ready' AND h.started_at >= $1{w} GROUP BY 1, 2, 3"
+             WHERE h.verdict IN ('degraded', 'not_ready') AND h.started_at >= $1{w} GROUP BY 1, 2, 3"
         );
         let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&self.pool)
@@ -524,7 +520,7 @@ impl Store {
     /// The most common root-cause codes of hosts not ready since `cut`.
     pub async fn top_codes(&self, cut: i64, limit: i64) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT root_cause_code, COUNT(*) FROM hosts WHERE verdict <> 'ready' AND started_at >= $1 \
+            "SELECT root_cause_code, COUNT(*) FROM hosts WHERE verdict IN ('degraded', 'not_ready') AND started_at >= $1 \
              AND root_cause_code IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2",
         )
         .bind(cut)
@@ -605,6 +601,11 @@ impl Store {
         }
         let all = ROSTER_ONTO_HOSTS_ONE.replace("WHERE hostname = $1", "");
         sqlx::query(&all).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE roster SET reported = 1 WHERE EXISTS (SELECT 1 FROM hosts h WHERE h.host_key = roster.host_key)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
