@@ -24,10 +24,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let state = Arc::new(AppState::new(config.clone(), store.clone()));
     let alerts = tokio::spawn(crate::alerts::run(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
 
     let handle = Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone(), config.shutdown_grace));
+    tokio::spawn(shutdown_on_signal(
+        handle.clone(),
+        config.shutdown_grace,
+        state.live.clone(),
+    ));
     let purge = tokio::spawn(purge_loop(
         store.clone(),
         config.retention_days,
@@ -78,7 +82,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_on_signal(handle: Handle, grace: Duration) {
+/// Tells open dashboards' event streams to end (they would hold shutdown for its grace).
+pub const CLOSING: i64 = i64::MIN;
+
+async fn shutdown_on_signal(
+    handle: Handle,
+    grace: Duration,
+    live: tokio::sync::broadcast::Sender<i64>,
+) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -100,6 +111,7 @@ async fn shutdown_on_signal(handle: Handle, grace: Duration) {
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
     tracing::info!(grace = %humantime::format_duration(grace), "shutting down: finishing requests in flight");
+    let _ = live.send(CLOSING);
     handle.graceful_shutdown(Some(grace));
 }
 

@@ -189,6 +189,24 @@ fn dashboard_says_who_cannot_work_and_why_only_after_signing_in() {
     assert!(metrics.contains("readycheck_root_cause_hosts{code=\"network.tcp.refused\"} 2"));
     assert!(metrics.contains("readycheck_reports_ingested_total{result=\"stored\"} 6"));
     assert!(metrics.contains("readycheck_ingest_seconds_count 6"));
+
+    // An open event stream does not hold SIGTERM for the shutdown grace.
+    let mut events = std::net::TcpStream::connect(server.addr).unwrap();
+    write!(
+        events,
+        "GET /dashboard/events HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+        web.cookie
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    std::io::Read::read_exact(&mut events, &mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let mut server = server;
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    wait_for("the server to stop", Duration::from_secs(10), || {
+        server.child.try_wait().unwrap().is_some()
+    });
 }
 
 #[test]

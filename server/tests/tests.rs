@@ -9,4 +9,5 @@ mod bad_input;
 mod client;
 mod crash;
 mod dashboard;
+mod https;
 mod postgres;

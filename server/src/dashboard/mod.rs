@@ -257,6 +257,7 @@ async fn events(
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
+                Ok(crate::serve::CLOSING) => return None,
                 Ok(ms) => {
                     let ev = Event::default().event("changed").data(ms.to_string());
                     return Some((Ok::<Event, Infallible>(ev), rx));
