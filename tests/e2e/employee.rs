@@ -344,8 +344,8 @@ fn a_not_ready_daily_run_raises_a_notification_on_the_session_bus_in_both_langua
                 "--lang",
                 lang,
                 "-p",
+                profile.to_str().unwrap(),
             ])
-            .arg(&profile)
             .env("DBUS_SESSION_BUS_ADDRESS", &addr)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -382,8 +382,8 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
     let count = Arc::new(AtomicUsize::new(0));
     let seen = count.clone();
     std::thread::spawn(move || {
-        for conn in proxy.incoming().flatten() {
-            let mut conn = conn;
+        // One request head (and its body) from `conn`.
+        fn request(conn: &mut std::net::TcpStream) -> String {
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
             while let Ok(n) = conn.read(&mut chunk) {
@@ -406,7 +406,20 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
                     }
                 }
             }
-            if String::from_utf8_lossy(&buf).starts_with("POST http://collector.invalid/") {
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+        for conn in proxy.incoming().flatten() {
+            let mut conn = conn;
+            let head = request(&mut conn);
+            // A CONNECT tunnel (what ureq asks an HTTP proxy for) or a plain proxied request:
+            // either way the report reaches the collector only through here.
+            let post = if head.starts_with("CONNECT collector.invalid:80 ") {
+                let _ = conn.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                request(&mut conn)
+            } else {
+                head
+            };
+            if post.starts_with("POST ") && post.contains("/api/v1/reports") {
                 seen.fetch_add(1, Ordering::SeqCst);
             }
             let _ = conn.write_all(
@@ -425,8 +438,8 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
             "--submit",
             "http://collector.invalid/api/v1/reports",
             "-p",
+            profile.to_str().unwrap(),
         ])
-        .arg(&profile)
         .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
         .env("http_proxy", format!("http://127.0.0.1:{port}"))
         .env_remove("NO_PROXY")
@@ -458,10 +471,16 @@ fn the_employee_page_first_screen_in_chromium() {
     );
     let page = env.dir.path().join("report.html");
     let out = env
-        .command(&["run", "--no-progress", "--lang", "zh-CN", "-o"])
-        .arg(&page)
-        .arg("-p")
-        .arg(&profile)
+        .command(&[
+            "run",
+            "--no-progress",
+            "--lang",
+            "zh-CN",
+            "-o",
+            page.to_str().unwrap(),
+            "-p",
+            profile.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
