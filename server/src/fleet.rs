@@ -146,12 +146,31 @@ pub async fn home(
     now: i64,
 ) -> Result<Home, StoreError> {
     let cut = stale_cut(cfg, now);
-    let counts = store.fleet_counts(f, cut).await?;
+    let sites = store.verdicts_by_site(f, cut).await?;
+    let roster = store.roster_by_site(f).await?;
+    let mut counts = FleetCounts::default();
+    let mut outside = 0;
+    for (_, verdict, n, not_on_roster) in &sites {
+        outside += not_on_roster;
+        match verdict.as_str() {
+            "ready" => counts.ready += n,
+            "degraded" => counts.degraded += n,
+            "not_ready" => counts.not_ready += n,
+            _ => counts.stale += n,
+        }
+    }
+    for (_, total, waiting) in &roster {
+        counts.roster += total;
+        counts.not_reported += waiting;
+    }
+    if counts.roster > 0 || store.roster_size().await? > 0 {
+        counts.unknown = outside;
+    }
     let not_ready = store.fleet_hosts(f, "not_ready", cut, HOME_ROWS, 0).await?;
     let incidents = incidents(store, cfg, f, now).await?;
     let degraded = store.fleet_hosts(f, "degraded", cut, HOME_ROWS, 0).await?;
     let not_reported = store.not_reported(f, HOME_ROWS, 0).await?;
-    let charts = charts(store, cfg, f, now, cut).await?;
+    let charts = charts(store, cfg, f, now, cut, &sites, &roster).await?;
     Ok(Home {
         now,
         counts,
@@ -169,19 +188,23 @@ async fn charts(
     f: &FleetFilter,
     now: i64,
     cut: i64,
+    by_verdict: &[(String, String, i64, i64)],
+    roster: &[(String, i64, i64)],
 ) -> Result<Charts, StoreError> {
     let mut sites: BTreeMap<String, [i64; 5]> = BTreeMap::new();
-    for (site, verdict, n) in store.verdicts_by_site(f, cut).await? {
+    for (site, verdict, n, _) in by_verdict {
         let i = match verdict.as_str() {
             "ready" => 0,
             "degraded" => 1,
             "not_ready" => 2,
             _ => 3,
         };
-        sites.entry(site).or_default()[i] += n;
+        sites.entry(site.clone()).or_default()[i] += n;
     }
-    for (site, n) in store.not_reported_by_site(f).await? {
-        sites.entry(site).or_default()[4] += n;
+    for (site, _, waiting) in roster {
+        if *waiting > 0 {
+            sites.entry(site.clone()).or_default()[4] += waiting;
+        }
     }
     let mut by_site: Vec<(String, [i64; 5])> = sites.into_iter().collect();
     by_site.sort_by(|a, b| {

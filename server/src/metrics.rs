@@ -69,7 +69,7 @@ pub async fn render(m: &Metrics, store: &Store, stale_cut: i64) -> Result<String
         out,
         "# HELP readycheck_hosts Hosts by the verdict of their latest full report (stale: older than the dashboard's stale_after; not_reported: on the roster, never reported), by site.\n# TYPE readycheck_hosts gauge"
     );
-    for (site, verdict, n) in store.verdicts_by_site(&f, stale_cut).await? {
+    for (site, verdict, n, _) in store.verdicts_by_site(&f, stale_cut).await? {
         let _ = writeln!(
             out,
             "readycheck_hosts{{verdict=\"{}\",site=\"{}\"}} {n}",
@@ -77,7 +77,7 @@ pub async fn render(m: &Metrics, store: &Store, stale_cut: i64) -> Result<String
             label(&site)
         );
     }
-    for (site, n) in store.not_reported_by_site(&f).await? {
+    for (site, _, n) in store.roster_by_site(&f).await? {
         let _ = writeln!(
             out,
             "readycheck_hosts{{verdict=\"not_reported\",site=\"{}\"}} {n}",

@@ -231,48 +231,6 @@ fn bind_all<'q>(
 impl Store {
     // ---- the home page ------------------------------------------------------------------
 
-    /// Verdict counts (hosts whose report started before `cut` are stale) and the roster's
-    /// hosts that never reported; the verdict filter is not applied to counts.
-    pub async fn fleet_counts(&self, f: &FleetFilter, cut: i64) -> Result<FleetCounts, StoreError> {
-        let mut params = vec![Param::Int(cut)];
-        let w = f.hosts_sql(&mut params, false, cut);
-        let sql = format!(
-            "SELECT CASE WHEN h.started_at < $1 THEN 'stale' ELSE h.verdict END AS v, COUNT(*), \
-             COUNT(CASE WHEN h.in_roster = 0 THEN 1 END) FROM hosts h WHERE 1 = 1{w} GROUP BY 1"
-        );
-        let rows = bind_all(sqlx::query(&sql), params)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut c = FleetCounts::default();
-        let mut outside = 0;
-        for r in &rows {
-            let v: String = r.try_get(0)?;
-            let n: i64 = r.try_get(1)?;
-            outside += r.try_get::<i64, _>(2)?;
-            match v.as_str() {
-                "ready" => c.ready += n,
-                "degraded" => c.degraded += n,
-                "stale" => c.stale += n,
-                _ => c.not_ready += n,
-            }
-        }
-        let mut params = Vec::new();
-        if let Some(w) = f.roster_sql(&mut params) {
-            let sql = format!(
-                "SELECT COUNT(*), COUNT(CASE WHEN r.reported = 0 THEN 1 END) FROM roster r WHERE 1 = 1{w}"
-            );
-            let row = bind_all(sqlx::query(&sql), params)
-                .fetch_one(&self.pool)
-                .await?;
-            c.roster = row.try_get(0)?;
-            c.not_reported = row.try_get(1)?;
-        }
-        if self.roster_size().await? > 0 {
-            c.unknown = outside;
-        }
-        Ok(c)
-    }
-
     /// Hosts in `verdict` (or stale) matching the filter: essential ones first, then the
     /// longest in that state; `limit` from `offset`.
     pub async fn fleet_hosts(
@@ -408,43 +366,47 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// (site, verdict or `stale`, hosts) for the chart and the metrics.
+    /// (site, verdict or `stale`, hosts, of which not on the roster): the counts, the chart and
+    /// the metrics from one scan of an index. Hosts whose report started before `cut` are stale.
     pub async fn verdicts_by_site(
         &self,
         f: &FleetFilter,
         cut: i64,
-    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
         let mut params = vec![Param::Int(cut)];
         let w = f.hosts_sql(&mut params, false, cut);
         let sql = format!(
-            "SELECT h.site_eff, CASE WHEN h.started_at < $1 THEN 'stale' ELSE h.verdict END, COUNT(*) \
-             FROM hosts h WHERE 1 = 1{w} GROUP BY 1, 2"
+            "SELECT h.site_eff, CASE WHEN h.started_at < $1 THEN 'stale' ELSE h.verdict END, COUNT(*), \
+             COUNT(CASE WHEN h.in_roster = 0 THEN 1 END) FROM hosts h WHERE 1 = 1{w} GROUP BY 1, 2"
+        );
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// (site, roster hosts, of which never reported), for the roster filters (none when a
+    /// verdict or owner is asked for).
+    pub async fn roster_by_site(
+        &self,
+        f: &FleetFilter,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let mut params = Vec::new();
+        let Some(w) = f.roster_sql(&mut params) else {
+            return Ok(vec![]);
+        };
+        let sql = format!(
+            "SELECT r.site, COUNT(*), COUNT(CASE WHEN r.reported = 0 THEN 1 END) FROM roster r \
+             WHERE 1 = 1{w} GROUP BY 1"
         );
         let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
-    }
-
-    /// Roster hosts that never reported, per site.
-    pub async fn not_reported_by_site(
-        &self,
-        f: &FleetFilter,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut params = Vec::new();
-        let Some(w) = f.roster_sql(&mut params) else {
-            return Ok(vec![]);
-        };
-        let sql =
-            format!("SELECT r.site, COUNT(*) FROM roster r WHERE r.reported = 0{w} GROUP BY 1");
-        let rows = bind_all(sqlx::query(&sql), params)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
