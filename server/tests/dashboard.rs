@@ -743,6 +743,39 @@ fn browser_signs_in_sees_a_host_live_filters_and_reads_chinese() {
         "the host page is {overflow} px wide on a phone"
     );
     browser.screenshot("host-zh-390.png");
+
+    // An administrator imports a roster through the page: Chinese Excel's GB18030.
+    browser.viewport(1280, 900, false);
+    let text = format!("{ROSTER}新人,NEW-001,北京,交易部,trading,是\n");
+    let (gb, _, _) = encoding_rs::GB18030.encode(&text);
+    let gb_file = dir.path().join("名册.csv");
+    std::fs::write(&gb_file, gb).unwrap();
+    browser.goto(&server.url("/dashboard/roster"));
+    browser.wait(
+        "the roster page",
+        Duration::from_secs(10),
+        "return !!document.getElementById('roster-file')",
+    );
+    browser.type_into("#roster-file", gb_file.to_str().unwrap());
+    browser.click("#roster-form button");
+    browser.wait(
+        "the import's answer",
+        Duration::from_secs(10),
+        "return document.getElementById('roster-result').textContent.indexOf('GB18030') >= 0",
+    );
+    assert!(
+        browser.text("#roster-result").starts_with("6 (GB18030)"),
+        "{}",
+        browser.text("#roster-result")
+    );
+    browser.goto(&server.url("/dashboard"));
+    browser.wait(
+        "the home page",
+        Duration::from_secs(10),
+        "return !!document.getElementById('live')",
+    );
+    assert!(browser.text("#not-reported").contains("NEW-001"));
+    assert!(browser.text("#not-reported").contains("新人"));
     let _ = writeln!(
         std::io::stderr(),
         "screenshots: {} {}",

@@ -15,7 +15,7 @@ pub fn t(l: Locale, en: &'static str) -> &'static str {
 
 fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
-        "Helpdesk" => "服务台",
+        "Helpdesk" => "IT 服务台",
         "Sign in" => "登录",
         "Sign out" => "退出",
         "User name" => "用户名",
