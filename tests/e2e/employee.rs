@@ -126,9 +126,11 @@ fn double_click_under_wine_opens_the_report_and_waits_and_a_zip_says_unzip_first
     std::fs::create_dir_all(&zipped).unwrap();
     std::fs::copy(dir.join("readycheck.exe"), zipped.join("readycheck.exe")).unwrap();
     wine_shim(&zipped);
+    // As Explorer starts it: by its C: path under %TEMP%.
+    let zipped_exe = format!(r"{temp}\Temp1_readycheck-corp.zip\readycheck-corp\readycheck.exe");
     for lang in ["en_US.UTF-8", "zh_CN.UTF-8"] {
         let out = w
-            .cmd(&[&Wine::path(&zipped.join("readycheck.exe")), "--no-save"])
+            .cmd(&[&zipped_exe, "--no-save"])
             .env("LANG", lang)
             .env("LC_ALL", lang)
             .stdin(Stdio::null())
@@ -169,28 +171,29 @@ fn the_msi_has_a_start_menu_entry_path_and_help_link_and_the_exe_its_version_res
             ));
         }
     }
-    // The version resource: product, version, company, description.
-    let res = Command::new("x86_64-w64-mingw32-objdump")
-        .args(["-s", "-j", ".rsrc"])
-        .arg(built.join("readycheck.exe"))
+    // The version resource: product, version, company, description, as UTF-16 strings in the
+    // .rsrc section objdump shows.
+    let exe = built.join("readycheck.exe");
+    let sections = Command::new("x86_64-w64-mingw32-objdump")
+        .arg("-h")
+        .arg(&exe)
         .output()
         .unwrap();
-    let dump: String = stdout(&res)
-        .lines()
-        .filter_map(|l| l.get(43..))
-        .collect::<String>()
-        .replace('.', "");
+    assert!(stdout(&sections).contains(".rsrc"), "{}", stdout(&sections));
+    let bytes = std::fs::read(&exe).unwrap();
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect() };
     for want in [
         "ProductName",
         "readycheck",
-        "FileVersion",
-        "010",
+        "ProductVersion",
+        env!("CARGO_PKG_VERSION"),
         "CompanyName",
         "FileDescription",
         "Remote-work readiness check",
     ] {
+        let w = utf16(want);
         assert!(
-            dump.contains(&want.replace(['.', ' '], "").replace('-', "-")) || dump.contains(want),
+            bytes.windows(w.len()).any(|x| x == w.as_slice()),
             "{want} not in the version resource"
         );
     }
