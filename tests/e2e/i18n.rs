@@ -355,7 +355,7 @@ fn text_and_chat_snapshots_in_both_languages() {
         "拒绝连接",
         "请联系服务台。",
         "总部 VPN 网关",
-        "服务台：Helpdesk",
+        "IT 服务台：Helpdesk",
     ] {
         assert!(text.contains(want), "{want} missing:\n{text}");
     }
@@ -589,7 +589,7 @@ fn the_helpdesk_and_it_commands_speak_chinese() {
         &stdout(&out),
         &[
             "每天的运行时间，本地时间（HH:MM）。",
-            "定时运行使用的检查配置",
+            "定时运行使用的检查方案",
         ],
     );
 
@@ -876,7 +876,7 @@ severity = "urgent"
     for want in [
         "错误：[profile] 中的 `timeout` 不是时长",
         "帮助：写法如 \"5s\"、\"500ms\" 或 \"2m\"",
-        "错误：检查项 `b` 依赖 `dsik`，但这个配置文件里没有这个检查项",
+        "错误：检查项 `b` 依赖 `dsik`，但这个检查方案里没有这个检查项",
         "你是不是想写 `disk`？",
         "错误：检查项 `b` 中有未知的严重级别 `urgent`",
         "bad.toml:3",
@@ -935,7 +935,7 @@ severity = "urgent"
     assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out)
-            .contains("错误：--only 指定的 `upp` 不是这个配置文件中的检查项；你是不是想写 `up`？"),
+            .contains("错误：--only 指定的 `upp` 不是这个检查方案中的检查项；你是不是想写 `up`？"),
         "{}",
         stderr(&out)
     );
