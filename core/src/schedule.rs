@@ -90,11 +90,16 @@ impl Plan {
 /// window-less launcher that runs it without a console, so no window flashes at 06:00. Used when
 /// it is there, or when the task is written for another machine (packages); else the exe itself.
 pub fn windowless(exe: &Path) -> PathBuf {
-    let is_host = exe
-        .file_name()
-        .is_some_and(|n| n.eq_ignore_ascii_case("readycheck.exe"));
-    let sibling = exe.with_file_name("readycheckw.exe");
-    if is_host && (sibling.is_file() || !exe.exists()) {
+    // Split by hand on both separators: a task written on Linux for a Windows PC (packages)
+    // names a Windows path, which `Path` there does not take apart at `\`.
+    let text = exe.to_string_lossy();
+    let cut = text.rfind(['\\', '/']).map_or(0, |i| i + 1);
+    let (dir, name) = text.split_at(cut);
+    if !name.eq_ignore_ascii_case("readycheck.exe") {
+        return exe.to_path_buf();
+    }
+    let sibling = PathBuf::from(format!("{dir}readycheckw.exe"));
+    if sibling.is_file() || !exe.exists() {
         sibling
     } else {
         exe.to_path_buf()
