@@ -77,8 +77,13 @@ pub fn evaluate(p: &MemoryParams, f: &MemoryFacts) -> CheckResult {
             return CheckResult::error("resources.memory.bad_param", e);
         }
     };
+    // Windows calls swap "virtual memory" (虚拟内存) and its users know it by that name.
     let facts = t!(
-        "memory.facts",
+        if cfg!(windows) {
+            "memory.facts_windows"
+        } else {
+            "memory.facts"
+        },
         total = human(f.total),
         available = human(f.available),
         swap_used = human(f.swap_used),

@@ -30,11 +30,8 @@ pub fn manifest() -> KindManifest {
 pub fn evaluate(p: &UptimeParams, uptime_seconds: u64) -> CheckResult {
     let days = uptime_seconds as f64 / 86400.0;
     let warn = p.warn_days.unwrap_or(14.0);
-    let shown = if days < 1.0 {
-        t!("uptime.hours", n = format!("{:.1}", days * 24.0))
-    } else {
-        t!("uptime.days", n = format!("{days:.1}"))
-    };
+    // "6 minutes", "3 hours", "15 days" in the reader's language, not "0.1 hours".
+    let shown = readycheck_sdk::Arg::secs(uptime_seconds as f64);
     let mut r = match p.fail_days {
         Some(f) if days > f => CheckResult::fail(
             "resources.uptime.restart_overdue",
@@ -85,7 +82,12 @@ mod tests {
             evaluate(&strict, 31 * day).code,
             "resources.uptime.restart_overdue"
         );
-        assert_eq!(evaluate(&d, 3600).en_summary(), "restarted 1.0 hours ago");
+        assert_eq!(evaluate(&d, 3600).en_summary(), "restarted 60 minutes ago");
+        assert_eq!(evaluate(&d, 360).en_summary(), "restarted 6 minutes ago");
+        assert_eq!(
+            evaluate(&d, 3 * 86_400).en_summary(),
+            "restarted 3 days ago"
+        );
     }
 
     #[cfg(target_os = "linux")]
