@@ -80,19 +80,6 @@ mod imp {
         out
     }
 
-    /// Processes re-parented to this subreaper: the kernel hands orphans to the thread-group
-    /// leader, so its one `children` file lists them; reading every thread's (one per worker)
-    /// after every plugin call would cost far more. Falls back to every thread's.
-    fn orphans_of(me: i32) -> Vec<i32> {
-        match std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")) {
-            Ok(s) => s
-                .split_whitespace()
-                .filter_map(|p| p.parse::<i32>().ok())
-                .collect(),
-            Err(_) => children(me),
-        }
-    }
-
     /// Every live (not zombie) descendant of `root`.
     fn descendants(root: i32) -> Vec<i32> {
         let mut seen = BTreeSet::new();
@@ -152,7 +139,7 @@ mod imp {
         let my_group = unsafe { libc::getpgrp() };
         let mut stopped = 0;
         for _ in 0..20 {
-            let orphans: Vec<i32> = orphans_of(me)
+            let orphans: Vec<i32> = children(me)
                 .into_iter()
                 .filter(|p| !keep.contains(p))
                 .filter(|p| stat(*p).is_some_and(|(_, _, g)| g != my_group))
