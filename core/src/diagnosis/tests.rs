@@ -557,29 +557,37 @@ fn a_tunnel_that_is_up_but_cannot_reach_its_target_points_at_the_company() {
 
 #[test]
 fn an_info_check_never_makes_the_headline() {
-    let p = r#"
-[profile]
-name = "t"
-[[check]]
-id = "link"
-plugin = "network"
-kind = "sites"
-severity = "info"
-"#;
-    let p = Profile::parse(p, Source::Embedded).unwrap();
-    let mut checks = vec![crate::diagnosis::findings::tests::report(
+    let (d, checks) = alone(
         "link",
         "sites",
+        "severity = \"info\"",
         Status::Fail,
         "network.sites.unreachable",
-    )];
-    checks[0].severity = crate::profile::Severity::Info;
-    let d = diagnose(&p, &mut checks);
+    );
     assert_eq!(d.owner, Owner::None);
     assert_eq!(
         crate::report::verdict(&checks),
         crate::report::Verdict::Ready
     );
+}
+
+/// A profile of one network check (with `extra` TOML lines) that ended with `status`/`code`.
+fn alone(
+    id: &str,
+    kind: &str,
+    extra: &str,
+    status: Status,
+    code: &str,
+) -> (Diagnosis, Vec<CheckReport>) {
+    let text = format!(
+        "[profile]\nname = \"t\"\n[[check]]\nid = \"{id}\"\nplugin = \"network\"\nkind = \"{kind}\"\n{extra}\n"
+    );
+    let p = Profile::parse(&text, Source::Embedded).unwrap();
+    let mut r = crate::diagnosis::findings::tests::report(id, kind, status, code);
+    r.severity = p.checks[0].severity;
+    let mut checks = vec![r];
+    let d = diagnose(&p, &mut checks);
+    (d, checks)
 }
 
 #[test]
@@ -595,23 +603,13 @@ fn loss_below_the_checks_own_limit_is_no_fault() {
 
 #[test]
 fn without_a_working_home_check_the_headline_claims_no_working_connection() {
-    let p = r#"
-[profile]
-name = "t"
-[[check]]
-id = "vpn-gateway"
-plugin = "network"
-kind = "tls"
-layer = "vpn_gateway"
-"#;
-    let p = Profile::parse(p, Source::Embedded).unwrap();
-    let mut checks = vec![crate::diagnosis::findings::tests::report(
+    let (d, _) = alone(
         "vpn-gateway",
         "tls",
+        "layer = \"vpn_gateway\"",
         Status::Fail,
         "network.tls.refused",
-    )];
-    let d = diagnose(&p, &mut checks);
+    );
     assert_eq!(d.owner, Owner::Company);
     assert!(
         !d.l10n["en"].headline.contains("works"),
@@ -640,20 +638,11 @@ layer = "vpn_gateway"
 #[test]
 fn every_owner_and_stretch_has_words_in_both_languages() {
     let cats = crate::i18n::catalogs();
-    let mut ids: Vec<String> = [
-        Owner::None,
-        Owner::ThisPc,
-        Owner::HomeNetwork,
-        Owner::SignInPage,
-        Owner::Proxy,
-        Owner::VpnClient,
-        Owner::Company,
-        Owner::Vendor,
-        Owner::Unknown,
-    ]
-    .iter()
-    .map(|o| format!("owner.{}", o.as_str()))
-    .collect();
+    let mut ids: Vec<String> = [Owner::None, Owner::Unknown]
+        .iter()
+        .chain(Owner::NAMED.iter())
+        .map(|o| format!("owner.{}", o.as_str()))
+        .collect();
     for step in ["this_pc", "home_network", "vpn", "company", "vendor"] {
         ids.push(format!("path.{step}"));
     }
