@@ -176,6 +176,9 @@ pub fn run(p: &SitesParams, timeout: Duration) -> CheckResult {
                 ));
                 ok.push((i, *ms));
             }
+            Err(f) if res.attempts == 1 => {
+                evidence.push(format!("{label}: {}", crate::en(&f.reason)))
+            }
             Err(f) => evidence.push(format!(
                 "{label}: all {} attempts failed, the last: {}",
                 res.attempts,
