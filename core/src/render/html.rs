@@ -428,11 +428,11 @@ pub fn render_page(report: &Report, page: &Page) -> String {
             esc(&c.title),
             esc(&c.summary),
             match &c.explained_by {
-                Some(root) => format!(
+                Some(root) if c.status != Status::Skip => format!(
                     " <span class=\"muted\">{}</span>",
                     esc(&tr!(l, "report.caused_by", id = root))
                 ),
-                None => String::new(),
+                _ => String::new(),
             }
         );
     }

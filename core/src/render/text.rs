@@ -315,9 +315,12 @@ pub fn render(report: &Report, style: &Style) -> String {
             ms(c.duration_ms, l)
         };
         let title = cut(&c.title, 40);
+        // A skipped check already says which need held it back.
         let because = match &c.explained_by {
-            Some(root) => format!(" {}", tr!(l, "report.caused_by", id = root)),
-            None => String::new(),
+            Some(root) if c.status != Status::Skip => {
+                format!(" {}", tr!(l, "report.caused_by", id = root))
+            }
+            _ => String::new(),
         };
         let _ = writeln!(
             out,
