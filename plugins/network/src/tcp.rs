@@ -159,14 +159,17 @@ pub fn connect_to(
     let mut probe = Probe::new();
     let port = addrs.first().map(|a| a.port()).unwrap_or(0);
     let mut last_err = None;
-    for addr in addrs {
+    for (k, addr) in addrs.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
+        // What is left is shared with the addresses still to try, so a silent first address
+        // (an IPv6 route that goes nowhere, say) cannot use up the time of the one that works.
+        let share = left / (addrs.len() - k) as u32;
         probe.address = Some(*addr);
         let t0 = Instant::now();
-        match TcpStream::connect_timeout(addr, left) {
+        match TcpStream::connect_timeout(addr, share) {
             Ok(stream) => {
                 let connect_ms = millis(t0.elapsed());
                 probe
@@ -292,6 +295,48 @@ pub fn run(p: &TcpParams, timeout: Duration) -> CheckResult {
 mod tests {
     use super::*;
     use readycheck_sdk::Status;
+
+    /// A listener on 127.0.0.1 whose accept queue is full, so new connections get no answer.
+    #[cfg(unix)]
+    fn silent_port() -> (SocketAddr, std::net::TcpListener, Vec<TcpStream>) {
+        use std::os::fd::FromRawFd;
+        // SAFETY: socket/bind/listen on a new descriptor that the TcpListener then owns; the
+        // sockaddr_in is zeroed and then filled in.
+        let listener = unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0);
+            let mut a: libc::sockaddr_in = std::mem::zeroed();
+            a.sin_family = libc::AF_INET as libc::sa_family_t;
+            a.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+            let size = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            assert_eq!(libc::bind(fd, (&raw const a).cast(), size), 0);
+            assert_eq!(libc::listen(fd, 0), 0);
+            std::net::TcpListener::from_raw_fd(fd)
+        };
+        let addr = listener.local_addr().unwrap();
+        let mut fillers = Vec::new();
+        for _ in 0..4 {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => fillers.push(s),
+                Err(_) => break,
+            }
+        }
+        (addr, listener, fillers)
+    }
+
+    /// A silent first address (an IPv6 route to nowhere, say) does not use up the time of the
+    /// address after it that answers.
+    #[cfg(unix)]
+    #[test]
+    fn a_silent_first_address_leaves_time_for_the_next() {
+        let (silent, _l, _f) = silent_port();
+        let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addrs = [silent, open.local_addr().unwrap()];
+        let timeout = Duration::from_secs(2);
+        let (probe, stream) = connect_to(&addrs, "svc:1", true, Instant::now() + timeout, timeout);
+        assert!(stream.is_some(), "{:?}", probe.evidence);
+        assert_eq!(probe.address, Some(addrs[1]));
+    }
 
     #[test]
     fn open_port_passes_and_closed_port_is_refused() {
