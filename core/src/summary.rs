@@ -99,6 +99,25 @@ pub struct FailingCheck {
     pub causes: Vec<CauseGroup>,
 }
 
+impl FailingCheck {
+    /// A check failing for these causes: the causes most hosts share first, the host count
+    /// their sum.
+    pub fn from_causes(id: String, title: String, mut causes: Vec<CauseGroup>) -> FailingCheck {
+        causes.sort_by(|a, b| b.hosts.len().cmp(&a.hosts.len()).then(a.code.cmp(&b.code)));
+        FailingCheck {
+            hosts: causes.iter().map(|c| c.hosts.len()).sum(),
+            id,
+            title,
+            causes,
+        }
+    }
+}
+
+/// Orders failing checks as every summary shows them: most hosts first, then by id.
+pub fn sort_failing(checks: &mut [FailingCheck]) {
+    checks.sort_by(|a, b| b.hosts.cmp(&a.hosts).then(a.id.cmp(&b.id)));
+}
+
 /// The whole summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -504,7 +523,7 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>, locale: Locale) -> 
     let mut failing_checks: Vec<FailingCheck> = failing
         .into_iter()
         .map(|(id, (title, causes))| {
-            let mut causes: Vec<CauseGroup> = causes
+            let causes = causes
                 .into_iter()
                 .map(|(code, (example, hosts))| CauseGroup {
                     code,
@@ -512,17 +531,10 @@ pub fn summarize(paths: &[PathBuf], since: Option<Duration>, locale: Locale) -> 
                     hosts,
                 })
                 .collect();
-            causes.sort_by(|a, b| b.hosts.len().cmp(&a.hosts.len()).then(a.code.cmp(&b.code)));
-            let hosts = causes.iter().map(|c| c.hosts.len()).sum();
-            FailingCheck {
-                id,
-                title,
-                hosts,
-                causes,
-            }
+            FailingCheck::from_causes(id, title, causes)
         })
         .collect();
-    failing_checks.sort_by(|a, b| b.hosts.cmp(&a.hosts).then(a.id.cmp(&b.id)));
+    sort_failing(&mut failing_checks);
     Summary {
         files_read: files.len(),
         reports: total.reports,

@@ -388,7 +388,7 @@ pub async fn summary(
     let mut failing_checks: Vec<FailingCheck> = failing_map
         .into_iter()
         .map(|(id, codes)| {
-            let mut causes: Vec<CauseGroup> = codes
+            let causes: Vec<CauseGroup> = codes
                 .into_iter()
                 .map(|(code, hosts)| CauseGroup {
                     example: example_of
@@ -399,16 +399,11 @@ pub async fn summary(
                     hosts,
                 })
                 .collect();
-            causes.sort_by(|a, b| b.hosts.len().cmp(&a.hosts.len()).then(a.code.cmp(&b.code)));
-            FailingCheck {
-                title: title_of.get(&id).cloned().unwrap_or_else(|| id.clone()),
-                hosts: causes.iter().map(|c| c.hosts.len()).sum(),
-                id,
-                causes,
-            }
+            let title = title_of.get(&id).cloned().unwrap_or_else(|| id.clone());
+            FailingCheck::from_causes(id, title, causes)
         })
         .collect();
-    failing_checks.sort_by(|a, b| b.hosts.cmp(&a.hosts).then(a.id.cmp(&b.id)));
+    readycheck::summary::sort_failing(&mut failing_checks);
     Ok(Summary {
         files_read: reports,
         reports,
