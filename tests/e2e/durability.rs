@@ -9,13 +9,13 @@
 //! figures in one line (`durability matrix: …`).
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::support::{Env, is_root, skip_note, stderr, stdout};
+use crate::support::{Env, http_header, is_root, read_http_request, skip_note, stderr, stdout};
 
 /// Fails a test that needs root in CI, skips it elsewhere.
 fn needs_root(why: &str) -> bool {
@@ -103,41 +103,11 @@ fn serve(
     arrived: &mpsc::Sender<String>,
 ) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 16384];
-    let (head_end, len) = loop {
-        let n = conn.read(&mut chunk).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..p]).to_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            break (p + 4, len);
-        }
+    let Some((head, body)) = read_http_request(&mut conn) else {
+        return;
     };
-    while buf.len() < head_end + len {
-        let n = conn.read(&mut chunk).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let key = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("idempotency-key")
-                .then(|| value.trim().to_string())
-        })
-        .unwrap_or_default();
-    let body: serde_json::Value = serde_json::from_slice(&buf[head_end..]).unwrap_or_default();
+    let key = http_header(&head, "idempotency-key").unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let whole = body["id"]
         .as_str()
         .is_some_and(|id| id.eq_ignore_ascii_case(&key));

@@ -249,42 +249,11 @@ fn collector(fail_first: usize) -> Collector {
     let (s2, r2) = (stored.clone(), requests.clone());
     std::thread::spawn(move || {
         for mut conn in listener.incoming().flatten() {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 8192];
             // Read headers, then the body by Content-Length.
-            let (head_end, len) = loop {
-                let n = conn.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    break (0, 0);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&buf[..p]).to_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    break (p + 4, len);
-                }
+            let Some((head, body)) = read_http_request(&mut conn) else {
+                continue;
             };
-            while buf.len() < head_end + len {
-                let n = conn.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-            let key = head
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("idempotency-key: ")
-                        .or_else(|| l.strip_prefix("Idempotency-Key: "))
-                })
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let key = http_header(&head, "idempotency-key").unwrap_or_default();
             let n = {
                 let mut r = r2.lock().unwrap();
                 *r += 1;
@@ -293,8 +262,7 @@ fn collector(fail_first: usize) -> Collector {
             let status = if n <= fail_first {
                 "503 Service Unavailable"
             } else {
-                let body: serde_json::Value =
-                    serde_json::from_slice(&buf[head_end..]).unwrap_or_default();
+                let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
                 assert_eq!(
                     body["id"].as_str(),
                     Some(key.as_str()),

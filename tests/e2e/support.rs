@@ -522,3 +522,45 @@ impl Chromium {
         shot
     }
 }
+
+/// Reads one HTTP/1.1 request from `conn`: its head, and its body by `Content-Length`. `None`
+/// when the connection closes before the request is whole.
+pub fn read_http_request(conn: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    let (head_end, len) = loop {
+        let n = conn.read(&mut chunk).unwrap_or(0);
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..p]).to_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            break (p + 4, len);
+        }
+    };
+    while buf.len() < head_end + len {
+        let n = conn.read(&mut chunk).unwrap_or(0);
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    Some((head, buf[head_end..].to_vec()))
+}
+
+/// The value of header `name` (any case) in a request head, trimmed.
+pub fn http_header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, value) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
+}
