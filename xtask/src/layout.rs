@@ -104,7 +104,7 @@ impl Artifacts {
 }
 
 /// A fresh, empty staging directory under `out`.
-fn stage(out: &Path, name: &str) -> Result<PathBuf> {
+pub(crate) fn stage(out: &Path, name: &str) -> Result<PathBuf> {
     let dir = out.join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
@@ -391,7 +391,8 @@ fn all_binaries(art: &Artifacts) -> Vec<PathBuf> {
         .collect()
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
+/// Runs a packaging tool; its output becomes the error when it fails.
+pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let out = cmd
         .output()
         .with_context(|| format!("running {what} (is it installed?)"))?;
@@ -436,15 +437,19 @@ pub fn deb(art: &Artifacts, out: &Path) -> Result<PathBuf> {
         b"/etc/readycheck/readycheck.toml\n",
         0o644,
     )?;
-    let file = out.join(format!("readycheck_{VERSION}_amd64.deb"));
+    build_deb(&root, out.join(format!("readycheck_{VERSION}_amd64.deb")))
+}
+
+/// Builds `file` from the staged package tree `root` (with its `DEBIAN/`), then removes `root`.
+pub(crate) fn build_deb(root: &Path, file: PathBuf) -> Result<PathBuf> {
     run(
         Command::new("dpkg-deb")
             .args(["--root-owner-group", "-Zxz", "--build"])
-            .arg(&root)
+            .arg(root)
             .arg(&file),
         "dpkg-deb",
     )?;
-    std::fs::remove_dir_all(&root)?;
+    std::fs::remove_dir_all(root)?;
     Ok(file)
 }
 

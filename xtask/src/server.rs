@@ -9,6 +9,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::layout::{build_deb, run, stage};
+
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The release server binary: `from/readycheck-server`, else built now.
@@ -86,23 +88,6 @@ fn tree(bin: &Path, root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn stage(out: &Path, name: &str) -> Result<PathBuf> {
-    let dir = out.join(name);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
-    }
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd.output().with_context(|| format!("running {what}"))?;
-    if !out.status.success() {
-        bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(())
-}
-
 const POSTINST: &str = "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  \
     getent passwd readycheck-server >/dev/null || adduser --system --group --quiet --home /var/lib/readycheck-server --no-create-home readycheck-server\n  \
     mkdir -p /var/lib/readycheck-server\n  \
@@ -139,16 +124,10 @@ pub fn deb(bin: &Path, out: &Path) -> Result<PathBuf> {
         0o644,
     )?;
     put(&root, "DEBIAN/postinst", POSTINST.as_bytes(), 0o755)?;
-    let file = out.join(format!("readycheck-server_{VERSION}_amd64.deb"));
-    run(
-        Command::new("dpkg-deb")
-            .args(["--root-owner-group", "-Zxz", "--build"])
-            .arg(&root)
-            .arg(&file),
-        "dpkg-deb",
-    )?;
-    std::fs::remove_dir_all(&root)?;
-    Ok(file)
+    build_deb(
+        &root,
+        out.join(format!("readycheck-server_{VERSION}_amd64.deb")),
+    )
 }
 
 /// `readycheck-server-<version>-1.x86_64.rpm`, from `packaging/server/readycheck-server.spec`.
