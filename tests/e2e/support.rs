@@ -233,10 +233,30 @@ pub fn is_root() -> bool {
     }
 }
 
-/// Says on stderr why a test is skipping.
-#[allow(clippy::print_stderr, reason = "a skipped test says why")]
+/// Says why a test is skipping (see [`record_skip`]); under CI, fails instead.
 pub fn skip_note(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("prerequisite missing under CI: {why}");
+    }
+    record_skip(why);
+}
+
+/// Says why a test (or one case of it) did not run: on stderr, and in
+/// `target/skipped-tests.txt`, which `./scripts/test` prints at the end so that a skip is never
+/// a silent `ok`.
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
+pub fn record_skip(why: &str) {
+    let test = std::thread::current().name().unwrap_or("?").to_string();
     eprintln!("skipping: {why}");
+    let list = workspace().join("target/skipped-tests.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(list)
+    {
+        use std::io::Write as _;
+        let _ = writeln!(f, "{test}: {why}");
+    }
 }
 
 pub fn stdout(o: &Output) -> String {
