@@ -2,7 +2,7 @@
 //! by its full name (case-insensitive, with or without `.exe`; not Linux's 15-character `comm`)
 //! or by executable path (symlinks followed), among every user's processes (see [`crate::procs`]).
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -25,14 +25,22 @@ fn yes() -> bool {
     true
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<RunningParams>(
-        "running",
-        "A process is running",
+/// The `apps/running` kind.
+pub struct Running;
+
+impl Kind for Running {
+    const NAME: &'static str = "running";
+    const TITLE: &'static str = "A process is running";
+    const DESCRIPTION: &'static str =
         "Looks for a running process by name or executable path — a VPN client's service, an \
-         antivirus agent. With `running = false`, the process must not run.",
-        "[[check]]\nid = \"vpn-service\"\nplugin = \"apps\"\nkind = \"running\"\ntitle = \"VPN service running\"\nprocess = \"FortiClient\"\nfix = \"Start FortiClient (or restart the PC).\"\n",
-    )
+         antivirus agent. With `running = false`, the process must not run.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"vpn-service\"\nplugin = \"apps\"\nkind = \"running\"\ntitle = \"VPN service running\"\nprocess = \"FortiClient\"\nfix = \"Start FortiClient (or restart the PC).\"\n";
+    type Params = RunningParams;
+
+    fn run(p: &RunningParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 pub fn run(p: &RunningParams) -> CheckResult {

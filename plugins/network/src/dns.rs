@@ -4,11 +4,11 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, DnsOutcome, KindManifest, Observation, t};
+use readycheck_sdk::{Arg, CheckRequest, CheckResult, DnsOutcome, Kind, Observation, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::millis;
+use crate::probe::millis;
 use crate::resolve::{lookup_via, resolver_observations};
 use crate::resolvers;
 
@@ -30,15 +30,21 @@ pub struct DnsParams {
     pub warn_ms: Option<u64>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<DnsParams>(
-        "dns",
-        "Resolve a name with the system resolver",
-        "Asks the operating system's resolver for a name's addresses, as every application on the \
+/// The `network/dns` kind.
+pub struct Dns;
+
+impl Kind for Dns {
+    const NAME: &'static str = "dns";
+    const TITLE: &'static str = "Resolve a name with the system resolver";
+    const DESCRIPTION: &'static str = "Asks the operating system's resolver for a name's addresses, as every application on the \
          PC would. A failure here while other names resolve points at that name's DNS records; \
-         failures everywhere point at the PC's DNS settings or its connection.",
-        "[[check]]\nid = \"dns-intranet\"\nplugin = \"network\"\nkind = \"dns\"\ntitle = \"Intranet name resolves inside the VPN\"\nname = \"intranet.corp.example\"\nprivate_only = true\n",
-    )
+         failures everywhere point at the PC's DNS settings or its connection.";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"dns-intranet\"\nplugin = \"network\"\nkind = \"dns\"\ntitle = \"Intranet name resolves inside the VPN\"\nname = \"intranet.corp.example\"\nprivate_only = true\n";
+    type Params = DnsParams;
+
+    fn run(p: &DnsParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 fn is_private(ip: &IpAddr) -> bool {

@@ -11,15 +11,14 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use readycheck_sdk::{
-    Arg, CaptiveHow, CheckResult, KindManifest, Observation, ProxySource, ReachOutcome, t,
+    Arg, CaptiveHow, CheckRequest, CheckResult, Kind, Observation, ProxySource, ReachOutcome, t,
 };
-use rustls::CertificateError;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::millis;
+use crate::probe::{self, millis};
 use crate::resolve::lookup;
-use crate::trust::{cert_facts, client_config, date, trust_evidence};
+use crate::trust::{Rejection, cert_facts, client_config, date, trust_evidence};
 
 /// Parameters of `network/http`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -66,16 +65,22 @@ pub enum Method {
     Head,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<HttpParams>(
-        "http",
-        "Fetch a URL",
-        "Requests a URL and checks the status (and optionally the body), with timings per phase: \
+/// The `network/http` kind.
+pub struct Http;
+
+impl Kind for Http {
+    const NAME: &'static str = "http";
+    const TITLE: &'static str = "Fetch a URL";
+    const DESCRIPTION: &'static str = "Requests a URL and checks the status (and optionally the body), with timings per phase: \
          DNS, connection setup (TCP, plus TLS for https), first byte and total. Honours the \
          system's proxy settings. When a connectivity URL that should answer 204 returns a web \
-         page instead, the network wants a sign-in (hotel, café or guest Wi-Fi).",
-        "[[check]]\nid = \"internet-http\"\nplugin = \"network\"\nkind = \"http\"\ntitle = \"Internet (HTTP)\"\nurl = \"http://www.msftconnecttest.com/connecttest.txt\"\nexpect_status = [200]\nbody_contains = \"Microsoft Connect Test\"\n",
-    )
+         page instead, the network wants a sign-in (hotel, café or guest Wi-Fi).";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"internet-http\"\nplugin = \"network\"\nkind = \"http\"\ntitle = \"Internet (HTTP)\"\nurl = \"http://www.msftconnecttest.com/connecttest.txt\"\nexpect_status = [200]\nbody_contains = \"Microsoft Connect Test\"\n";
+    type Params = HttpParams;
+
+    fn run(p: &HttpParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 /// `https://user:pw@host/x` → `https://***@host/x`.
@@ -207,26 +212,6 @@ fn env_proxy(url: &reqwest::Url) -> (Option<String>, Vec<String>) {
 /// A proxy URL without user name and password.
 fn strip_credentials(url: &str) -> String {
     readycheck_sdk::redact::strip_credentials(url)
-}
-
-/// The `reach` outcome of a rejected certificate.
-fn cert_outcome(e: &rustls::Error) -> ReachOutcome {
-    match e {
-        rustls::Error::InvalidCertificate(ce) => match ce {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                ReachOutcome::CertExpired
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                ReachOutcome::CertNotYetValid
-            }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                ReachOutcome::CertNameMismatch
-            }
-            CertificateError::UnknownIssuer => ReachOutcome::CertUntrusted,
-            _ => ReachOutcome::TlsFailed,
-        },
-        _ => ReachOutcome::TlsFailed,
-    }
 }
 
 /// Whether `name` is among a certificate's names (`*.example` covers one label).
@@ -491,17 +476,13 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
     // A certificate for the very name asked, from an issuer this PC does not trust: something
     // in between (a sign-in page, a filtering box, a proxy) answers for the server.
     let intercepted = url.scheme() == "https"
-        && matches!(&cert_err, Some(e) if cert_outcome(e) == ReachOutcome::CertUntrusted)
+        && matches!(&cert_err, Some(e) if Rejection::of(e) == Some(Rejection::UntrustedIssuer))
         && facts
             .as_ref()
             .zip(url.host_str())
             .is_some_and(|(f, h)| cert_names_cover(&f.names, h));
     if let Some(f) = &facts {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let days = (f.not_after - now).div_euclid(86400);
+        let days = f.days_left();
         metrics.push(("cert_days_left", days as f64));
         evidence.push(format!(
             "certificate: subject {}; issuer {}; valid until {} ({days} days left)",
@@ -531,17 +512,6 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             ms,
             via_proxy,
         };
-    let finish = |mut r: CheckResult,
-                  evidence: Vec<String>,
-                  metrics: Vec<(&str, f64)>,
-                  observations: Vec<Observation>| {
-        r.evidence = evidence;
-        for (k, v) in metrics {
-            r = r.metric(k, v);
-        }
-        r.observations = observations;
-        r
-    };
     let resp = match sent {
         Ok(r) => r,
         Err(e) => {
@@ -552,7 +522,7 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             let (code, outcome, summary) = if let Some(ce) = &cert_err {
                 (
                     "tls_rejected",
-                    cert_outcome(ce),
+                    Rejection::reach_of(ce),
                     t!("http.tls_rejected", url = &shown, error = ce.to_string()),
                 )
             } else if let Some(why) = looked.failure.clone() {
@@ -617,7 +587,7 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             };
             let address = looked.first_address.map(|a| a.to_string());
             observations.push(reach(outcome, address, None));
-            return finish(
+            return probe::finish(
                 CheckResult::fail(format!("network.http.{code}"), summary),
                 evidence,
                 metrics,
@@ -788,7 +758,7 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             ),
         )
     };
-    finish(r, evidence, metrics, observations)
+    probe::finish(r, evidence, metrics, observations)
 }
 
 #[cfg(test)]

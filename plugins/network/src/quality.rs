@@ -8,11 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, Observation, t};
+use readycheck_sdk::{Arg, CheckRequest, CheckResult, Kind, Observation, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::millis;
+use crate::probe::millis;
 use crate::resolve::lookup;
 
 /// Parameters of `network/quality`.
@@ -54,16 +54,22 @@ pub struct QualityParams {
     pub purpose: Option<Purpose>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<QualityParams>(
-        "quality",
-        "Round trip, jitter and loss",
-        "Sends a series of probes to one endpoint and measures the median round trip, the jitter \
+/// The `network/quality` kind.
+pub struct Quality;
+
+impl Kind for Quality {
+    const NAME: &'static str = "quality";
+    const TITLE: &'static str = "Round trip, jitter and loss";
+    const DESCRIPTION: &'static str = "Sends a series of probes to one endpoint and measures the median round trip, the jitter \
          and the share of probes lost. The default limits are Microsoft Teams' targets for calls \
          (round trip < 100 ms, jitter < 30 ms, loss < 1 %). Probes are spread over the check's \
-         timeout; fewer are sent if they would not fit.",
-        "[[check]]\nid = \"call-quality\"\nplugin = \"network\"\nkind = \"quality\"\ntitle = \"Good enough for video calls\"\nurl = \"https://teams.microsoft.com/\"\npurpose = \"calls\"\ncount = 10\nseverity = \"recommended\"\ntimeout = \"8s\"\n",
-    )
+         timeout; fewer are sent if they would not fit.";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"call-quality\"\nplugin = \"network\"\nkind = \"quality\"\ntitle = \"Good enough for video calls\"\nurl = \"https://teams.microsoft.com/\"\npurpose = \"calls\"\ncount = 10\nseverity = \"recommended\"\ntimeout = \"8s\"\n";
+    type Params = QualityParams;
+
+    fn run(p: &QualityParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 /// Summary statistics of a probe series (round trips in ms; `None` = lost).

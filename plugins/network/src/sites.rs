@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{Arg, CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -75,16 +75,22 @@ fn one() -> usize {
     1
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<SitesParams>(
-        "sites",
-        "One service at several sites or regions",
-        "Connects to every site at once, each up to three times spread over the check's timeout \
+/// The `network/sites` kind.
+pub struct Sites;
+
+impl Kind for Sites {
+    const NAME: &'static str = "sites";
+    const TITLE: &'static str = "One service at several sites or regions";
+    const DESCRIPTION: &'static str = "Connects to every site at once, each up to three times spread over the check's timeout \
          (a site is only down when every attempt failed), and passes when at least `min_ok` \
          answer. Names the fastest site, and when every site of one region is down while another \
-         region works, says that the fault is on the service's side and which site to switch to.",
-        "[[check]]\nid = \"market-data\"\nplugin = \"network\"\nkind = \"sites\"\ntitle = \"Market-data servers\"\nneeds = [\"internet\"]\nmin_ok = 1\ntargets = [\n  { name = \"Shenzhen A\", region = \"Guangdong\", target = \"md-sz1.vendor.example:7709\" },\n  { name = \"Guangzhou\", region = \"Guangdong\", target = \"md-gz.vendor.example:7709\" },\n  { name = \"Shanghai\", region = \"Shanghai\", target = \"md-sh.vendor.example:7709\" },\n]\n",
-    )
+         region works, says that the fault is on the service's side and which site to switch to.";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"market-data\"\nplugin = \"network\"\nkind = \"sites\"\ntitle = \"Market-data servers\"\nneeds = [\"internet\"]\nmin_ok = 1\ntargets = [\n  { name = \"Shenzhen A\", region = \"Guangdong\", target = \"md-sz1.vendor.example:7709\" },\n  { name = \"Guangzhou\", region = \"Guangdong\", target = \"md-gz.vendor.example:7709\" },\n  { name = \"Shanghai\", region = \"Shanghai\", target = \"md-sh.vendor.example:7709\" },\n]\n";
+    type Params = SitesParams;
+
+    fn run(p: &SitesParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 /// Attempts per site, spread over the check's time: at 0, ⅓ and ⅔ of it.

@@ -6,12 +6,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use readycheck_sdk::{
-    Arg, CheckResult, DnsOutcome, KindManifest, Msg, Observation, ReachOutcome, t,
+    Arg, CheckRequest, CheckResult, DnsOutcome, Kind, Msg, Observation, ReachOutcome, t,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::millis;
+use crate::probe::millis;
 use crate::resolve::{LookupFailure, lookup, split_target};
 
 /// Parameters of `network/tcp`.
@@ -25,15 +25,21 @@ pub struct TcpParams {
     pub warn_connect_ms: Option<u64>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<TcpParams>(
-        "tcp",
-        "Connect to host:port",
-        "Resolves the host and opens a TCP connection, then closes it. Tells apart: the name does \
+/// The `network/tcp` kind.
+pub struct Tcp;
+
+impl Kind for Tcp {
+    const NAME: &'static str = "tcp";
+    const TITLE: &'static str = "Connect to host:port";
+    const DESCRIPTION: &'static str = "Resolves the host and opens a TCP connection, then closes it. Tells apart: the name does \
          not resolve (DNS), the connection is refused (the host answers, the service does not), \
-         no answer (host down or traffic dropped by a firewall), and no route (this PC's network).",
-        "[[check]]\nid = \"vpn-gateway\"\nplugin = \"network\"\nkind = \"tcp\"\ntitle = \"Head-office VPN gateway\"\ntarget = \"vpn.corp.example:443\"\nfix = \"The VPN gateway is unreachable from your network. Call the helpdesk.\"\n",
-    )
+         no answer (host down or traffic dropped by a firewall), and no route (this PC's network).";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"vpn-gateway\"\nplugin = \"network\"\nkind = \"tcp\"\ntitle = \"Head-office VPN gateway\"\ntarget = \"vpn.corp.example:443\"\nfix = \"The VPN gateway is unreachable from your network. Call the helpdesk.\"\n";
+    type Params = TcpParams;
+
+    fn run(p: &TcpParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 /// What one connection attempt found.

@@ -6,18 +6,18 @@
 use std::io::ErrorKind;
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, Observation, ReachOutcome, t};
+use readycheck_sdk::{Arg, CheckRequest, CheckResult, Kind, Observation, ReachOutcome, t};
+use rustls::ClientConnection;
 use rustls::pki_types::ServerName;
-use rustls::{CertificateError, ClientConnection};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::millis;
+use crate::probe::{self, millis};
 use crate::resolve::split_target;
 use crate::tcp::connect;
-use crate::trust::{cert_facts, client_config, date, trust_evidence};
+use crate::trust::{Rejection, cert_facts, client_config, date, trust_evidence};
 
 /// Parameters of `network/tls`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -39,16 +39,22 @@ pub struct TlsParams {
     pub fail_days: Option<i64>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<TlsParams>(
-        "tls",
-        "TLS handshake and certificate",
-        "Connects, performs a TLS handshake and verifies the server's certificate against the \
+/// The `network/tls` kind.
+pub struct Tls;
+
+impl Kind for Tls {
+    const NAME: &'static str = "tls";
+    const TITLE: &'static str = "TLS handshake and certificate";
+    const DESCRIPTION: &'static str = "Connects, performs a TLS handshake and verifies the server's certificate against the \
          operating system's trust store (plus `ca_file`). Reports the days left on the certificate \
          and names the problem when it is rejected: expired, not yet valid, issued for another \
-         name, or issued by an untrusted CA (for example a proxy or a hotel network in between).",
-        "[[check]]\nid = \"vpn-tls\"\nplugin = \"network\"\nkind = \"tls\"\ntitle = \"VPN gateway certificate\"\ntarget = \"vpn.corp.example:443\"\nca_file = \"/etc/corp/ca.pem\"\nwarn_days = 30\n",
-    )
+         name, or issued by an untrusted CA (for example a proxy or a hotel network in between).";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"vpn-tls\"\nplugin = \"network\"\nkind = \"tls\"\ntitle = \"VPN gateway certificate\"\ntarget = \"vpn.corp.example:443\"\nca_file = \"/etc/corp/ca.pem\"\nwarn_days = 30\n";
+    type Params = TlsParams;
+
+    fn run(p: &TlsParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 /// Drives a TLS handshake on `tcp` until it completes or `deadline` passes, whatever the server
@@ -103,14 +109,20 @@ pub fn handshake(
 
 /// The `reach` outcome of a `network.tls.*` code suffix.
 fn reach_of(code: &str) -> ReachOutcome {
+    const REJECTIONS: [Rejection; 5] = [
+        Rejection::Expired,
+        Rejection::NotYetValid,
+        Rejection::NameMismatch,
+        Rejection::UntrustedIssuer,
+        Rejection::Other,
+    ];
     match code {
-        "expired" => ReachOutcome::CertExpired,
-        "not_yet_valid" => ReachOutcome::CertNotYetValid,
-        "hostname_mismatch" => ReachOutcome::CertNameMismatch,
-        "untrusted_issuer" => ReachOutcome::CertUntrusted,
         "handshake_timed_out" => ReachOutcome::TimedOut,
         "ok" | "expiring" | "expiring_soon" => ReachOutcome::Ok,
-        _ => ReachOutcome::TlsFailed,
+        _ => REJECTIONS
+            .into_iter()
+            .find(|r| r.code() == code)
+            .map_or(ReachOutcome::TlsFailed, Rejection::reach),
     }
 }
 
@@ -147,12 +159,8 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let address = probe.address.map(|a| a.to_string());
     let connect_ms = probe.outcome.as_ref().ok().copied();
     let target = p.target.clone();
-    let finish = |mut r: CheckResult, evidence: Vec<String>, metrics: Vec<(&str, f64)>| {
-        r.evidence = evidence;
-        for (k, v) in metrics {
-            r = r.metric(k, v);
-        }
-        r.observations = observations.clone();
+    let finish = |r: CheckResult, evidence: Vec<String>, metrics: Vec<(&str, f64)>| {
+        let mut r = probe::finish(r, evidence, metrics, observations.clone());
         if r.code != "network.tls.bad_target" {
             let outcome = reach_of(r.code.rsplit('.').next().unwrap_or(""));
             r = r.observe(Observation::Reach {
@@ -208,10 +216,6 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     metrics.push(("tls_ms", tls_ms));
     evidence.extend(trust_evidence(&seen));
 
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
     let (cert_der, verify_error) = match seen.lock() {
         Ok(s) => (s.end_entity.clone(), s.error.clone()),
         Err(_) => (None, None),
@@ -219,7 +223,7 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     let facts = cert_der.as_deref().and_then(cert_facts);
     let mut days_left = None;
     if let Some(f) = &facts {
-        let d = (f.not_after - now).div_euclid(86400);
+        let d = f.days_left();
         days_left = Some(d);
         metrics.push(("cert_days_left", d as f64));
         evidence.push(format!(
@@ -244,57 +248,38 @@ pub fn run(p: &TlsParams, timeout: Duration) -> CheckResult {
     };
     let t = &p.target;
     if let Some(err) = verify_error {
-        let (code, summary) = match &err {
-            rustls::Error::InvalidCertificate(ce) => match ce {
-                CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
-                    "expired",
-                    t!("tls.expired", target = t, note = expiry_note.clone()),
-                ),
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                    ("not_yet_valid", t!("tls.not_yet_valid", target = t))
-                }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => (
-                    "hostname_mismatch",
-                    t!(
-                        "tls.hostname_mismatch",
-                        target = t,
-                        name = &sni,
-                        but_for = facts
-                            .as_ref()
-                            .filter(|f| !f.names.is_empty())
-                            .map(|f| t!("tls.but_for", names = &f.names))
-                            .unwrap_or_else(|| t!("tls.nothing"))
-                    ),
-                ),
-                CertificateError::UnknownIssuer => (
-                    "untrusted_issuer",
-                    t!(
-                        "tls.untrusted_issuer",
-                        target = t,
-                        issuer = facts.as_ref().map(|f| f.issuer.as_str()).unwrap_or("?"),
-                        note = expiry_note.clone()
-                    ),
-                ),
-                other => (
-                    "invalid_certificate",
-                    t!(
-                        "tls.invalid_certificate",
-                        target = t,
-                        error = format!("{other:?}"),
-                        note = expiry_note.clone()
-                    ),
-                ),
-            },
-            other => (
-                "handshake_failed",
-                t!(
-                    "tls.handshake_failed",
-                    target = t,
-                    error = other.to_string()
-                ),
+        let rejection = Rejection::of(&err);
+        let summary = match rejection {
+            Some(Rejection::Expired) => t!("tls.expired", target = t, note = expiry_note.clone()),
+            Some(Rejection::NotYetValid) => t!("tls.not_yet_valid", target = t),
+            Some(Rejection::NameMismatch) => t!(
+                "tls.hostname_mismatch",
+                target = t,
+                name = &sni,
+                but_for = facts
+                    .as_ref()
+                    .filter(|f| !f.names.is_empty())
+                    .map(|f| t!("tls.but_for", names = &f.names))
+                    .unwrap_or_else(|| t!("tls.nothing"))
             ),
+            Some(Rejection::UntrustedIssuer) => t!(
+                "tls.untrusted_issuer",
+                target = t,
+                issuer = facts.as_ref().map(|f| f.issuer.as_str()).unwrap_or("?"),
+                note = expiry_note.clone()
+            ),
+            Some(Rejection::Other) => t!(
+                "tls.invalid_certificate",
+                target = t,
+                error = match &err {
+                    rustls::Error::InvalidCertificate(ce) => format!("{ce:?}"),
+                    other => other.to_string(),
+                },
+                note = expiry_note.clone()
+            ),
+            None => t!("tls.handshake_failed", target = t, error = err.to_string()),
         };
+        let code = rejection.map_or("handshake_failed", Rejection::code);
         return finish(
             CheckResult::fail(format!("network.tls.{code}"), summary),
             evidence,
@@ -456,7 +441,7 @@ mod tests {
         }))
         .unwrap();
         let t0 = Instant::now();
-        let r = crate::Network::run(&request).unwrap();
+        let r = crate::ThisPlugin::run(&request).unwrap();
         let took = t0.elapsed();
         assert_eq!(r.status, Status::Fail, "{r:#?}");
         assert_eq!(r.code, "network.tls.handshake_timed_out", "{r:#?}");

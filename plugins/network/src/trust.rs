@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use readycheck_sdk::ReachOutcome;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -210,6 +211,74 @@ pub struct CertFacts {
     pub names: Vec<String>,
     pub not_before: i64,
     pub not_after: i64,
+}
+
+impl CertFacts {
+    /// Whole days from now until the certificate expires, negative once it has.
+    pub fn days_left(&self) -> i64 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        (self.not_after - now).div_euclid(86400)
+    }
+}
+
+/// Why the verifier rejected a certificate, as far as reports tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    Expired,
+    NotYetValid,
+    NameMismatch,
+    UntrustedIssuer,
+    /// Any other certificate error (bad signature, wrong usage, revoked, …).
+    Other,
+}
+
+impl Rejection {
+    /// The rejection of a certificate error; `None` for an error that is not about the
+    /// certificate.
+    pub fn of(e: &rustls::Error) -> Option<Rejection> {
+        use rustls::CertificateError as E;
+        let rustls::Error::InvalidCertificate(ce) = e else {
+            return None;
+        };
+        Some(match ce {
+            E::Expired | E::ExpiredContext { .. } => Rejection::Expired,
+            E::NotValidYet | E::NotValidYetContext { .. } => Rejection::NotYetValid,
+            E::NotValidForName | E::NotValidForNameContext { .. } => Rejection::NameMismatch,
+            E::UnknownIssuer => Rejection::UntrustedIssuer,
+            _ => Rejection::Other,
+        })
+    }
+
+    /// The outcome code suffix (`network.tls.<code>`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Rejection::Expired => "expired",
+            Rejection::NotYetValid => "not_yet_valid",
+            Rejection::NameMismatch => "hostname_mismatch",
+            Rejection::UntrustedIssuer => "untrusted_issuer",
+            Rejection::Other => "invalid_certificate",
+        }
+    }
+
+    /// How a connection that met this rejection ended, for a `reach` observation.
+    pub fn reach(self) -> ReachOutcome {
+        match self {
+            Rejection::Expired => ReachOutcome::CertExpired,
+            Rejection::NotYetValid => ReachOutcome::CertNotYetValid,
+            Rejection::NameMismatch => ReachOutcome::CertNameMismatch,
+            Rejection::UntrustedIssuer => ReachOutcome::CertUntrusted,
+            Rejection::Other => ReachOutcome::TlsFailed,
+        }
+    }
+
+    /// The `reach` outcome of an error met while connecting: a rejected certificate's, or a
+    /// failed TLS connection.
+    pub fn reach_of(e: &rustls::Error) -> ReachOutcome {
+        Rejection::of(e).map_or(ReachOutcome::TlsFailed, Rejection::reach)
+    }
 }
 
 pub fn cert_facts(der: &[u8]) -> Option<CertFacts> {

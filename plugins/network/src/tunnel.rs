@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, Observation, TunnelState, t};
+use readycheck_sdk::{Arg, CheckRequest, CheckResult, Kind, Observation, TunnelState, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -90,16 +90,22 @@ pub fn is_vpn(i: &Interface, extra: &[String]) -> bool {
         || extra.iter().any(|p| hay.contains(&p.to_lowercase()))
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<TunnelParams>(
-        "tunnel",
-        "VPN tunnel up",
-        "Asks the operating system which interface would carry traffic to an address inside the \
+/// The `network/tunnel` kind.
+pub struct Tunnel;
+
+impl Kind for Tunnel {
+    const NAME: &'static str = "tunnel";
+    const TITLE: &'static str = "VPN tunnel up";
+    const DESCRIPTION: &'static str = "Asks the operating system which interface would carry traffic to an address inside the \
          corporate network (no packet is sent) and whether that is a VPN adapter. Optionally an \
          internal name must resolve and an internal service must answer through it — a VPN \
-         adapter can exist while the tunnel is down, and reachability is what counts.",
-        "[[check]]\nid = \"tunnel\"\nplugin = \"network\"\nkind = \"tunnel\"\ntitle = \"VPN tunnel is up\"\nneeds = [\"vpn-gateway\"]\nprobe_address = \"10.20.0.1\"\ninternal_name = \"intranet.corp.example\"\nreach_target = \"intranet.corp.example:443\"\nfix = \"Connect the VPN client (or reconnect it), then run the check again.\"\n",
-    )
+         adapter can exist while the tunnel is down, and reachability is what counts.";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"tunnel\"\nplugin = \"network\"\nkind = \"tunnel\"\ntitle = \"VPN tunnel is up\"\nneeds = [\"vpn-gateway\"]\nprobe_address = \"10.20.0.1\"\ninternal_name = \"intranet.corp.example\"\nreach_target = \"intranet.corp.example:443\"\nfix = \"Connect the VPN client (or reconnect it), then run the check again.\"\n";
+    type Params = TunnelParams;
+
+    fn run(p: &TunnelParams, request: &CheckRequest) -> CheckResult {
+        run(p, crate::probe::budget(request.timeout()))
+    }
 }
 
 /// The source address the OS would use for `dest` (a connected UDP socket sends nothing).

@@ -4,7 +4,7 @@
 //! wants the password even to list the rules, the result says it cannot be told. Windows:
 //! membership of Administrators in the process token, and whether it runs elevated (UAC).
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -120,15 +120,23 @@ pub fn sudo_reading(ok: bool, text: &str) -> Sudo {
     })
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<AdminParams>(
-        "admin",
-        "The user is (or is not) an administrator",
+/// The `permissions/admin` kind.
+pub struct Admin;
+
+impl Kind for Admin {
+    const NAME: &'static str = "admin";
+    const TITLE: &'static str = "The user is (or is not) an administrator";
+    const DESCRIPTION: &'static str =
         "Tells whether the current user has administrator rights: uid 0 or membership of \
          sudo/wheel/admin on Linux and macOS, the Administrators group on Windows (elevated or \
-         not). IT policy usually wants daily work without them; some installers need them.",
-        "[[check]]\nid = \"not-admin\"\nplugin = \"permissions\"\nkind = \"admin\"\ntitle = \"Works without administrator rights\"\nexpect = false\nseverity = \"recommended\"\n",
-    )
+         not). IT policy usually wants daily work without them; some installers need them.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"not-admin\"\nplugin = \"permissions\"\nkind = \"admin\"\ntitle = \"Works without administrator rights\"\nexpect = false\nseverity = \"recommended\"\n";
+    type Params = AdminParams;
+
+    fn run(p: &AdminParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 #[cfg(unix)]

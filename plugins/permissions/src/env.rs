@@ -5,7 +5,7 @@
 //! expected value or looked-for part — and `secret = true` hides a value.
 
 use readycheck_sdk::i18n::{Arg, Msg};
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -48,15 +48,23 @@ fn yes() -> bool {
     true
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<EnvParams>(
-        "env",
-        "An environment variable or proxy setting",
+/// The `permissions/env` kind.
+pub struct Env;
+
+impl Kind for Env {
+    const NAME: &'static str = "env";
+    const TITLE: &'static str = "An environment variable or proxy setting";
+    const DESCRIPTION: &'static str =
         "Checks that an environment variable (or, on Windows, the system proxy setting) is set, \
          equals or contains what IT expects — for example the corporate proxy in HTTPS_PROXY and \
-         the intranet suffix in NO_PROXY. Passwords in proxy URLs are never shown.",
-        "[[check]]\nid = \"no-proxy\"\nplugin = \"permissions\"\nkind = \"env\"\ntitle = \"Intranet bypasses the proxy\"\nname = \"NO_PROXY\"\ncontains = \".corp.example\"\n",
-    )
+         the intranet suffix in NO_PROXY. Passwords in proxy URLs are never shown.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"no-proxy\"\nplugin = \"permissions\"\nkind = \"env\"\ntitle = \"Intranet bypasses the proxy\"\nname = \"NO_PROXY\"\ncontains = \".corp.example\"\n";
+    type Params = EnvParams;
+
+    fn run(p: &EnvParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// Hides credentials in every proxy-like part of a value: `scheme://user:pass@host`,

@@ -2,7 +2,7 @@
 //! this login session. When the two differ the fix is to log out and back in, which the message
 //! says.
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -23,15 +23,23 @@ fn yes() -> bool {
     true
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<GroupParams>(
-        "group",
-        "The user is (or is not) in a group",
+/// The `permissions/group` kind.
+pub struct Group;
+
+impl Kind for Group {
+    const NAME: &'static str = "group";
+    const TITLE: &'static str = "The user is (or is not) in a group";
+    const DESCRIPTION: &'static str =
         "Looks up the group in the account database and in the groups this login session really \
          has. After IT adds someone to a group, the session only gets it at the next login: the \
-         check says so instead of reporting a false failure or a false success.",
-        "[[check]]\nid = \"traders-group\"\nplugin = \"permissions\"\nkind = \"group\"\ntitle = \"Member of the traders group\"\ngroup = \"traders\"\n",
-    )
+         check says so instead of reporting a false failure or a false success.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"traders-group\"\nplugin = \"permissions\"\nkind = \"group\"\ntitle = \"Member of the traders group\"\ngroup = \"traders\"\n";
+    type Params = GroupParams;
+
+    fn run(p: &GroupParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 pub fn evaluate(p: &GroupParams, user: &str, m: Option<Membership>) -> CheckResult {

@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use readycheck_sdk::i18n::Msg;
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -44,15 +44,23 @@ pub enum Expect {
     Directory,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<PathParams>(
-        "path",
-        "A file or folder can be read, listed or written",
+/// The `permissions/path` kind.
+pub struct PathAccess;
+
+impl Kind for PathAccess {
+    const NAME: &'static str = "path";
+    const TITLE: &'static str = "A file or folder can be read, listed or written";
+    const DESCRIPTION: &'static str =
         "Checks that a path exists and that this user can read, list or write it — really, by \
          doing it: writing creates and removes a uniquely named file. Tells apart a missing path \
-         (share not connected, VPN down), denied permissions, a read-only share and a full disk.",
-        "[[check]]\nid = \"share\"\nplugin = \"permissions\"\nkind = \"path\"\ntitle = \"Trading share is writable\"\npath = \"/mnt/share/trading\"\nwritable = true\nneeds = [\"vpn\"]\nfix = \"Ask IT to map the trading share read-write for you.\"\n",
-    )
+         (share not connected, VPN down), denied permissions, a read-only share and a full disk.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"share\"\nplugin = \"permissions\"\nkind = \"path\"\ntitle = \"Trading share is writable\"\npath = \"/mnt/share/trading\"\nwritable = true\nneeds = [\"vpn\"]\nfix = \"Ask IT to map the trading share read-write for you.\"\n";
+    type Params = PathParams;
+
+    fn run(p: &PathParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// What was being done to a path when an I/O call failed.

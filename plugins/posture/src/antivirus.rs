@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -33,16 +33,24 @@ pub struct AntivirusParams {
     pub clamav_db_dir: Option<String>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<AntivirusParams>(
-        "antivirus",
-        "Antivirus running and up to date",
+/// The `posture/antivirus` kind.
+pub struct Antivirus;
+
+impl Kind for Antivirus {
+    const NAME: &'static str = "antivirus";
+    const TITLE: &'static str = "Antivirus running and up to date";
+    const DESCRIPTION: &'static str =
         "Checks that an antivirus product is installed and running, real-time protection is on, \
          and its signatures are no older than `max_signature_age_days`: Windows Defender or the \
          product registered with Windows Security Center, XProtect on macOS, ClamAV or a named \
-         agent process on Linux.",
-        "[[check]]\nid = \"antivirus\"\nplugin = \"posture\"\nkind = \"antivirus\"\ntitle = \"Antivirus up to date\"\nmax_signature_age_days = 3\n",
-    )
+         agent process on Linux.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"antivirus\"\nplugin = \"posture\"\nkind = \"antivirus\"\ntitle = \"Antivirus up to date\"\nmax_signature_age_days = 3\n";
+    type Params = AntivirusParams;
+
+    fn run(p: &AntivirusParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// What was found.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use readycheck_sdk::i18n::Arg;
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -39,15 +39,23 @@ pub struct ClockParams {
     pub fail_seconds: Option<f64>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<ClockParams>(
-        "clock",
-        "Clock correct",
+/// The `posture/clock` kind.
+pub struct Clock;
+
+impl Kind for Clock {
+    const NAME: &'static str = "clock";
+    const TITLE: &'static str = "Clock correct";
+    const DESCRIPTION: &'static str =
         "Compares this PC's clock with an NTP server (`ntp_server`) or the Date header of a web \
          server (`url`). Warns beyond 60 seconds and fails beyond 5 minutes by default: VPN \
-         sign-in, TLS certificates and Kerberos break when the clock is wrong.",
-        "[[check]]\nid = \"clock\"\nplugin = \"posture\"\nkind = \"clock\"\ntitle = \"Clock correct\"\nntp_server = \"ntp.aliyun.com\"\nurl = \"https://portal.corp.example/\"\n",
-    )
+         sign-in, TLS certificates and Kerberos break when the clock is wrong.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"clock\"\nplugin = \"posture\"\nkind = \"clock\"\ntitle = \"Clock correct\"\nntp_server = \"ntp.aliyun.com\"\nurl = \"https://portal.corp.example/\"\n";
+    type Params = ClockParams;
+
+    fn run(p: &ClockParams, request: &CheckRequest) -> CheckResult {
+        run(p, request.timeout())
+    }
 }
 
 /// The measured offset: positive when the server is ahead, i.e. this PC is behind.

@@ -5,7 +5,7 @@
 //! through the shell (no administrator rights needed, unlike manage-bde). macOS: `fdesetup
 //! status` for FileVault.
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -20,15 +20,23 @@ pub struct EncryptionParams {
     pub path: Option<String>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<EncryptionParams>(
-        "encryption",
-        "Disk encrypted",
+/// The `posture/encryption` kind.
+pub struct Encryption;
+
+impl Kind for Encryption {
+    const NAME: &'static str = "encryption";
+    const TITLE: &'static str = "Disk encrypted";
+    const DESCRIPTION: &'static str =
         "Checks that the system volume, or the volume holding `path`, is encrypted: BitLocker on \
          Windows, FileVault on macOS, LUKS/dm-crypt under the mount on Linux. A lost or stolen \
-         laptop with an unencrypted disk gives away everything on it.",
-        "[[check]]\nid = \"encryption\"\nplugin = \"posture\"\nkind = \"encryption\"\ntitle = \"Disk encrypted\"\nfix = \"Turn on BitLocker (Windows) or FileVault (macOS); on Linux, ask IT.\"\n",
-    )
+         laptop with an unencrypted disk gives away everything on it.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"encryption\"\nplugin = \"posture\"\nkind = \"encryption\"\ntitle = \"Disk encrypted\"\nfix = \"Turn on BitLocker (Windows) or FileVault (macOS); on Linux, ask IT.\"\n";
+    type Params = EncryptionParams;
+
+    fn run(p: &EncryptionParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// The mount holding a path, from mountinfo.

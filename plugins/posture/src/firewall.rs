@@ -8,7 +8,7 @@
 //! every profile's `EnableFirewall` in the registry (group policy first). macOS: the
 //! application firewall's global state.
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -19,15 +19,23 @@ use crate::os;
 #[serde(deny_unknown_fields)]
 pub struct FirewallParams {}
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<FirewallParams>(
-        "firewall",
-        "Host firewall on",
+/// The `posture/firewall` kind.
+pub struct Firewall;
+
+impl Kind for Firewall {
+    const NAME: &'static str = "firewall";
+    const TITLE: &'static str = "Host firewall on";
+    const DESCRIPTION: &'static str =
         "Checks that the PC's own firewall is switched on: on Windows for every network profile \
          (domain, private, public), on macOS the application firewall, on Linux ufw, firewalld, or \
-         an nftables/iptables input policy that does not accept everything.",
-        "[[check]]\nid = \"firewall\"\nplugin = \"posture\"\nkind = \"firewall\"\ntitle = \"Firewall on\"\nfix = \"Turn the firewall on: Windows Security → Firewall & network protection.\"\n",
-    )
+         an nftables/iptables input policy that does not accept everything.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"firewall\"\nplugin = \"posture\"\nkind = \"firewall\"\ntitle = \"Firewall on\"\nfix = \"Turn the firewall on: Windows Security → Firewall & network protection.\"\n";
+    type Params = FirewallParams;
+
+    fn run(p: &FirewallParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// What one source says.

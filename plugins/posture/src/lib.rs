@@ -20,44 +20,15 @@ mod procs;
 mod screen_lock;
 mod updates;
 
-use readycheck_sdk::{CheckRequest, CheckResult, Manifest, Plugin};
-
-/// The plugin type exported through the ABI.
-pub struct Posture;
-
-impl Plugin for Posture {
-    fn manifest() -> Manifest {
-        Manifest {
-            name: "posture".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            os: vec![],
-            kinds: vec![
-                firewall::manifest(),
-                antivirus::manifest(),
-                encryption::manifest(),
-                updates::manifest(),
-                screen_lock::manifest(),
-                clock::manifest(),
-            ],
-        }
-    }
-
-    fn catalogs() -> &'static readycheck_sdk::Catalogs {
-        catalogs()
-    }
-
-    fn run(request: &CheckRequest) -> Result<CheckResult, String> {
-        Ok(match request.kind.as_str() {
-            "firewall" => firewall::run(&request.params()?),
-            "antivirus" => antivirus::run(&request.params()?),
-            "encryption" => encryption::run(&request.params()?),
-            "updates" => updates::run(&request.params()?),
-            "screen_lock" => screen_lock::run(&request.params()?),
-            "clock" => clock::run(&request.params()?, request.timeout()),
-            other => return Err(format!("the posture plugin has no kind `{other}`")),
-        })
-    }
+readycheck_sdk::plugin! {
+    name: "posture",
+    kinds: [
+        firewall::Firewall,
+        antivirus::Antivirus,
+        encryption::Encryption,
+        updates::Updates,
+        screen_lock::ScreenLock,
+        clock::Clock,
+    ],
+    catalogs: "i18n",
 }
-
-readycheck_sdk::export_plugin!(Posture, name = "posture");
-readycheck_sdk::plugin_catalogs!();

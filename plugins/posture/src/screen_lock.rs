@@ -7,7 +7,7 @@
 //! under HKCU\Control Panel\Desktop (policy keys first) and the machine inactivity limit; macOS:
 //! `sysadminctl -screenLock status` and the screen saver's idleTime.
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -25,15 +25,23 @@ pub struct ScreenLockParams {
     pub require_password: Option<bool>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<ScreenLockParams>(
-        "screen_lock",
-        "Screen locks when idle",
+/// The `posture/screen_lock` kind.
+pub struct ScreenLock;
+
+impl Kind for ScreenLock {
+    const NAME: &'static str = "screen_lock";
+    const TITLE: &'static str = "Screen locks when idle";
+    const DESCRIPTION: &'static str =
         "Checks that the screen locks by itself after at most `max_idle_minutes` without use and \
          asks for the password: Windows screen saver and inactivity policy, GNOME or KDE on Linux, \
-         the macOS screen lock.",
-        "[[check]]\nid = \"screen-lock\"\nplugin = \"posture\"\nkind = \"screen_lock\"\ntitle = \"Screen locks when idle\"\nmax_idle_minutes = 10\n",
-    )
+         the macOS screen lock.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"screen-lock\"\nplugin = \"posture\"\nkind = \"screen_lock\"\ntitle = \"Screen locks when idle\"\nmax_idle_minutes = 10\n";
+    type Params = ScreenLockParams;
+
+    fn run(p: &ScreenLockParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// What was found.

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -28,14 +28,22 @@ pub struct UpdatesParams {
     pub require_automatic: Option<bool>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<UpdatesParams>(
-        "updates",
-        "Operating system up to date",
+/// The `posture/updates` kind.
+pub struct Updates;
+
+impl Kind for Updates {
+    const NAME: &'static str = "updates";
+    const TITLE: &'static str = "Operating system up to date";
+    const DESCRIPTION: &'static str =
         "Checks how many days ago the last OS update was installed, that automatic updates are \
-         on, and — where the OS tells it cheaply — that no security updates are waiting.",
-        "[[check]]\nid = \"updates\"\nplugin = \"posture\"\nkind = \"updates\"\ntitle = \"Updates installed\"\nmax_days_since_update = 30\n",
-    )
+         on, and — where the OS tells it cheaply — that no security updates are waiting.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"updates\"\nplugin = \"posture\"\nkind = \"updates\"\ntitle = \"Updates installed\"\nmax_days_since_update = 30\n";
+    type Params = UpdatesParams;
+
+    fn run(p: &UpdatesParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// What was found.

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use readycheck_sdk::{Arg, CheckResult, KindManifest, t};
+use readycheck_sdk::{Arg, CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -63,15 +63,23 @@ pub struct CpuFacts {
     pub load_average: Option<LoadAverage>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<CpuParams>(
-        "cpu",
-        "Processor cores and load",
+/// The `resources/cpu` kind.
+pub struct Cpu;
+
+impl Kind for Cpu {
+    const NAME: &'static str = "cpu";
+    const TITLE: &'static str = "Processor cores and load";
+    const DESCRIPTION: &'static str =
         "Counts the processor cores and measures how busy the processor is over a short sample \
          (200 ms by default). A PC that is busy all the time makes video calls and trading \
-         apps stutter: look for a runaway program.",
-        "[[check]]\nid = \"cpu\"\nplugin = \"resources\"\nkind = \"cpu\"\ntitle = \"Processor\"\nmin_cores = 4\nwarn_load_percent = 90\n",
-    )
+         apps stutter: look for a runaway program.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"cpu\"\nplugin = \"resources\"\nkind = \"cpu\"\ntitle = \"Processor\"\nmin_cores = 4\nwarn_load_percent = 90\n";
+    type Params = CpuParams;
+
+    fn run(p: &CpuParams, request: &CheckRequest) -> CheckResult {
+        run(p, request.timeout())
+    }
 }
 
 /// Samples the load over `sample` (raised to [`minimum_sample`]) and counts the cores.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -47,14 +47,22 @@ impl DiskFacts {
     }
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<DiskParams>(
-        "disk",
-        "Free space on a drive",
+/// The `resources/disk` kind.
+pub struct Disk;
+
+impl Kind for Disk {
+    const NAME: &'static str = "disk";
+    const TITLE: &'static str = "Free space on a drive";
+    const DESCRIPTION: &'static str =
         "Measures the free space of the volume that holds `path`. A full disk stops updates, \
-         downloads of trading app data and saving work; thresholds are sizes or percentages.",
-        "[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\ntitle = \"Free disk space\"\npath = \"~\"\nwarn_free = \"10 GiB\"\nfail_free = \"2 GiB\"\n",
-    )
+         downloads of trading app data and saving work; thresholds are sizes or percentages.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\ntitle = \"Free disk space\"\npath = \"~\"\nwarn_free = \"10 GiB\"\nfail_free = \"2 GiB\"\n";
+    type Params = DiskParams;
+
+    fn run(p: &DiskParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 fn home() -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! `resources/memory`: total and available RAM and swap, against `min_total`,
 //! `warn_available` and `fail_available`.
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -31,15 +31,23 @@ pub struct MemoryFacts {
     pub swap_used: u64,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<MemoryParams>(
-        "memory",
-        "Installed and available memory (RAM)",
+/// The `resources/memory` kind.
+pub struct Memory;
+
+impl Kind for Memory {
+    const NAME: &'static str = "memory";
+    const TITLE: &'static str = "Installed and available memory (RAM)";
+    const DESCRIPTION: &'static str =
         "Reads total and available RAM and swap from the operating system. Too little RAM in total \
          means the PC cannot run the firm's applications side by side; too little available right \
-         now usually means something is using it up (close applications or restart).",
-        "[[check]]\nid = \"memory\"\nplugin = \"resources\"\nkind = \"memory\"\ntitle = \"Enough memory\"\nmin_total = \"8 GiB\"\nwarn_available = \"1 GiB\"\n",
-    )
+         now usually means something is using it up (close applications or restart).";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"memory\"\nplugin = \"resources\"\nkind = \"memory\"\ntitle = \"Enough memory\"\nmin_total = \"8 GiB\"\nwarn_available = \"1 GiB\"\n";
+    type Params = MemoryParams;
+
+    fn run(p: &MemoryParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 pub fn gather() -> Result<MemoryFacts, String> {

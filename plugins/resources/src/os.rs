@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::time::SystemTime;
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -59,15 +59,23 @@ pub struct OsFacts {
     pub arch: String,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<OsParams>(
-        "os",
-        "Operating system version",
+/// The `resources/os` kind.
+pub struct Os;
+
+impl Kind for Os {
+    const NAME: &'static str = "os";
+    const TITLE: &'static str = "Operating system version";
+    const DESCRIPTION: &'static str =
         "Reads the operating system, its version and build, and the processor architecture. \
          Fails below the minimum IT sets for each family, and warns when the vendor has ended (or \
-         is about to end) security updates for this version.",
-        "[[check]]\nid = \"os\"\nplugin = \"resources\"\nkind = \"os\"\ntitle = \"Supported operating system\"\nmin_version = { windows = \"10.0.19045\", macos = \"13\", linux = \"5.10\" }\n",
-    )
+         is about to end) security updates for this version.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"os\"\nplugin = \"resources\"\nkind = \"os\"\ntitle = \"Supported operating system\"\nmin_version = { windows = \"10.0.19045\", macos = \"13\", linux = \"5.10\" }\n";
+    type Params = OsParams;
+
+    fn run(p: &OsParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 /// Compares the leading dotted numbers of two versions ("10.0.19045" < "10.0.22631";

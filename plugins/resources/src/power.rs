@@ -9,7 +9,7 @@
 #[cfg(any(target_os = "linux", test))]
 use std::path::Path;
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -67,15 +67,23 @@ pub struct PowerFacts {
     pub evidence: Vec<String>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<PowerParams>(
-        "power",
-        "Battery and mains power",
+/// The `resources/power` kind.
+pub struct Power;
+
+impl Kind for Power {
+    const NAME: &'static str = "power";
+    const TITLE: &'static str = "Battery and mains power";
+    const DESCRIPTION: &'static str =
         "Reports whether the PC runs on battery or mains power, the battery's charge and health. \
          On battery below the charge threshold it warns — plug in before the market opens. Desktop \
-         PCs without a battery are skipped (consider a UPS).",
-        "[[check]]\nid = \"power\"\nplugin = \"resources\"\nkind = \"power\"\ntitle = \"Power\"\nseverity = \"recommended\"\nwarn_charge_percent = 30\n",
-    )
+         PCs without a battery are skipped (consider a UPS).";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"power\"\nplugin = \"resources\"\nkind = \"power\"\ntitle = \"Power\"\nseverity = \"recommended\"\nwarn_charge_percent = 30\n";
+    type Params = PowerParams;
+
+    fn run(p: &PowerParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 #[cfg(any(target_os = "linux", test))]

@@ -1,7 +1,7 @@
 //! `resources/uptime`: days since the PC was started. Pending updates usually need a restart,
 //! and a PC that has run for weeks often has some waiting.
 
-use readycheck_sdk::{CheckResult, KindManifest, t};
+use readycheck_sdk::{CheckRequest, CheckResult, Kind, t};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -17,14 +17,22 @@ pub struct UptimeParams {
     pub fail_days: Option<f64>,
 }
 
-pub fn manifest() -> KindManifest {
-    KindManifest::new::<UptimeParams>(
-        "uptime",
-        "Time since the last restart",
+/// The `resources/uptime` kind.
+pub struct Uptime;
+
+impl Kind for Uptime {
+    const NAME: &'static str = "uptime";
+    const TITLE: &'static str = "Time since the last restart";
+    const DESCRIPTION: &'static str =
         "Reads how long the PC has been running. Updates that fix security problems usually wait \
-         for a restart; a PC that has not restarted in weeks probably has some waiting.",
-        "[[check]]\nid = \"uptime\"\nplugin = \"resources\"\nkind = \"uptime\"\ntitle = \"Restarted recently\"\nseverity = \"recommended\"\nwarn_days = 14\n",
-    )
+         for a restart; a PC that has not restarted in weeks probably has some waiting.";
+    const EXAMPLE: &'static str =
+        "[[check]]\nid = \"uptime\"\nplugin = \"resources\"\nkind = \"uptime\"\ntitle = \"Restarted recently\"\nseverity = \"recommended\"\nwarn_days = 14\n";
+    type Params = UptimeParams;
+
+    fn run(p: &UptimeParams, _request: &CheckRequest) -> CheckResult {
+        run(p)
+    }
 }
 
 pub fn evaluate(p: &UptimeParams, uptime_seconds: u64) -> CheckResult {

@@ -1,4 +1,4 @@
-//! The entry points `export_plugin!` generates, with the panic guard: no panic ever unwinds
+//! The entry points `export_plugin!` (and so `plugin!`) generates, with the panic guard: no panic ever unwinds
 //! across the C boundary. A panic in `describe` or `run` becomes `READYCHECK_PLUGIN_ERROR` with
 //! the panic message, which the host reports as `error` / `plugin_error`.
 
@@ -93,12 +93,13 @@ pub unsafe extern "C" fn run_entry<P: Plugin>(
     }
 }
 
-/// Exports a type implementing [`Plugin`] as a readycheck ABI v1 plugin.
+/// Exports a type implementing [`Plugin`] as a readycheck ABI v1 plugin; [`plugin!`](crate::plugin)
+/// does this for a list of kinds.
 ///
 /// ```text
-/// struct Network;
-/// impl readycheck_sdk::Plugin for Network { /* manifest() and run() */ }
-/// readycheck_sdk::export_plugin!(Network, name = "network");
+/// struct Misbehave;
+/// impl readycheck_sdk::Plugin for Misbehave { /* manifest() and run() */ }
+/// readycheck_sdk::export_plugin!(Misbehave, name = "misbehave");
 /// ```
 #[macro_export]
 macro_rules! export_plugin {

@@ -1,6 +1,7 @@
 //! The readycheck plugin SDK: ABI v1 types that mirror `include/readycheck_plugin.h`, the JSON
-//! wire types that cross the boundary (manifest, request, result), and the `export_plugin!`
-//! macro that turns a Rust type implementing [`Plugin`] into a loadable check plugin.
+//! wire types that cross the boundary (manifest, request, result), the [`Kind`] trait and the
+//! [`plugin!`] declaration that turn check kinds into a loadable plugin, and the plugin file
+//! name convention ([`file`]).
 //!
 //! The C header is the contract; this crate is one implementation of it. The host uses the
 //! same wire types to read what plugins write, so a plugin built with this SDK and the host can
@@ -9,18 +10,23 @@
 pub mod abi;
 pub mod command;
 pub mod export;
+pub mod file;
 pub mod i18n;
+pub mod kind;
 pub mod net;
 pub mod redact;
 pub mod wire;
 
 pub use i18n::{Arg, Catalogs, Locale, Msg};
+pub use kind::Kind;
 pub use wire::{
     CaptiveHow, CheckRequest, CheckResult, DnsOutcome, KindManifest, Manifest, Observation,
     ProxySource, ReachOutcome, ResolverOwner, Status, Text, TunnelState,
 };
 
-/// What a plugin author implements. One plugin provides one or more check kinds.
+/// A plugin as the ABI sees it: a manifest and one `run` for every kind. [`plugin!`] implements
+/// it from a list of [`Kind`]s; implement it by hand only for a manifest no list of kinds
+/// describes (the test suite's misbehaving plugin).
 pub trait Plugin {
     /// The manifest: plugin name and version, kinds, their parameter schemas, supported OSes.
     fn manifest() -> Manifest;
@@ -31,25 +37,26 @@ pub trait Plugin {
     fn run(request: &CheckRequest) -> Result<CheckResult, String>;
 
     /// The plugin's message catalogs; results whose summary is a [`Msg`] are rendered with them
-    /// in every locale. [`plugin_catalogs!`] defines one from `i18n/en.txt` and
-    /// `i18n/zh-CN.txt` next to the plugin's `Cargo.toml`.
+    /// in every locale. [`plugin_catalogs!`] defines one from `en.txt` and `zh-CN.txt` in a
+    /// directory next to the plugin's `Cargo.toml`.
     fn catalogs() -> &'static Catalogs {
         static EMPTY: std::sync::OnceLock<Catalogs> = std::sync::OnceLock::new();
         EMPTY.get_or_init(Catalogs::default)
     }
 }
 
-/// Defines `pub fn catalogs() -> &'static Catalogs` from the crate's `i18n/en.txt` and
-/// `i18n/zh-CN.txt`, embedded at build time, `pub const CATALOG_TEXTS` with their text, `en()`
-/// (a message in English, for evidence), and for tests the catalog completeness test and
-/// `EnSummary::en_summary()`.
+/// Defines `pub fn catalogs() -> &'static Catalogs` from `<dir>/en.txt` and `<dir>/zh-CN.txt`
+/// (relative to the crate's `Cargo.toml`), embedded at build time, `pub const CATALOG_TEXTS`
+/// with their text, `en()` (a message in English, for evidence), and for tests the catalog
+/// completeness test and `EnSummary::en_summary()`. [`plugin!`] invokes it when given
+/// `catalogs: "<dir>"`.
 #[macro_export]
 macro_rules! plugin_catalogs {
-    () => {
+    ($dir:literal) => {
         /// The catalog files as embedded: (English, Simplified Chinese).
         pub const CATALOG_TEXTS: (&str, &str) = (
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/en.txt")),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/i18n/zh-CN.txt")),
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir, "/en.txt")),
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $dir, "/zh-CN.txt")),
         );
         /// This plugin's message catalogs.
         pub fn catalogs() -> &'static $crate::i18n::Catalogs {
