@@ -106,11 +106,7 @@ fn target_dir() -> PathBuf {
 }
 
 fn lib(name: &str) -> String {
-    format!(
-        "{}readycheck_{name}{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    )
+    readycheck_sdk::file::file_name(name)
 }
 
 /// What one process cost: wall time, CPU time (its own and its waited-for children's), peak

@@ -59,14 +59,19 @@ fn linux_build() -> PathBuf {
     .clone()
 }
 
+/// The file name of plugin `name` in a Windows build.
+fn dll(name: &str) -> String {
+    readycheck_sdk::file::file_name_for("windows", name)
+}
+
 /// The Windows build to package, or `None` (skip).
 fn win_build() -> Option<PathBuf> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
         let built = windows_build()?;
         let mut files = vec!["readycheck.exe".to_string(), "readycheckw.exe".to_string()];
-        files.extend(PLUGINS.iter().map(|p| format!("readycheck_{p}.dll")));
-        files.push("readycheck_misbehave.dll".into());
+        files.extend(PLUGINS.iter().map(|p| dll(p)));
+        files.push(dll("misbehave"));
         Some(stripped(
             &built,
             &files,
@@ -615,7 +620,7 @@ kind = "segfault"
     let bdir = bunpack.join("readycheck-corp-windows-x86_64");
     let profile = std::fs::read_to_string(bdir.join("readycheck.toml")).unwrap();
     for p in PLUGINS {
-        let hash = sha256(&bdir.join("plugins").join(format!("readycheck_{p}.dll")));
+        let hash = sha256(&bdir.join("plugins").join(dll(p)));
         assert!(profile.contains(&format!("{p} = \"{hash}\"")), "{profile}");
     }
     wine_shim(&bdir);
@@ -675,7 +680,7 @@ fn msi_tables_hold_every_file_in_its_place() {
     let mut expect: Vec<(String, u64)> = PLUGINS
         .iter()
         .map(|p| {
-            let name = format!("readycheck_{p}.dll");
+            let name = dll(p);
             let size = std::fs::metadata(win.join(&name)).unwrap().len();
             (name, size)
         })

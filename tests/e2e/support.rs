@@ -49,13 +49,7 @@ pub fn bin() -> PathBuf {
 }
 
 /// File name of plugin `name` on this OS.
-pub fn lib_name(name: &str) -> String {
-    format!(
-        "{}readycheck_{name}{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    )
-}
+pub use readycheck_sdk::file::file_name as lib_name;
 
 /// A private directory with plugins, profiles and a data dir.
 pub struct Env {
@@ -387,7 +381,7 @@ pub fn windows_install(built: &Path, dir: &Path, plugins: &[&str]) -> PathBuf {
     std::fs::create_dir_all(dir.join("plugins")).unwrap();
     std::fs::copy(built.join("readycheck.exe"), dir.join("readycheck.exe")).unwrap();
     for p in plugins {
-        let dll = format!("readycheck_{p}.dll");
+        let dll = readycheck_sdk::file::file_name_for("windows", p);
         std::fs::copy(built.join(&dll), dir.join("plugins").join(&dll)).unwrap();
     }
     wine_shim(dir);

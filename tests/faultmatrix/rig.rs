@@ -499,11 +499,7 @@ impl Rig {
         std::fs::copy(readycheck, &bin)
             .map_err(|e| format!("copy {}: {e}", readycheck.display()))?;
         for name in ["network", "resources"] {
-            let file = format!(
-                "{}readycheck_{name}{}",
-                std::env::consts::DLL_PREFIX,
-                std::env::consts::DLL_SUFFIX
-            );
+            let file = readycheck_sdk::file::file_name(name);
             std::fs::copy(plugin_dir.join(&file), plugins.join(&file))
                 .map_err(|e| format!("copy {file}: {e}"))?;
         }

@@ -162,7 +162,7 @@ impl Rig {
         });
         chmod(&bin, 0o755);
         for p in ["apps", "posture", "permissions", "resources"] {
-            let name = format!("libreadycheck_{p}.so");
+            let name = readycheck_sdk::file::file_name(p);
             let to = plugins.join(&name);
             std::fs::copy(target.join(&name), &to)
                 .unwrap_or_else(|e| panic!("{name}: {e} — build first: cargo build --workspace"));

@@ -41,11 +41,7 @@ impl Os {
     }
 
     fn plugin_file(self, name: &str) -> String {
-        match self {
-            Os::Linux => format!("libreadycheck_{name}.so"),
-            Os::Windows => format!("readycheck_{name}.dll"),
-            Os::Macos => format!("libreadycheck_{name}.dylib"),
-        }
+        readycheck::plugin::discovery::file_name_for(self.name(), name)
     }
 }
 

@@ -20,34 +20,9 @@ use std::path::{Path, PathBuf};
 
 use super::trust;
 
-/// `lib` on Unix, nothing on Windows.
-pub const PREFIX: &str = if cfg!(windows) { "" } else { "lib" };
-/// `.so`, `.dll` or `.dylib`.
-pub const SUFFIX: &str = if cfg!(windows) {
-    ".dll"
-} else if cfg!(target_os = "macos") {
-    ".dylib"
-} else {
-    ".so"
-};
-
-/// The file name of plugin `name` on this OS (`libreadycheck_network.so`).
-pub fn file_name(name: &str) -> String {
-    format!("{PREFIX}readycheck_{name}{SUFFIX}")
-}
-
-/// The plugin name of a file name, if it follows the convention.
-pub fn plugin_name(file_name: &str) -> Option<&str> {
-    let name = file_name
-        .strip_prefix(PREFIX)?
-        .strip_prefix("readycheck_")?
-        .strip_suffix(SUFFIX)?;
-    (!name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-    .then_some(name)
-}
+/// Plugin file names (`libreadycheck_network.so`, `readycheck_network.dll`, …) and back: one
+/// convention, kept in the SDK, for the host, the packaging and the tests.
+pub use readycheck_sdk::file::{file_name, file_name_for, plugin_name};
 
 /// The OS's system plugin directory.
 pub fn system_dir() -> Option<PathBuf> {
@@ -305,14 +280,6 @@ mod tests {
             file_sha256(&f).unwrap(),
             crate::profile::hex_sha256(&vec![7u8; 200_000])
         );
-    }
-
-    #[test]
-    fn file_names_round_trip() {
-        let f = file_name("network");
-        assert_eq!(plugin_name(&f), Some("network"));
-        assert_eq!(plugin_name("readycheck.toml"), None);
-        assert_eq!(plugin_name(&format!("{PREFIX}readycheck_{SUFFIX}")), None);
     }
 
     #[cfg(unix)]
