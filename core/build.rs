@@ -6,6 +6,8 @@
 //! information (product, version, company, description — Explorer's Properties, Apps &
 //! Features), compiled from `packaging/windows/readycheck.ico` with windres (mingw-w64's
 //! `x86_64-w64-mingw32-windres` when cross-building). Plugins and tests are never affected.
+//! It also hands `--version` the commit and its date (`READYCHECK_COMMIT`,
+//! `READYCHECK_BUILD_DATE`): from git when building in a checkout, else `unknown`.
 
 use std::process::Command;
 
@@ -27,6 +29,37 @@ fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         windows_resources();
     }
+    git_version();
+}
+
+/// The commit the build is from and the day of that commit (not of the build, so that two
+/// builds of one commit say the same), rebuilt when `HEAD` moves.
+fn git_version() {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+        let dir = std::path::PathBuf::from(dir);
+        let head = git(&["symbolic-ref", "-q", "HEAD"]);
+        // Only files that exist: a missing one would make cargo rerun this on every build.
+        let watched = [Some("HEAD".to_string()), head, Some("packed-refs".into())];
+        for file in watched.into_iter().flatten().map(|f| dir.join(f)) {
+            if file.exists() {
+                println!("cargo:rerun-if-changed={}", file.display());
+            }
+        }
+    }
+    let commit = git(&["rev-parse", "--short=9", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let date = git(&["log", "-1", "--format=%cs"]).unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=READYCHECK_COMMIT={commit}");
+    println!("cargo:rustc-env=READYCHECK_BUILD_DATE={date}");
 }
 
 /// The icon and the version-information resource of readycheck.exe.

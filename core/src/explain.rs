@@ -9,8 +9,7 @@ use readycheck_sdk::{KindManifest, Manifest, t};
 use serde_json::Value;
 
 /// Explains every kind of `manifest`, or just `kind`.
-pub fn explain(manifest: &Manifest, kind: Option<&str>) -> Result<String, String> {
-    let lang = crate::i18n::current();
+pub fn explain(manifest: &Manifest, kind: Option<&str>, lang: Locale) -> Result<String, String> {
     let tr = |m: Msg| crate::i18n::render(lang, &m);
     let mut out = String::new();
     match kind {

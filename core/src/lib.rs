@@ -3,7 +3,9 @@
 //! report. Data flows one way: CLI → profile → plan → isolated plugin calls → results →
 //! report → renderers / files / exit code; each stage is a module with plain types in and out.
 
+pub mod assemble;
 pub mod cli;
+pub mod commands;
 pub mod diagnosis;
 pub mod explain;
 pub mod hostinfo;
@@ -11,18 +13,17 @@ pub mod i18n;
 pub mod launch;
 pub mod notify;
 pub mod paths;
+pub mod plan;
 pub mod plugin;
 pub mod printer;
 pub mod profile;
-pub mod proxy;
 pub mod render;
 pub mod report;
 pub mod runner;
 pub mod sanitize;
 pub mod schedule;
 pub mod signals;
+pub mod signing;
 pub mod store;
 pub mod submit;
 pub mod summary;
-#[cfg(not(target_os = "macos"))]
-pub mod tls;
