@@ -9,6 +9,14 @@ use readycheck_sdk::t;
 
 use crate::i18n::{Locale, render as tr_msg};
 
+/// How bad a problem is: an error makes the profile unusable, a warning is worth fixing but
+/// does not stop a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
 /// One problem found in a profile, with the byte span it is about (if any). The texts are
 /// catalog messages, shown in the reader's language when rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +24,13 @@ pub struct Diagnostic {
     pub message: Msg,
     pub span: Option<Range<usize>>,
     pub help: Option<Msg>,
+    pub level: Level,
+    /// The field the problem is about, as a path into the profile: `profile.timeout`,
+    /// `check[2].target` (checks counted from 0 in file order), `plugins.sha256.network`.
+    pub field: Option<String>,
+    /// A stable machine-readable code when the message's catalog id is too general (a
+    /// parameter problem carries the schema's own code, `schema.missing`).
+    pub code: Option<String>,
 }
 
 impl Diagnostic {
@@ -24,11 +39,32 @@ impl Diagnostic {
             message,
             span,
             help: None,
+            level: Level::Error,
+            field: None,
+            code: None,
         }
     }
     pub fn help(mut self, help: Msg) -> Self {
         self.help = Some(help);
         self
+    }
+    /// Names the field the problem is about.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    /// Makes this a warning: reported, but the profile stays usable.
+    pub fn warning(mut self) -> Self {
+        self.level = Level::Warning;
+        self
+    }
+    /// Whether this problem makes the profile unusable.
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+    /// The stable code of the problem: the explicit one, else the message's catalog id.
+    pub fn code(&self) -> &str {
+        self.code.as_deref().unwrap_or(&self.message.id)
     }
     /// The message in `locale`.
     pub fn message_in(&self, locale: Locale) -> String {
@@ -79,19 +115,19 @@ fn bounded(s: &str, max: usize) -> String {
 }
 
 /// Where each line of a text starts, to find a line and column without rescanning the text.
-struct Lines<'a> {
+pub(super) struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(super) fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Lines { text, starts }
     }
     /// 1-based line and column (in characters) of byte `offset`, and the line's text.
-    fn locate(&self, offset: usize) -> (usize, usize, &'a str) {
+    pub(super) fn locate(&self, offset: usize) -> (usize, usize, &'a str) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let idx = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[idx];
@@ -111,7 +147,10 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic], locale: Locale)
     let lines = Lines::new(text);
     let file_name = bounded(file_name, MAX_MESSAGE);
     for d in diags.iter().take(MAX_SHOWN) {
-        let message = crate::tr!(locale, "profile.error", message = d.message.clone());
+        let message = match d.level {
+            Level::Error => crate::tr!(locale, "profile.error", message = d.message.clone()),
+            Level::Warning => crate::tr!(locale, "profile.warning", message = d.message.clone()),
+        };
         let _ = writeln!(out, "{}", bounded(&message, MAX_MESSAGE));
         if let Some(span) = &d.span {
             let (line, col, src_line) = lines.locate(span.start);
@@ -156,11 +195,17 @@ pub fn render(file_name: &str, text: &str, diags: &[Diagnostic], locale: Locale)
     if diags.len() > MAX_SHOWN {
         let _ = writeln!(out, "… ({} more)\n", diags.len() - MAX_SHOWN);
     }
-    let _ = writeln!(
-        out,
-        "{}",
+    let summary = if diags.iter().any(Diagnostic::is_error) {
         crate::tr!(locale, "profile.summary", file = file_name, n = diags.len())
-    );
+    } else {
+        crate::tr!(
+            locale,
+            "profile.summary_warnings",
+            file = file_name,
+            n = diags.len()
+        )
+    };
+    let _ = writeln!(out, "{summary}");
     out
 }
 

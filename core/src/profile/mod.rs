@@ -3,10 +3,14 @@
 //! touching plugins, the network or the machine. Checking parameters against plugin manifests
 //! happens later, in [`validate`], once the manifests are known.
 
+mod check;
 pub mod diagnostic;
+mod graph;
+pub mod output;
 mod parse;
 mod per_os;
 pub mod schema;
+mod toml_read;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -59,7 +63,11 @@ pub type Span = Option<Range<usize>>;
 /// Byte spans of a check's keys and values, kept for error messages that come after parsing.
 #[derive(Debug, Clone, Default)]
 pub struct CheckSpans {
+    /// Which `[[check]]` of the file this is, from 0 (its field path is `check[index]`).
+    pub index: usize,
     pub table: Option<Range<usize>>,
+    /// The value of `id`.
+    pub id: Option<Range<usize>>,
     pub plugin: Option<Range<usize>>,
     pub kind: Option<Range<usize>>,
     /// Per parameter: (span of the key, span of the value).
@@ -209,25 +217,35 @@ impl std::fmt::Display for ProfileError {
 
 impl std::error::Error for ProfileError {}
 
-/// Default per-check timeout when the profile sets none.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default whole-run deadline when the profile sets none.
-pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+/// A profile read as far as it goes, beside every problem found in it: what `validate` judges
+/// against the plugins, so that a structural mistake hides nothing else.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The profile, with defaults where values were wrong and without checks lacking an id, a
+    /// plugin or a kind.
+    pub profile: Profile,
+    /// Problems found while reading it, in file order within each stage.
+    pub diagnostics: Vec<Diagnostic>,
+}
 
-impl Profile {
-    /// Parses profile text. `base_dir` resolves relative `[plugins] dirs`.
-    pub fn parse(text: &str, source: Source) -> Result<Profile, ProfileError> {
+impl Draft {
+    /// Parses profile text. `Err` only when it is not TOML; `base_dir` (the file's directory)
+    /// resolves relative `[plugins] dirs`.
+    pub fn parse(text: &str, source: Source) -> Result<Draft, ProfileError> {
         let base_dir = match &source {
             Source::File(p) => p.parent().map(Path::to_path_buf),
             Source::Embedded => None,
         };
         match parse::parse(text, base_dir.as_deref()) {
-            Ok(mut p) => {
-                p.sha256 = hex_sha256(text.as_bytes());
-                p.source = source;
-                Ok(p)
+            (Some(mut profile), diagnostics) => {
+                profile.sha256 = hex_sha256(text.as_bytes());
+                profile.source = source;
+                Ok(Draft {
+                    profile,
+                    diagnostics,
+                })
             }
-            Err(diagnostics) => Err(ProfileError {
+            (None, diagnostics) => Err(ProfileError {
                 source,
                 text: text.to_string(),
                 diagnostics,
@@ -235,12 +253,13 @@ impl Profile {
         }
     }
 
-    /// Reads and parses a profile file (at most [`MAX_PROFILE_BYTES`]).
-    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+    /// Reads and parses a profile file (at most [`MAX_PROFILE_BYTES`]). `Err` when it cannot
+    /// be read, is not UTF-8 or not TOML.
+    pub fn load(path: &Path) -> Result<Draft, ProfileError> {
         // A regular file of reasonable size only: a FIFO or a device is refused unopened.
         match crate::store::read_capped(path, MAX_PROFILE_BYTES) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Profile::parse(&text, Source::File(path.to_path_buf())),
+                Ok(text) => Draft::parse(&text, Source::File(path.to_path_buf())),
                 Err(e) => {
                     // Shown as line:column: the text up to the bad byte is the same in the
                     // lossy copy, where the bad byte became one replacement character.
@@ -281,6 +300,40 @@ impl Profile {
         }
     }
 
+    /// The problems as a [`ProfileError`].
+    pub fn into_error(self) -> ProfileError {
+        ProfileError {
+            source: self.profile.source,
+            text: self.profile.text,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+/// Default per-check timeout when the profile sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default whole-run deadline when the profile sets none.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
+impl Profile {
+    /// Parses profile text; any error refuses the profile (warnings do not).
+    pub fn parse(text: &str, source: Source) -> Result<Profile, ProfileError> {
+        let draft = Draft::parse(text, source)?;
+        if draft.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(draft.into_error());
+        }
+        Ok(draft.profile)
+    }
+
+    /// Reads and parses a profile file (at most [`MAX_PROFILE_BYTES`]).
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let draft = Draft::load(path)?;
+        if draft.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(draft.into_error());
+        }
+        Ok(draft.profile)
+    }
+
     /// The embedded default profile.
     pub fn embedded() -> Profile {
         Profile::parse(EMBEDDED_DEFAULT, Source::Embedded)
@@ -300,7 +353,7 @@ impl Profile {
 
 /// Parses a duration such as "5s", "500ms", "2m" (used by the CLI too).
 pub fn parse_duration_str(s: &str) -> Result<Duration, String> {
-    parse::parse_duration(s)
+    toml_read::parse_duration(s)
 }
 
 /// Lower-case hex sha256 of `bytes`.

@@ -1,15 +1,102 @@
-//! Second stage of profile checking: each check against its plugin's manifest — the kind
-//! exists, it applies to this OS, and its parameters fit the kind's JSON Schema. Produces
-//! diagnostics with spans into the profile, like the parser does.
+//! Second stage of profile checking: each check against its plugin — the plugin is installed
+//! and usable (else a "did you mean" among those installed), the kind exists, and its
+//! parameters fit the kind's JSON Schema. Produces diagnostics with spans and field paths into
+//! the profile, like the parser does; [`problems`] joins both stages for `readycheck validate`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use readycheck_sdk::i18n::Arg;
 use readycheck_sdk::{Manifest, t};
 
+use super::check::check_path;
 use super::diagnostic::{Diagnostic, did_you_mean};
 use super::schema;
-use super::{HOST_CHECK_KEYS, Profile};
+use super::toml_read::field_path;
+use super::{Draft, HOST_CHECK_KEYS, Profile};
+use crate::plugin::discovery;
+use crate::plugin::registry::{PluginState, Plugins};
+
+/// Every problem of a profile read as a [`Draft`], given its plugins as discovered: what the
+/// parser found, each check against its plugin's manifest, and each plugin that is missing,
+/// refused or broken — in the order of the file (problems without a position last).
+pub fn problems(draft: &Draft, plugins: &Plugins) -> Vec<Diagnostic> {
+    let mut diags = draft.diagnostics.clone();
+    diags.extend(validate_params(&draft.profile, &plugins.manifests()));
+    diags.extend(plugin_problems(&draft.profile, plugins));
+    diags.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+    diags
+}
+
+/// Plugins named by the checks that cannot be used: not installed (with a "did you mean"
+/// among the plugins on the search path), refused by the trust rules, or broken. One problem
+/// per plugin, at its first check.
+pub fn plugin_problems(profile: &Profile, plugins: &Plugins) -> Vec<Diagnostic> {
+    let mut installed: BTreeSet<String> = plugins
+        .states
+        .iter()
+        .filter(|(_, s)| !matches!(s, PluginState::Missing))
+        .map(|(n, _)| n.clone())
+        .collect();
+    for dir in &plugins.search_path {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        installed.extend(entries.flatten().filter_map(|e| {
+            discovery::plugin_name(&e.file_name().to_string_lossy()).map(str::to_string)
+        }));
+    }
+    let mut diags = Vec::new();
+    let mut reported = BTreeSet::new();
+    for check in &profile.checks {
+        let (message, help) = match plugins.states.get(&check.plugin) {
+            Some(PluginState::Ready { .. }) => continue,
+            Some(PluginState::Refused { reason, .. }) => (
+                t!(
+                    "profile.plugin_refused",
+                    plugin = &check.plugin,
+                    reason = reason.to_string()
+                ),
+                None,
+            ),
+            Some(PluginState::Broken { error, .. }) => (
+                t!(
+                    "profile.plugin_broken",
+                    plugin = &check.plugin,
+                    cause = error.cause().as_str(),
+                    reason = error.message()
+                ),
+                None,
+            ),
+            Some(PluginState::Missing) | None => {
+                let dirs: Vec<String> = plugins
+                    .search_path
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
+                let near = did_you_mean(&check.plugin, installed.iter().map(String::as_str));
+                let help = match near {
+                    Some(near) => t!("profile.plugin_near", near = near, dirs = dirs),
+                    None => t!("profile.plugin_missing_help", dirs = dirs),
+                };
+                (
+                    t!(
+                        "profile.plugin_missing",
+                        plugin = &check.plugin,
+                        file = discovery::file_name(&check.plugin)
+                    ),
+                    Some(help),
+                )
+            }
+        };
+        if reported.insert(check.plugin.clone()) {
+            let mut d = Diagnostic::new(message, check.spans.plugin.clone())
+                .field(format!("{}.plugin", check_path(check.spans.index)));
+            d.help = help;
+            diags.push(d);
+        }
+    }
+    diags
+}
 
 /// Checks every check whose plugin has a manifest in `manifests`. Checks of plugins that are
 /// missing or broken are not judged here; the caller reports those plugins separately.
@@ -41,6 +128,7 @@ pub fn validate_params(
                     ),
                     check.spans.kind.clone(),
                 )
+                .field(format!("{}.kind", check_path(check.spans.index)))
                 .help(help),
             );
             continue;
@@ -95,7 +183,24 @@ pub fn validate_params(
                     )
                 }));
             }
-            let mut d = Diagnostic::new(message, span);
+            // The field: the check's path, then the parameter's; a missing parameter is named
+            // by the key it should have.
+            let mut field = check_path(check.spans.index);
+            for part in &e.path {
+                field = match part.parse::<usize>() {
+                    Ok(i) if field != check_path(check.spans.index) => format!("{field}[{i}]"),
+                    _ => field_path(&field, part),
+                };
+            }
+            if e.message.id == "schema.missing"
+                && let Some(Arg::Text(name)) = e.message.args.get("name")
+            {
+                field = field_path(&field, name);
+            }
+            let mut d = Diagnostic::new(message, span).field(field);
+            if !(e.unknown_key && e.path.len() == 1) {
+                d.code = Some(e.message.id.clone());
+            }
             d.help = help;
             diags.push(d);
         }
