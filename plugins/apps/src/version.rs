@@ -3,7 +3,7 @@
 //! `8u381`, `M7.6.8R2`, `5.17.5 (31030)`, `go1.19.8`, `6.9.11-60`, `2.6.14-0+deb12u2` — so each
 //! is split into tokens before comparing.
 //!
-//! Reading a version from a tool's output ([`extract`]):
+//! Reading a version from a tool's output ([`extract_with_line`]):
 //! - Architectures (`x86_64`, `amd64`, `aarch64`), bitness (`64-bit`), ISO dates and copyright
 //!   years are never the version.
 //! - A number right after the word "version" (`版本`, `Version:`) or the program's own name
@@ -319,11 +319,6 @@ pub fn extract_with_line(text: &str, program: &str) -> Option<(String, String)> 
     ))
 }
 
-/// The version-looking part of a tool's output, or `None` (see [`extract_with_line`]).
-pub fn extract(text: &str) -> Option<String> {
-    extract_with_line(text, "").map(|(v, _)| v)
-}
-
 /// dpkg's version comparison (epoch, upstream, revision; `~` sorts before everything).
 pub fn compare_debian(a: &str, b: &str) -> Ordering {
     fn split(v: &str) -> (u64, &str, &str) {
@@ -466,8 +461,8 @@ mod tests {
             let got = got.map(|v| v.trim_start_matches(['v', 'V']).to_string());
             assert_eq!(got.as_deref(), Some(want), "{text}");
         }
-        assert_eq!(extract("no digits here"), None);
-        assert_eq!(extract("x86_64 (64-bit), 2023-11-14"), None);
+        assert_eq!(extract_with_line("no digits here", ""), None);
+        assert_eq!(extract_with_line("x86_64 (64-bit), 2023-11-14", ""), None);
         // The line the version came from is returned for the evidence.
         let (_, line) = extract_with_line("Usage: x\nfoo version 1.2.3\nmore", "foo").unwrap();
         assert_eq!(line, "foo version 1.2.3");
