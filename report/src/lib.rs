@@ -7,6 +7,7 @@
 //! apart.
 
 pub mod diagnosis;
+pub mod provenance;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,9 @@ pub use readycheck_sdk::Status;
 use readycheck_sdk::i18n::{Locale, Msg};
 
 pub use diagnosis::{Diagnosis, Layer, Owner};
+pub use provenance::{
+    ProfileOrigin, ProfileSignature, ProfileUpdate, RefusedProfile, SignatureStatus, UpdateOutcome,
+};
 
 /// The `schema` value of every v1 report.
 pub const SCHEMA_ID: &str = "readycheck/report/v1";
@@ -155,6 +159,15 @@ pub struct ProfileInfo {
     /// The profile's name per language tag, when the profile gives it in several.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub l10n: BTreeMap<String, String>,
+    /// Whether the profile was signed and checked, by which key, and where its text came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<ProfileSignature>,
+    /// The newer profile asked of readycheck-server, and why it was not used when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<ProfileUpdate>,
+    /// Profile files refused with a key pinned (the run used the last good profile instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedProfile>,
 }
 
 /// A plugin the run used or tried to use.
