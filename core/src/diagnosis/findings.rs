@@ -6,6 +6,10 @@ use readycheck_sdk::{
     CaptiveHow, DnsOutcome, Observation, ReachOutcome, ResolverOwner, Status, TunnelState,
 };
 
+use super::observed::{
+    confirmed_down, first_resolver, is_dns_code, is_private, outcome_of_code, regions_down,
+    resolver_owner, tunnel_state_of_code,
+};
 use super::{Layer, Owner};
 use crate::report::CheckReport;
 
@@ -529,128 +533,6 @@ pub fn of_check(i: usize, layer: Layer, r: &CheckReport, vpn_in_use: bool) -> Op
     }
     f.evidence.push(format!("{}: {}", r.id, r.code));
     Some(f)
-}
-
-/// The tunnel state a `network.tunnel.*` code names, for plugins that report no observation.
-fn tunnel_state_of_code(code: &str) -> Option<TunnelState> {
-    match code {
-        "network.tunnel.no_route" | "network.tunnel.absent" => Some(TunnelState::Absent),
-        "network.tunnel.adapter_down" => Some(TunnelState::Down),
-        "network.tunnel.not_via_vpn" => Some(TunnelState::NotViaTunnel),
-        _ => None,
-    }
-}
-
-fn is_dns_code(code: &str) -> bool {
-    code.ends_with(".dns_failed")
-        || code.ends_with(".dns_timed_out")
-        || matches!(
-            code,
-            "network.dns.not_resolved"
-                | "network.dns.timed_out"
-                | "network.dns.refused"
-                | "network.dns.servfail"
-                | "network.tunnel.dns"
-        )
-}
-
-/// The connection outcome a code names, for results without `reach` observations.
-fn outcome_of_code(code: &str) -> Option<ReachOutcome> {
-    let last = code.rsplit('.').next()?;
-    Some(match last {
-        "refused" => ReachOutcome::Refused,
-        "timed_out" | "handshake_timed_out" | "no_answer" => ReachOutcome::TimedOut,
-        "unreachable" => ReachOutcome::Unreachable,
-        "expired" => ReachOutcome::CertExpired,
-        "not_yet_valid" => ReachOutcome::CertNotYetValid,
-        "hostname_mismatch" => ReachOutcome::CertNameMismatch,
-        "untrusted_issuer" => ReachOutcome::CertUntrusted,
-        "tls_rejected" | "failed" => ReachOutcome::TlsFailed,
-        "unexpected_status" => ReachOutcome::HttpStatus,
-        "unexpected_body" => ReachOutcome::WrongContent,
-        _ => return None,
-    })
-}
-
-/// A private, loopback or link-local address: never where a public service lives.
-fn is_private(address: &str) -> bool {
-    address
-        .parse::<std::net::IpAddr>()
-        .is_ok_and(readycheck_sdk::net::is_private)
-}
-
-fn resolver_owner(observations: &[Observation], resolver: Option<&String>) -> ResolverOwner {
-    let mut owners = observations.iter().filter_map(|o| match o {
-        Observation::Resolver { address, owner, .. } => {
-            Some((address, *owner)).filter(|(a, _)| resolver.is_none_or(|r| r == *a))
-        }
-        _ => None,
-    });
-    owners.next().map(|(_, o)| o).unwrap_or_default()
-}
-
-fn first_resolver(observations: &[Observation]) -> Option<String> {
-    observations.iter().find_map(|o| match o {
-        Observation::Resolver { address, .. } => Some(address.clone()),
-        Observation::DnsAnswer {
-            resolver: Some(r), ..
-        } => Some(r.clone()),
-        _ => None,
-    })
-}
-
-/// Every failing site failed on more than one attempt: "down" is not one lost packet.
-fn confirmed_down(observations: &[Observation]) -> bool {
-    let failed: Vec<(u32, u32)> = observations
-        .iter()
-        .filter_map(|o| match o {
-            Observation::Reach {
-                outcome,
-                attempts,
-                failures,
-                ..
-            } if !outcome.is_ok() => Some((*attempts, *failures)),
-            _ => None,
-        })
-        .collect();
-    !failed.is_empty() && failed.iter().all(|(a, f)| *a >= 2 && f >= a)
-}
-
-/// Regions all of whose sites failed, and the fastest site that answered.
-fn regions_down(observations: &[Observation]) -> (Vec<String>, Option<String>) {
-    let mut by_region: Vec<(String, bool)> = Vec::new();
-    let mut fastest: Option<(f64, String)> = None;
-    for o in observations {
-        if let Observation::Reach {
-            outcome,
-            site,
-            region,
-            ms,
-            target,
-            ..
-        } = o
-        {
-            let region = region.clone().or(site.clone()).unwrap_or(target.clone());
-            let ok = outcome.is_ok();
-            match by_region.iter_mut().find(|(n, _)| *n == region) {
-                Some(entry) => entry.1 |= ok,
-                None => by_region.push((region, ok)),
-            }
-            if ok {
-                let name = site.clone().unwrap_or(target.clone());
-                let t = ms.unwrap_or(f64::MAX);
-                if fastest.as_ref().is_none_or(|(best, _)| t < *best) {
-                    fastest = Some((t, name));
-                }
-            }
-        }
-    }
-    let down: Vec<String> = by_region
-        .into_iter()
-        .filter(|(_, ok)| !ok)
-        .map(|(n, _)| n)
-        .collect();
-    (down, fastest.map(|(_, n)| n))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! diagnosis says it is likely, not certain).
 
 pub mod findings;
+mod observed;
 mod words;
 
 use readycheck_sdk::i18n::Locale;
