@@ -64,7 +64,7 @@ pub fn report(
         duration_ms,
         selection,
     } = facts;
-    let diagnosis = crate::diagnosis::diagnose(profile, &mut checks);
+    let diagnosis = crate::diagnosis::diagnose(profile, &mut checks, lang);
     let needs: BTreeMap<String, Vec<String>> = profile
         .checks
         .iter()

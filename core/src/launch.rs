@@ -107,6 +107,7 @@ fn in_temp(dir: &Path, temp: &Path) -> bool {
 pub fn write_page(
     report: &crate::report::Report,
     saved_to: Option<&str>,
+    lang: Locale,
 ) -> Result<PathBuf, String> {
     let dir = crate::paths::data_dir()
         .map(|d| d.join("reports"))
@@ -119,7 +120,7 @@ pub fn write_page(
     let html = crate::render::html::render_page(&crate::sanitize::deep(report), &page);
     crate::store::write_atomic(&path, html.as_bytes()).map_err(|e| {
         crate::tr!(
-            crate::i18n::current(),
+            lang,
             "cli.html_not_written",
             path = path.display().to_string(),
             error = e.to_string()
@@ -129,10 +130,10 @@ pub fn write_page(
 }
 
 /// Opens the written page in the default browser, or says where it is.
-pub fn open_page(path: &Path) -> Result<(), String> {
+pub fn open_page(path: &Path, lang: Locale) -> Result<(), String> {
     open(path).map_err(|e| {
         crate::tr!(
-            crate::i18n::current(),
+            lang,
             "cli.no_browser",
             program = if cfg!(windows) {
                 "ShellExecuteW"
@@ -153,18 +154,19 @@ pub fn notify(
     report: &crate::report::Report,
     saved_to: Option<&str>,
     when: crate::notify::When,
+    lang: Locale,
 ) -> Option<String> {
     if !when.applies(report.verdict) {
         return None;
     }
-    let page = match write_page(report, saved_to) {
+    let page = match write_page(report, saved_to, lang) {
         Ok(p) => p,
         Err(problem) => return Some(problem),
     };
     let note = crate::notify::note(&crate::sanitize::deep(report));
     crate::notify::show(&note, &page).err().map(|e| {
         crate::tr!(
-            crate::i18n::current(),
+            lang,
             "notify.failed",
             error = e,
             path = page.display().to_string()

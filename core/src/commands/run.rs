@@ -143,14 +143,14 @@ fn finish_run(
         status = ExitStatus::NotSaved;
     }
     if args.open
-        && let Err(problem) = crate::launch::write_page(report, saved_to.as_deref())
-            .and_then(|path| crate::launch::open_page(&path))
+        && let Err(problem) = crate::launch::write_page(report, saved_to.as_deref(), lang)
+            .and_then(|path| crate::launch::open_page(&path, lang))
     {
         ctx.printer.warn(&problem);
     }
     if args.notify
         && let Some(problem) =
-            crate::launch::notify(report, saved_to.as_deref(), profile.report.notify)
+            crate::launch::notify(report, saved_to.as_deref(), profile.report.notify, lang)
     {
         ctx.printer.warn(&problem);
     }

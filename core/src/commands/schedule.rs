@@ -95,7 +95,7 @@ pub fn run(args: ScheduleArgs, lang: Locale) -> CommandResult {
             }
         }
         ScheduleAction::Remove => {
-            let done = schedule::remove().map_err(error)?;
+            let done = schedule::remove(lang).map_err(error)?;
             printer.out(&line(if done.is_empty() {
                 t!("schedule.none_to_remove")
             } else {

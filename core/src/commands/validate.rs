@@ -1,103 +1,81 @@
-//! `readycheck validate PROFILE`: everything wrong with a profile, without running it — its
-//! syntax and fields, and whether the plugins it names exist and take its parameters.
+//! `readycheck validate PROFILE [-f text|json]`: everything wrong with a profile, without
+//! running it, in one go — its syntax and fields, how its checks refer to each other, and
+//! whether the plugins it names exist and take its parameters — as cargo-style text or as the
+//! JSON of `schemas/validation-v1.schema.json`.
 
-use readycheck_sdk::t;
-
-use crate::cli::args::ValidateArgs;
+use crate::cli::args::{DataFormat, ValidateArgs};
 use crate::i18n::Locale;
-use crate::plugin::discovery;
-use crate::plugin::registry::PluginState;
-use crate::profile::{self, Diagnostic};
+use crate::profile::output::Validation;
+use crate::profile::{self, Diagnostic, Draft};
 
-use super::context::{backend, discover_plugins, load_profile, profile_plugin_names};
+use super::context::{backend, discover_plugins, profile_plugin_names};
 use super::{CommandError, CommandResult, Ctx, ExitStatus};
 
-/// Validates a profile against the plugins it names.
+/// Validates a profile against the plugins it names: exit 0 when it has no errors (warnings
+/// are listed), 3 with every problem listed.
 pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
-    let ctx = Ctx::new(&args.common, lang, true, false);
-    let profile = load_profile(Some(&args.profile))?;
-    let backend = backend(&args.common, lang)?;
-    let plugins = discover_plugins(
-        &args.common,
-        Some(&profile),
-        &backend,
-        Some(&profile_plugin_names(&profile)),
-        None,
-    );
-    let mut diags = profile::validate::validate_params(&profile, &plugins.manifests());
-    let mut reported = std::collections::BTreeSet::new();
-    for check in &profile.checks {
-        let problem = match plugins.states.get(&check.plugin) {
-            Some(PluginState::Ready { .. }) => None,
-            Some(PluginState::Refused { reason, .. }) => Some((
-                t!(
-                    "profile.plugin_refused",
-                    plugin = &check.plugin,
-                    reason = reason.to_string()
-                ),
+    let json = args.format == DataFormat::Json;
+    let ctx = Ctx::new(&args.common, lang, true, json);
+    // A profile that cannot be read or is not TOML is one problem; any other is judged whole,
+    // its plugins included, so no mistake hides another.
+    let (name, text, diags, valid_line) = match Draft::load(&args.profile) {
+        Ok(draft) => {
+            let backend = backend(&args.common, lang)?;
+            let plugins = discover_plugins(
+                &args.common,
+                Some(&draft.profile),
+                &backend,
+                Some(&profile_plugin_names(&draft.profile)),
                 None,
-            )),
-            Some(PluginState::Broken { error, .. }) => Some((
-                t!(
-                    "profile.plugin_broken",
-                    plugin = &check.plugin,
-                    cause = error.cause().as_str(),
-                    reason = error.message()
-                ),
-                None,
-            )),
-            Some(PluginState::Missing) | None => Some((
-                t!(
-                    "profile.plugin_missing",
-                    plugin = &check.plugin,
-                    file = discovery::file_name(&check.plugin)
-                ),
-                Some(t!(
-                    "profile.plugin_missing_help",
-                    dirs = plugins
-                        .search_path
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect::<Vec<_>>()
-                )),
-            )),
-        };
-        if let Some((msg, help)) = problem
-            && reported.insert(check.plugin.clone())
-        {
-            let mut d = Diagnostic::new(msg, check.spans.plugin.clone());
-            d.help = help;
-            diags.push(d);
-        }
-    }
-    if diags.is_empty() {
-        let names: Vec<String> = plugins
-            .states
-            .iter()
-            .map(|(n, s)| {
-                format!(
-                    "{n} {}",
-                    s.manifest().map(|m| m.version.as_str()).unwrap_or("")
-                )
-            })
-            .collect();
-        ctx.printer.out(&format!(
-            "{}\n",
-            crate::tr!(
+            );
+            let diags = profile::validate::problems(&draft, &plugins);
+            let names: Vec<String> = plugins
+                .states
+                .iter()
+                .map(|(n, s)| {
+                    format!(
+                        "{n} {}",
+                        s.manifest().map(|m| m.version.as_str()).unwrap_or("")
+                    )
+                })
+                .collect();
+            let p = &draft.profile;
+            let valid_line = crate::tr!(
                 lang,
                 "cli.valid",
-                file = profile.source.display_name(),
-                n = profile.checks.len(),
+                file = p.source.display_name(),
+                n = p.checks.len(),
                 plugins = names
+            );
+            (
+                p.source.display_name(),
+                p.text.clone(),
+                diags,
+                Some(valid_line),
             )
-        ));
-        Ok(ExitStatus::Ready)
-    } else {
-        Err(CommandError::Profile(profile::diagnostic::render(
-            &profile.source.display_name(),
-            &profile.text,
-            &diags,
-            lang,
-        )))
+        }
+        Err(e) => (e.source.display_name(), e.text, e.diagnostics, None),
+    };
+    let has_errors = diags.iter().any(Diagnostic::is_error);
+    if json {
+        let v = Validation::new(&name, &text, &diags, lang);
+        let out = serde_json::to_string_pretty(&v).expect("the validation serialises");
+        ctx.printer.out(&format!("{out}\n"));
+        return Ok(if has_errors {
+            ExitStatus::Unusable
+        } else {
+            ExitStatus::Ready
+        });
+    }
+    let rendered = profile::diagnostic::render(&name, &text, &diags, lang);
+    match valid_line {
+        Some(line) if !has_errors => {
+            if !diags.is_empty() {
+                ctx.printer.err(&rendered);
+            }
+            ctx.printer.out(&format!("{line}\n"));
+            Ok(ExitStatus::Ready)
+        }
+        _ => Err(CommandError::Profile(rendered)),
     }
 }

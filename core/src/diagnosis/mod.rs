@@ -68,7 +68,7 @@ pub fn layer_of(profile: &Profile, check: &Check) -> Layer {
 /// Runs the stage over a run's results (in profile order): sets every entry's `layer`, marks
 /// consequences (`explained_by`, their fix removed: the root's advice is the one to follow),
 /// applies the profile's advice per owner, and returns the diagnosis.
-pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
+pub fn diagnose(profile: &Profile, checks: &mut [CheckReport], lang: Locale) -> Diagnosis {
     let layers: Vec<Layer> = checks
         .iter()
         .map(|r| {
@@ -113,7 +113,7 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
 
     let Some(root) = root else {
         let path = path_steps(checks, &layers, None, &[]);
-        return words::ready(checks, path);
+        return words::ready(checks, path, lang);
     };
     let mut consequences: Vec<usize> = found
         .iter()
@@ -163,7 +163,7 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
         for (tag, t) in &mut r.l10n {
             t.fix = Some(fix.get(Locale::parse(tag).unwrap_or_default()).to_string());
         }
-        r.fix = Some(fix.get(crate::i18n::current()).to_string());
+        r.fix = Some(fix.get(lang).to_string());
     }
 
     let mut evidence = root.evidence.clone();
@@ -202,6 +202,7 @@ pub fn diagnose(profile: &Profile, checks: &mut [CheckReport]) -> Diagnosis {
         confidence,
         shown,
         it_advice,
+        lang,
     );
     d.consequences = consequences.iter().map(|&i| checks[i].id.clone()).collect();
     d.other_problems = others.iter().map(|&i| checks[i].id.clone()).collect();

@@ -131,7 +131,7 @@ fn run(set: &[(&str, Status, &str, Vec<Observation>)]) -> (Diagnosis, Vec<CheckR
         }
         statuses.insert(c.id.clone(), c.status);
     }
-    let d = diagnose(&p, &mut checks);
+    let d = diagnose(&p, &mut checks, Locale::En);
     (d, checks)
 }
 
@@ -500,7 +500,7 @@ needs = ["tunnel"]
     checks[0].status = Status::Pass;
     checks[0].code = "network.tunnel.ok".into();
     checks[0].observations.clear();
-    let d = diagnose(&p, &mut checks);
+    let d = diagnose(&p, &mut checks, Locale::En);
     assert_eq!((d.owner, d.layer), (Owner::Company, Layer::VpnTunnel));
     assert_eq!(d.root_cause.as_deref(), Some("intranet"));
     assert_eq!(d.consequences, vec!["order-routing".to_string()]);
@@ -586,7 +586,7 @@ fn alone(
     let mut r = crate::diagnosis::findings::tests::report(id, kind, status, code);
     r.severity = p.checks[0].severity;
     let mut checks = vec![r];
-    let d = diagnose(&p, &mut checks);
+    let d = diagnose(&p, &mut checks, Locale::En);
     (d, checks)
 }
 

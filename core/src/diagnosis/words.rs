@@ -13,7 +13,7 @@ use crate::profile::LocalText;
 use crate::report::CheckReport;
 
 /// The diagnosis of a run in which nothing failed or warned.
-pub fn ready(checks: &[CheckReport], path: Vec<PathStep>) -> Diagnosis {
+pub fn ready(checks: &[CheckReport], path: Vec<PathStep>, lang: Locale) -> Diagnosis {
     let headline = if checks.is_empty() {
         t!("diag.nothing_checked")
     } else {
@@ -28,6 +28,7 @@ pub fn ready(checks: &[CheckReport], path: Vec<PathStep>) -> Diagnosis {
         None,
         |_| (headline.clone(), advice.clone()),
         path,
+        lang,
     )
 }
 
@@ -73,6 +74,7 @@ pub fn diagnosis(
     confidence: Confidence,
     shown: Shown,
     it_advice: Option<LocalText>,
+    lang: Locale,
 ) -> Diagnosis {
     let who = who(root);
     let texts = |l: Locale| {
@@ -98,6 +100,7 @@ pub fn diagnosis(
         Some(r.id.clone()),
         texts,
         Vec::new(),
+        lang,
     )
 }
 
@@ -109,6 +112,7 @@ fn build(
     root_cause: Option<String>,
     texts: impl Fn(Locale) -> (Msg, Msg),
     path: Vec<PathStep>,
+    lang: Locale,
 ) -> Diagnosis {
     let mut l10n = BTreeMap::new();
     for l in Locale::ALL {
@@ -121,7 +125,7 @@ fn build(
             },
         );
     }
-    let current = i18n::current();
+    let current = lang;
     let (message, advice_message) = texts(current);
     Diagnosis {
         owner,
