@@ -10,6 +10,8 @@
 //! | `GET /api/v1/reports/{id}` | the report JSON as received |
 //! | `GET /api/v1/reports/{id}/html` | the report rendered as the client renders it; `lang` |
 //! | `GET /api/v1/summary` | `readycheck summarize -f json` over every host's current state; `since`, `lang` |
+//! | `GET /api/v1/profiles/{role}` | the newest signed profile for the device token's site: `{role, site, version, name, key_id, expires, profile, signature, …}`; 404 none stored |
+//! | `POST /api/v1/profiles/{role}` | store a signed profile `{profile, signature, site?}` (a signed-in administrator, with the dashboard's `X-CSRF-Token`): 201 new, 200 already stored, 400, 403, 409 version taken |
 //! | `GET /metrics` | Prometheus text: hosts by verdict and site, root-cause codes, ingest counts and latency (a read token) |
 //! | `GET /healthz`, `GET /readyz` | alive; ready (the database answers) |
 
@@ -86,6 +88,8 @@ pub enum ApiError {
     ContentType,
     #[error("too many reports from this token; retry after {secs} s")]
     RateLimited { secs: u64 },
+    #[error(transparent)]
+    Profile(#[from] crate::profiles::ProfileError),
 }
 
 impl ApiError {
@@ -121,6 +125,18 @@ impl ApiError {
             ApiError::Body(_) => (StatusCode::BAD_REQUEST, "body"),
             ApiError::ContentType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Profile(e) => {
+                use crate::profiles::ProfileError as P;
+                match e {
+                    P::BadRole(_) => (StatusCode::BAD_REQUEST, "bad_role"),
+                    P::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_profile"),
+                    P::Signature(_) => (StatusCode::BAD_REQUEST, "signature"),
+                    P::Conflict { .. } => (StatusCode::CONFLICT, "version_taken"),
+                    P::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+                    P::Keys(_) => (StatusCode::INTERNAL_SERVER_ERROR, "profile_keys"),
+                    P::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "database"),
+                }
+            }
         }
     }
 }
@@ -166,6 +182,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/hosts", get(hosts))
         .route("/api/v1/hosts/{hostname}/reports", get(history))
         .route("/api/v1/summary", get(summary))
+        .route(
+            "/api/v1/profiles/{role}",
+            get(profile_for_device).post(profile_upload),
+        )
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
@@ -434,4 +454,85 @@ async fn readyz(State(s): State<Arc<AppState>>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }
+}
+
+/// The newest signed profile of a role for the calling device's site.
+async fn profile_for_device(
+    State(s): State<Arc<AppState>>,
+    Path(role): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let site = if s.config.require_device_token {
+        s.tokens
+            .authenticate(
+                &s.store,
+                header_str(&headers, "authorization"),
+                Scope::Device,
+            )
+            .await?
+            .site
+    } else {
+        String::new()
+    };
+    let row = crate::profiles::newest(&s.store, &role, &site).await?;
+    Ok(Json(row).into_response())
+}
+
+/// An upload: the profile's text and its `.minisig`, as `readycheck profile sign` wrote them.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileUploadBody {
+    profile: String,
+    signature: String,
+    #[serde(default)]
+    site: String,
+}
+
+/// Stores a signed profile for a role; administrators of the dashboard only.
+async fn profile_upload(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(role): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let v = crate::dashboard::session::viewer(&s, peer, &headers, false)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    crate::dashboard::session::check_csrf(&v, header_str(&headers, "x-csrf-token"))
+        .map_err(IntoResponse::into_response)?;
+    if !v.admin {
+        return Err(crate::dashboard::DashError::Forbidden.into_response());
+    }
+    let up: ProfileUploadBody =
+        serde_json::from_slice(&body).map_err(|e| ApiError::Body(e.to_string()).into_response())?;
+    let keys = crate::profiles::load_keys(&s.config.profile_keys)
+        .map_err(|e| ApiError::from(e).into_response())?;
+    let (row, new) = crate::profiles::upload(
+        &s.store,
+        &keys,
+        &crate::profiles::Upload {
+            role: &role,
+            site: &up.site,
+            text: &up.profile,
+            signature: &up.signature,
+            by: &v.name,
+        },
+    )
+    .await
+    .map_err(|e| ApiError::from(e).into_response())?;
+    tracing::info!(user = %v.name, role = %row.role, site = %row.site, version = %row.version, key = %row.key_id, new, "profile uploaded");
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({
+            "role": row.role, "site": row.site, "version": row.version, "name": row.name,
+            "key_id": row.key_id, "expires": row.expires, "stored": new,
+        })),
+    )
+        .into_response())
 }

@@ -1,5 +1,5 @@
-//! The command line: `readycheck-server [serve]`, `check-config`, `token create|list|revoke`
-//! and `purge`. Parsing only; each command is a plain function in `main.rs`'s `run`.
+//! The command line: `readycheck-server [serve]`, `check-config`, `token create|list|revoke`,
+//! `profile upload|list` and `purge`. Parsing only; each command is a plain function in `main.rs`'s `run`.
 
 use std::path::PathBuf;
 
@@ -50,6 +50,9 @@ pub enum Command {
     /// The roster the dashboard counts against.
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Signed profiles clients fetch (`[profile] update` in their profile).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Delete reports older than the retention now (each host's latest report is kept).
     Purge {
         /// Days to keep (default: the configuration's `[retention] days`).
@@ -112,4 +115,29 @@ pub enum RosterCommand {
     /// user, host, site, department, role/profile, essential (yes/no). Bad rows are listed by
     /// line and left out.
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Store a signed profile for a role: FILE and FILE.minisig, as `readycheck profile sign`
+    /// wrote them. Clients whose profile says `update = { url = ".../api/v1/profiles/ROLE" }`
+    /// get it at their next run, once it verifies against their pinned key.
+    Upload {
+        /// The role clients ask for (letters, digits, `.`, `_`, `-`), e.g. trading-desk.
+        #[arg(long)]
+        role: String,
+        /// Only for devices whose token is of this site (default: every site).
+        #[arg(long, default_value = "")]
+        site: String,
+        /// The signature file (default: FILE.minisig).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        file: PathBuf,
+    },
+    /// List stored profiles: role, site, version, key, expiry.
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }

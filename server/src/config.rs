@@ -37,6 +37,18 @@ struct File {
     dashboard: DashboardFile,
     #[serde(default)]
     alerts: AlertsFile,
+    #[serde(default)]
+    profiles: ProfilesFile,
+}
+
+/// `[profiles]`: the signed profiles IT uploads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilesFile {
+    /// IT's public keys (minisign `.pub` files): an upload signed by another key is refused.
+    /// Empty (default): any signature is stored; the clients' pinned keys decide.
+    #[serde(default)]
+    keys: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -361,6 +373,8 @@ pub struct Config {
     pub log_level: String,
     pub dashboard: DashboardConfig,
     pub alerts: AlertsConfig,
+    /// `[profiles] keys`: the public keys uploads must be signed with (empty: any).
+    pub profile_keys: Vec<PathBuf>,
 }
 
 /// What the command line says, overriding the file.
@@ -833,6 +847,18 @@ impl Config {
                 rules,
                 channels,
             },
+            profile_keys: file
+                .profiles
+                .keys
+                .iter()
+                .map(|k| {
+                    let p = PathBuf::from(k.get_ref());
+                    match path.and_then(Path::parent) {
+                        Some(dir) if p.is_relative() => dir.join(p),
+                        _ => p,
+                    }
+                })
+                .collect(),
             source: path.map(Path::to_path_buf),
             listen,
             data_dir,
@@ -865,6 +891,14 @@ impl Config {
                         at: None,
                     });
                 }
+            }
+        }
+        for p in &self.profile_keys {
+            if let Err(e) = readycheck::signing::keys::read_key(p) {
+                problems.push(Problem {
+                    message: format!("profile key {}: {e}", p.display()),
+                    at: None,
+                });
             }
         }
         if problems.is_empty() {

@@ -11,7 +11,8 @@
 //!
 //! The helpdesk's side of it: [`fleet`] (what the home page says, from the store's aggregates),
 //! [`dashboard`] (sign-in, sessions, the pages), [`roster`] (the AD/HR CSV), [`alerts`] (rules
-//! delivered to WeCom, DingTalk, Feishu and webhooks) and [`metrics`] (Prometheus).
+//! delivered to WeCom, DingTalk, Feishu and webhooks), [`metrics`] (Prometheus) and [`profiles`]
+//! (signed profiles IT uploads and clients fetch).
 
 pub mod alerts;
 pub mod api;
@@ -22,6 +23,7 @@ pub mod dashboard;
 pub mod fleet;
 pub mod ingest;
 pub mod metrics;
+pub mod profiles;
 pub mod ratelimit;
 pub mod read;
 pub mod roster;

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use readycheck_server::cli::{Cli, Command, Role, RosterCommand, TokenCommand, UserCommand};
+use readycheck_server::cli::{
+    Cli, Command, ProfileCommand, Role, RosterCommand, TokenCommand, UserCommand,
+};
 use readycheck_server::config::{Config, ConfigError, LogFormat, Overrides};
 use readycheck_server::store::Store;
 use readycheck_server::{serve, tokens};
@@ -240,6 +242,90 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             )?;
             if !done.bad.is_empty() {
                 return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Profile(ProfileCommand::Upload {
+            role,
+            site,
+            signature,
+            file,
+        }) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+            };
+            let text = read(&file)?;
+            let sig_path = signature.unwrap_or_else(|| readycheck::signing::signature_path(&file));
+            let sig = read(&sig_path)?;
+            let keys = readycheck_server::profiles::load_keys(&config.profile_keys)?;
+            let store = Store::open(&config.database, 2).await?;
+            let done = readycheck_server::profiles::upload(
+                &store,
+                &keys,
+                &readycheck_server::profiles::Upload {
+                    role: &role,
+                    site: &site,
+                    text: &text,
+                    signature: &sig,
+                    by: "cli",
+                },
+            )
+            .await;
+            store.close().await;
+            let (row, new) = done.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            writeln!(
+                out,
+                "{} \"{}\" version {} (key {}, expires {}) {} for role {}{}",
+                file.display(),
+                row.name,
+                row.version,
+                row.key_id,
+                row.expires,
+                if new { "stored" } else { "was already stored" },
+                row.role,
+                if row.site.is_empty() {
+                    ", every site".to_string()
+                } else {
+                    format!(", site {}", row.site)
+                }
+            )?;
+        }
+        Command::Profile(ProfileCommand::List { json }) => {
+            let store = Store::open(&config.database, 2).await?;
+            let mut rows = store.list_profiles().await?;
+            store.close().await;
+            rows.sort_by(readycheck_server::profiles::by_version);
+            if json {
+                let v: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "role": r.role, "site": r.site, "version": r.version, "name": r.name,
+                            "key_id": r.key_id, "expires": r.expires,
+                            "uploaded_at": readycheck_server::rfc3339(r.uploaded_at),
+                            "uploaded_by": r.uploaded_by,
+                        })
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<20} {:<12} {:<14} {:<17} {:<11} NAME",
+                    "ROLE", "SITE", "VERSION", "KEY", "EXPIRES"
+                )?;
+                for r in rows {
+                    writeln!(
+                        out,
+                        "{:<20} {:<12} {:<14} {:<17} {:<11} {}",
+                        r.role,
+                        if r.site.is_empty() { "*" } else { &r.site },
+                        r.version,
+                        r.key_id,
+                        r.expires,
+                        r.name
+                    )?;
+                }
             }
         }
         Command::Purge { days } => {

@@ -11,3 +11,4 @@ mod crash;
 mod dashboard;
 mod https;
 mod postgres;
+mod profiles;

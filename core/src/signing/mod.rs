@@ -117,6 +117,11 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// The date `days` after today (UTC): a signature's default expiry.
+pub fn expiry_in(days: u32) -> NaiveDate {
+    today() + chrono::Days::new(u64::from(days))
+}
+
 /// Compares two profile versions piece by piece: pieces split at `.`, `-`, `_` and `+`;
 /// numeric pieces compare as numbers, others as text; a version that is a prefix of another is
 /// the older one (`2026.11` < `2026.11.1`).
@@ -241,6 +246,15 @@ pub fn signature_key_id(sig_text: &str) -> Option<String> {
     minisign::SignatureBox::from_string(sig_text)
         .ok()
         .map(|b| key_id(b.keynum()))
+}
+
+/// The key id and trusted comment a signature carries, read without checking them (what a
+/// server that holds no key can say about an upload); `None` when it is not a minisign
+/// signature with a readycheck comment.
+pub fn read_unverified(sig_text: &str) -> Option<(String, Signed)> {
+    let b = minisign::SignatureBox::from_string(sig_text).ok()?;
+    let signed = Signed::parse(&b.trusted_comment().ok()?)?;
+    Some((key_id(b.keynum()), signed))
 }
 
 /// Checks `text` against its signature with the pinned keys: the key is pinned, the bytes and

@@ -7,6 +7,7 @@
 //! partial `--only`/`--skip` run only until it has one). A report is stored in one transaction
 //! with its checks and its host's update, keyed by its idempotency key: a resend, from any
 //! number of server instances at once, never makes a second row. Times are Unix milliseconds.
+//! `profiles` (migration 4) keeps the signed profiles IT uploads for clients to fetch.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -32,10 +33,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dashboard indexes",
         include_str!("migrations/0003_dashboard_indexes.sql"),
     ),
+    (4, "profiles", include_str!("migrations/0004_profiles.sql")),
 ];
 
 mod dashboard;
+mod profiles;
 pub use dashboard::*;
+pub use profiles::{ProfileRow, ProfileStored};
 
 /// What went wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
