@@ -883,13 +883,16 @@ severity = "urgent"
         "你是不是想写 `disk`？",
         "错误：检查项 `b` 中有未知的严重级别 `urgent`",
         "bad.toml:3",
-        "发现 3 个问题；没有运行任何检查",
+        // The plugin's parameters are judged beside the file's own mistakes.
+        "错误：检查项 `disk`：resources/disk 没有键 `warn_fre`",
+        "bad.toml:10",
+        "发现 4 个问题；没有运行任何检查",
     ] {
         assert!(err.contains(want), "{want} missing:\n{err}");
     }
     assert!(!err.contains("error:"), "{err}");
 
-    // Once the file itself is right, the plugin's parameters are judged, in Chinese too.
+    // A file whose only mistake is a parameter, in Chinese too.
     let p = env.profile(
         "params.toml",
         "[profile]\nname = \"x\"\n[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\nwarn_fre = \"10%\"\n",

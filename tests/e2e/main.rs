@@ -16,4 +16,5 @@ mod posture;
 mod reports;
 mod resources;
 mod support;
+mod validate;
 mod wine;

@@ -237,6 +237,10 @@ pub struct ExplainArgs {
 pub struct ValidateArgs {
     /// The profile to check.
     pub profile: PathBuf,
+    /// Output format (json: every problem with its file, line, column, field, code and fix,
+    /// as in schemas/validation-v1.schema.json).
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: DataFormat,
     #[command(flatten)]
     pub common: Common,
 }
