@@ -16,5 +16,6 @@ mod posture;
 mod reports;
 mod resources;
 mod support;
+mod surface;
 mod validate;
 mod wine;

@@ -860,9 +860,14 @@ fn schedule_install_status_remove_for_the_current_user() {
     };
     let unit_dir = cfg.join("systemd/user");
 
+    // "Not installed" is an answer (exit 0); scripts read `installed` from -f json.
     let out = sched(&["status"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("not installed"));
+    let out = sched(&["status", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["installed"], false, "{doc:#}");
 
     let out = sched(&["install", "--at", "25:00"]);
     assert_eq!(out.status.code(), Some(3));

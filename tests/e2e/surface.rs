@@ -1,0 +1,212 @@
+//! The command line's surface as IT and scripts meet it: `--version` names its build, every
+//! subcommand's help lists only what applies to it, completions come from the binary, exit
+//! codes follow the documented table (Nagios rendering included), and the JSON forms of
+//! `explain`, `submit` and `schedule status` parse.
+
+use std::process::Output;
+
+use crate::support::{Env, stderr, stdout};
+
+fn profile(env: &Env, checks: &str) -> std::path::PathBuf {
+    env.profile(
+        "p.toml",
+        &format!("[profile]\nname = \"Surface\"\ntimeout = \"3s\"\n{checks}\n"),
+    )
+}
+
+fn code(out: &Output) -> Option<i32> {
+    out.status.code()
+}
+
+#[test]
+fn version_names_the_commit_the_date_and_the_plugin_abi() {
+    let env = Env::new();
+    for flag in ["--version", "-V"] {
+        let out = env.cmd().arg(flag).output().unwrap();
+        assert_eq!(code(&out), Some(0));
+        let text = stdout(&out);
+        // readycheck 0.1.0 (3f2c1ab90 2026-11-30, plugin ABI 1)
+        let inner = text
+            .trim()
+            .strip_prefix(&format!("readycheck {} (", env!("CARGO_PKG_VERSION")))
+            .and_then(|s| s.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{flag}: {text}"));
+        let (build, abi) = inner.split_once(", plugin ABI ").expect(&text);
+        assert_eq!(abi, "1", "{text}");
+        let (commit, date) = build.split_once(' ').expect(&text);
+        assert!(
+            commit.len() == 9 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+            "not a commit: {text}"
+        );
+        assert!(
+            date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-',
+            "not a date: {text}"
+        );
+    }
+}
+
+/// Shared flags are listed only where they mean something; they stay accepted elsewhere, so
+/// scripts that pass `--plugin-dir` to everything keep working. `--in-process` is listed
+/// nowhere.
+#[test]
+fn each_help_lists_only_the_flags_that_apply() {
+    let env = Env::new();
+    let help = |args: &[&str]| {
+        let out = env.cmd().args(args).arg("--help").output().unwrap();
+        assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let cases: &[(&[&str], &[&str], &[&str])] = &[
+        (
+            &[],
+            &["--plugin-dir", "--quiet", "--verbose", "--no-color"],
+            &["--in-process"],
+        ),
+        (
+            &["run"],
+            &["--plugin-dir", "--quiet", "--verbose", "--jobs"],
+            &["--in-process"],
+        ),
+        (
+            &["validate"],
+            &["--plugin-dir"],
+            &["--verbose", "--quiet", "--in-process"],
+        ),
+        (
+            &["summarize"],
+            &["--quiet", "--since"],
+            &["--plugin-dir", "--verbose", "--in-process"],
+        ),
+        (
+            &["schedule"],
+            &["--lang"],
+            &["--plugin-dir", "--verbose", "--quiet", "--in-process"],
+        ),
+        (
+            &["schedule", "install"],
+            &["--at", "--lang"],
+            &["--plugin-dir", "--verbose", "--in-process"],
+        ),
+        (
+            &["report"],
+            &["--verbose", "--format"],
+            &["--plugin-dir", "--in-process"],
+        ),
+        (
+            &["submit"],
+            &["--auth-header-env", "--format"],
+            &["--plugin-dir", "--verbose", "--in-process"],
+        ),
+    ];
+    for (cmd, listed, hidden) in cases {
+        let text = help(cmd);
+        for flag in *listed {
+            assert!(text.contains(flag), "{cmd:?} --help lacks {flag}:\n{text}");
+        }
+        for flag in *hidden {
+            assert!(!text.contains(flag), "{cmd:?} --help lists {flag}:\n{text}");
+        }
+    }
+    // Accepted where hidden.
+    let inbox = env.dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let out = env.run(&["summarize", inbox.to_str().unwrap()]);
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("unexpected argument"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_come_from_the_binary_for_every_shell() {
+    let env = Env::new();
+    for (shell, marker) in [
+        ("bash", "_readycheck()"),
+        ("zsh", "#compdef readycheck"),
+        ("fish", "complete -c readycheck"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = env.cmd().args(["completions", shell]).output().unwrap();
+        assert_eq!(code(&out), Some(0), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains(marker), "{shell}: {text}");
+        assert!(text.contains("summarize"), "{shell}: no subcommands");
+    }
+    let out = env.cmd().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+}
+
+/// `report -f nagios` exits with the verdict (the Nagios contract is the code); the other
+/// formats exit 0 once shown. A JSON error names its position once.
+#[test]
+fn report_exit_codes_follow_the_table() {
+    let env = Env::new();
+    let p = profile(
+        &env,
+        "[[check]]\nid = \"crash\"\nplugin = \"misbehave\"\nkind = \"segfault\"",
+    );
+    let json = env.dir.path().join("r.json");
+    let out = env.run(&[
+        "run",
+        "-p",
+        p.to_str().unwrap(),
+        "-o",
+        json.to_str().unwrap(),
+        "--no-save",
+    ]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    let out = env.run(&["report", json.to_str().unwrap(), "-f", "nagios"]);
+    assert_eq!(code(&out), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("READYCHECK CRITICAL"), "{}", stdout(&out));
+    let out = env.run(&["report", json.to_str().unwrap(), "-f", "text"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+
+    let broken = env.dir.path().join("broken.json");
+    std::fs::write(&broken, "{\n  \"schema\": \n}").unwrap();
+    let out = env.run(&["report", broken.to_str().unwrap()]);
+    assert_eq!(code(&out), Some(3));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("line 3").count(),
+        1,
+        "position said twice: {err}"
+    );
+    assert!(err.contains("column 1"), "{err}");
+}
+
+#[test]
+fn explain_submit_and_schedule_status_speak_json() {
+    let env = Env::new();
+    let out = env.run(&["explain", "resources/disk", "-f", "json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let kind: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(kind["name"], "disk", "{kind:#}");
+    let out = env.run(&["explain", "resources", "-f", "json"]);
+    let manifest: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(manifest["name"], "resources", "{manifest:#}");
+    assert!(manifest["kinds"].as_array().is_some_and(|k| k.len() > 1));
+    let out = env.run(&["explain", "resources/nope", "-f", "json"]);
+    assert_eq!(code(&out), Some(3));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+
+    let out = env
+        .command(&["submit", "--pending", "-f", "json"])
+        .env("READYCHECK_DATA_DIR", &env.data)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rows, serde_json::json!([]));
+
+    let out = env
+        .command(&["schedule", "status", "-f", "json"])
+        .env("XDG_CONFIG_HOME", env.dir.path().join("no-config"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(status["installed"], false, "{status:#}");
+    assert_eq!(status["outbox"], 0, "{status:#}");
+}
