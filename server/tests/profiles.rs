@@ -21,7 +21,7 @@ fn write_signed(dir: &Path, file: &str, text: &str, secret: &str) -> std::path::
     let p =
         readycheck::profile::Profile::parse(text, readycheck::profile::Source::Embedded).unwrap();
     let expires = signing::expiry_in(90);
-    let (sig, _) = signing::sign(text, &p, secret, None, expires).unwrap();
+    let (sig, _) = signing::sign(text, &p, secret, signing::Password::None, expires).unwrap();
     let path = dir.join(file);
     std::fs::write(&path, text).unwrap();
     std::fs::write(signing::signature_path(&path), sig).unwrap();
@@ -63,7 +63,7 @@ fn refused(out: &std::process::Output) -> String {
 
 /// The whole flow on one server, whatever its database.
 fn exercise(dir: &Path, database: &str) {
-    let it = signing::keygen(None).unwrap();
+    let it = signing::keygen(signing::Password::None).unwrap();
     let key_file = dir.join("it.pub");
     std::fs::write(&key_file, &it.public).unwrap();
     let server = Server::start(&Launch {
@@ -163,7 +163,7 @@ fn exercise(dir: &Path, database: &str) {
     .unwrap();
     let err = refused(&upload(&server, "trading-desk", "", &tampered));
     assert!(err.contains("changed after it was signed"), "{err}");
-    let other = signing::keygen(None).unwrap();
+    let other = signing::keygen(signing::Password::None).unwrap();
     let foreign = write_signed(
         &files,
         "foreign.toml",
@@ -255,7 +255,7 @@ fn without_configured_keys_the_server_still_checks_what_it_can() {
         data_dir: dir.path().join("srv"),
         ..Launch::default()
     });
-    let k = signing::keygen(None).unwrap();
+    let k = signing::keygen(signing::Password::None).unwrap();
     let files = dir.path();
     let p = write_signed(
         files,

@@ -752,7 +752,58 @@ are pinned in readycheck.toml: a changed plugin is refused.
 
 /// An IT bundle for `art.os`: `readycheck-<profile>-<os>-x86_64.tar.gz` (Linux) or `.zip`
 /// (Windows) with the host, the plugins and the pinned profile as `readycheck.toml`.
-pub fn bundle(art: &Artifacts, profile: &Path, out: &Path) -> Result<PathBuf> {
+/// IT's secret key, to sign a bundle's profile with and pin beside it.
+pub struct Signer {
+    secret: String,
+    password: readycheck::signing::Password,
+    expires: String,
+}
+
+impl Signer {
+    /// Reads the secret key; its password comes from `READYCHECK_KEY_PASSWORD`.
+    pub fn read(key: &Path, expires: Option<&str>) -> Result<Signer> {
+        let secret = std::fs::read_to_string(key)
+            .with_context(|| format!("reading the secret key {}", key.display()))?;
+        let password = match std::env::var("READYCHECK_KEY_PASSWORD") {
+            Ok(p) if !p.is_empty() => readycheck::signing::Password::Given(p),
+            _ => readycheck::signing::Password::None,
+        };
+        let expires = match expires {
+            Some(d) if readycheck::signing::parse_date(d).is_some() => d.to_string(),
+            Some(d) => bail!("--expires {d} is not a date such as 2027-01-31"),
+            None => readycheck::signing::expiry_in(365)
+                .format("%Y-%m-%d")
+                .to_string(),
+        };
+        Ok(Signer {
+            secret,
+            password,
+            expires,
+        })
+    }
+
+    /// The profile's `.minisig` for exactly `text`, the public key's file and its id.
+    fn sign(&self, text: &str) -> Result<(String, String, String)> {
+        use readycheck::signing;
+        let profile =
+            readycheck::profile::Profile::parse(text, readycheck::profile::Source::Embedded)
+                .map_err(|e| anyhow::anyhow!("the bundled profile: {}", e.render()))?;
+        let expires = signing::parse_date(&self.expires).context("the expiry")?;
+        let (sig, v) = signing::sign(text, &profile, &self.secret, self.password.clone(), expires)
+            .map_err(|e| anyhow::anyhow!("signing the bundled profile: {e}"))?;
+        let (public, id) = signing::public_key_of(&self.secret, self.password.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        debug_assert_eq!(id, v.key_id);
+        Ok((sig, public, id))
+    }
+}
+
+pub fn bundle(
+    art: &Artifacts,
+    profile: &Path,
+    out: &Path,
+    signer: Option<&Signer>,
+) -> Result<PathBuf> {
     let text = std::fs::read_to_string(profile)
         .with_context(|| format!("reading {}", profile.display()))?;
     let stem: String = profile
@@ -792,6 +843,18 @@ pub fn bundle(art: &Artifacts, profile: &Path, out: &Path) -> Result<PathBuf> {
         "This folder is an IT bundle of readycheck for: {profile_name}\n\
          readycheck runs readycheck.toml, next to the program; without it, it stops and says so.\n"
     );
+    // Signed, when IT gave its key: the exact bytes shipped (CRLF on Windows) are what is
+    // signed, and the public key goes into keys/ next to the program, which pins it.
+    if let Some(signer) = signer {
+        let shipped = if art.os == Os::Windows {
+            String::from_utf8(crlf(&pinned)).context("the profile is UTF-8")?
+        } else {
+            pinned.clone()
+        };
+        let (sig, public, id) = signer.sign(&shipped)?;
+        put(&dir, "readycheck.toml.minisig", sig.as_bytes(), 0o644)?;
+        put(&dir, &format!("keys/{id}.pub"), public.as_bytes(), 0o644)?;
+    }
     if art.os == Os::Windows {
         put(&dir, "readycheck.toml", &crlf(&pinned), 0o644)?;
         put(&dir, "README.txt", &crlf(&readme), 0o644)?;

@@ -74,6 +74,14 @@ enum Task {
         profile: PathBuf,
         #[arg(long, value_enum)]
         os: BundleOs,
+        /// Sign the bundled profile with this secret key (`readycheck profile keygen`; its
+        /// password from READYCHECK_KEY_PASSWORD) and pin its public key in the bundle's keys/,
+        /// so the bundle runs only that profile, unaltered.
+        #[arg(long, value_name = "KEY")]
+        sign_key: Option<PathBuf>,
+        /// The signature's last valid day (YYYY-MM-DD, UTC; default: a year from today).
+        #[arg(long, value_name = "DATE", requires = "sign_key")]
+        expires: Option<String>,
         #[command(flatten)]
         inputs: Inputs,
     },
@@ -145,15 +153,20 @@ fn run(mut task: Task) -> Result<()> {
         Task::Bundle {
             profile,
             os,
+            sign_key,
+            expires,
             inputs,
         } => {
+            let signer = sign_key
+                .map(|key| layout::Signer::read(&key, expires.as_deref()))
+                .transpose()?;
             let host = linux(&inputs)?;
             validate(&host, &profile)?;
             let art = match os {
                 BundleOs::Linux => host,
                 BundleOs::Windows => windows(&inputs)?,
             };
-            let out = layout::bundle(&art, &profile, &inputs.out)?;
+            let out = layout::bundle(&art, &profile, &inputs.out, signer.as_ref())?;
             report(out);
             Ok(())
         }

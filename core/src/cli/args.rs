@@ -44,6 +44,8 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
+    /// Sign profiles for PCs that pin IT's key: make a key pair, sign a profile.
+    Profile(ProfileArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -262,6 +264,48 @@ pub struct ReportArgs {
 /// A duration flag (`3s`, `500ms`, `24h`), read as profiles read them.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     crate::profile::parse_duration_str(s)
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub action: ProfileAction,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// Make IT's signing key pair: NAME.pub (pin it: keys/ next to the program, or the
+    /// machine-wide keys directory) and NAME.key (keep it secret). The secret key is protected by
+    /// a password (READYCHECK_KEY_PASSWORD, else asked) unless --unencrypted.
+    Keygen {
+        /// Where to write the two files.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// The files' name.
+        #[arg(long, default_value = "readycheck-profile")]
+        name: String,
+        /// Store the secret key without a password (for a CI job that signs bundles; keep the
+        /// file in the CI's secret store).
+        #[arg(long)]
+        unencrypted: bool,
+    },
+    /// Sign a profile: writes PROFILE.minisig, whose trusted comment holds the profile's name,
+    /// version and expiry.
+    Sign {
+        /// The profile to sign (it must be valid and have a version).
+        profile: PathBuf,
+        /// The secret key (NAME.key from `profile keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The last day the profile may run (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE", conflicts_with = "valid_for")]
+        expires: Option<String>,
+        /// How long from today the profile may run (default 365d).
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        valid_for: Option<std::time::Duration>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ const APPLIES: &[(&str, &[&str])] = &[
     ("readycheck.submit", &["quiet", "lang"]),
     ("readycheck.schedule", &["lang"]),
     ("readycheck.completions", &[]),
+    ("readycheck.profile", &["lang"]),
 ];
 
 /// The ids of the shared flags.

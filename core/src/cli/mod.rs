@@ -71,6 +71,7 @@ pub fn main() -> ExitCode {
         Some(Command::Submit(args)) => commands::submit::run(args, locale),
         Some(Command::Schedule(args)) => commands::schedule::run(args, locale),
         Some(Command::Completions(args)) => commands::completions::run(args, locale),
+        Some(Command::Profile(args)) => commands::profile::run(args, locale),
     };
     let status = commands::finish(result);
     if start == crate::launch::Start::DoubleClick {

@@ -66,6 +66,27 @@ pub fn load_profile(explicit: Option<&Path>) -> Result<Profile, CommandError> {
     loaded.map_err(|e| CommandError::Profile(e.render()))
 }
 
+/// The profile a run uses — the one asked for, or discovered, or the built-in default — through
+/// the signed-profile gate: with a key pinned, only a verified profile (the file, the last good
+/// one kept, or a newer one from the update source) runs; `fetch` asks the update source.
+pub fn decide_profile(
+    explicit: Option<&Path>,
+    fetch: bool,
+) -> Result<crate::signing::gate::Decision, CommandError> {
+    use crate::signing::gate::{self, Stop};
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| profile::discover(exe_dir().as_deref()));
+    let mut settings = gate::Settings::for_run(exe_dir().as_deref());
+    settings.fetch = fetch;
+    gate::decide(path.as_deref(), &settings).map_err(|stop| match stop {
+        Stop::Invalid(e) => CommandError::Profile(e.render()),
+        refused @ Stop::Refused { .. } => {
+            CommandError::Profile(crate::sanitize::text(&refused.render()).into_owned())
+        }
+    })
+}
+
 /// Finds the plugins on the search path (`--plugin-dir`, the profile's dirs, beside the
 /// executable, the system's), checks their pins and asks each what it can do — by `deadline`
 /// when a run has one.

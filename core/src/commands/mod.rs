@@ -16,6 +16,7 @@ pub mod context;
 mod deliver;
 pub mod explain;
 pub mod plugins;
+pub mod profile;
 pub mod report;
 pub mod run;
 pub mod schedule;

@@ -13,7 +13,7 @@ use crate::render::{self, Format};
 use crate::report::{self, Report};
 use crate::runner::{self, RunOptions};
 
-use super::context::{self, backend, discover_plugins, load_profile, profile_plugin_names};
+use super::context::{self, backend, discover_plugins, profile_plugin_names};
 use super::{CommandError, CommandResult, Ctx, ExitStatus};
 
 /// Runs the profile and reports.
@@ -26,7 +26,12 @@ pub fn run(args: RunArgs, lang: Locale) -> CommandResult {
     );
     // Everything the user said is checked before anything runs.
     let outputs = context::output_formats(&args.outputs, lang)?;
-    let profile = load_profile(args.profile.as_deref())?;
+    // The profile, through the signed-profile gate (an update is asked for here, at the start).
+    let decision = context::decide_profile(args.profile.as_deref(), true)?;
+    for w in &decision.warnings {
+        ctx.printer.warn(&crate::sanitize::text(&ctx.text(w)));
+    }
+    let profile = decision.profile.clone();
     let unknown = crate::plan::unknown_selection(&profile, &args.only, &args.skip, lang);
     if !unknown.is_empty() {
         return Err(CommandError::Usage(unknown.join("\n")));
@@ -75,6 +80,10 @@ pub fn run(args: RunArgs, lang: Locale) -> CommandResult {
         selection: report::Selection::of(&options.only, &options.skip),
     };
     let mut report = crate::assemble::report(&profile, &plugins, outcome.checks, facts);
+    // Which signed profile ran, where it came from, what became of the update, what was refused.
+    report.profile.signature = Some(decision.signature.clone());
+    report.profile.update = decision.update.clone();
+    report.profile.refused = decision.refused.clone();
     if outcome.interrupted {
         ctx.printer.warn(&crate::tr!(lang, "cli.interrupted"));
     }

@@ -8,7 +8,7 @@ use crate::i18n::Locale;
 use crate::profile::output::Validation;
 use crate::profile::{self, Diagnostic, Draft};
 
-use super::context::{backend, discover_plugins, profile_plugin_names};
+use super::context::{backend, discover_plugins, exe_dir, profile_plugin_names};
 use super::{CommandError, CommandResult, Ctx, ExitStatus};
 
 /// Validates a profile against the plugins it names: exit 0 when it has no errors (warnings
@@ -16,6 +16,8 @@ use super::{CommandError, CommandResult, Ctx, ExitStatus};
 pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
     let json = args.format == DataFormat::Json;
     let ctx = Ctx::new(&args.common, lang, true, json);
+    // A key is pinned here and the profile's signature would be refused: it cannot run.
+    let mut refused = false;
     // A profile that cannot be read or is not TOML is one problem; any other is judged whole,
     // its plugins included, so no mistake hides another.
     let (name, text, diags, valid_line) = match Draft::load(&args.profile) {
@@ -40,13 +42,24 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
                 })
                 .collect();
             let p = &draft.profile;
-            let valid_line = crate::tr!(
+            let mut valid_line = crate::tr!(
                 lang,
                 "cli.valid",
                 file = p.source.display_name(),
                 n = p.checks.len(),
                 plugins = names
             );
+            // What this PC would make of its signature (see crate::signing).
+            let mut settings = crate::signing::gate::Settings::for_run(exe_dir().as_deref());
+            settings.fetch = false;
+            let status = crate::signing::gate::file_status(&args.profile, p, &settings);
+            valid_line = format!(
+                "{valid_line}\n{}",
+                crate::sanitize::text(&ctx.text(&status.msg(&p.source.display_name())))
+            );
+            if let crate::signing::gate::FileStatus::Refused(_) = status {
+                refused = true;
+            }
             (
                 p.source.display_name(),
                 p.text.clone(),
@@ -56,7 +69,7 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
         }
         Err(e) => (e.source.display_name(), e.text, e.diagnostics, None),
     };
-    let has_errors = diags.iter().any(Diagnostic::is_error);
+    let has_errors = diags.iter().any(Diagnostic::is_error) || refused;
     if json {
         let v = Validation::new(&name, &text, &diags, lang);
         let out = serde_json::to_string_pretty(&v).expect("the validation serialises");
@@ -75,6 +88,9 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
             }
             ctx.printer.out(&format!("{line}\n"));
             Ok(ExitStatus::Ready)
+        }
+        Some(line) if refused && !diags.iter().any(Diagnostic::is_error) => {
+            Err(CommandError::Profile(line))
         }
         _ => Err(CommandError::Profile(rendered)),
     }

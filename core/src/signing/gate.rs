@@ -448,3 +448,60 @@ fn ask(
     c.origin = ProfileOrigin::Update;
     (info(UpdateOutcome::Used, Some(version), None), Some(c))
 }
+
+/// What a profile file's signature says on this PC, for `readycheck validate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Checked against a pinned key: it would run.
+    Verified(Verified),
+    /// No key is pinned, and the file is not signed.
+    Unsigned,
+    /// No key is pinned; the file is signed with this key (not checked).
+    NotChecked { key_id: Option<String> },
+    /// A key is pinned and the file would be refused.
+    Refused(Refusal),
+}
+
+impl FileStatus {
+    /// One line for the reader.
+    pub fn msg(&self, file: &str) -> Msg {
+        match self {
+            FileStatus::Verified(v) => t!(
+                "signing.status.verified",
+                key = v.key_id.as_str(),
+                version = v.signed.version.as_str(),
+                expires = v.signed.expires_str()
+            ),
+            FileStatus::Unsigned => t!("signing.status.unsigned"),
+            FileStatus::NotChecked { key_id } => t!(
+                "signing.status.not_checked",
+                key = key_id.clone().unwrap_or_else(|| "?".into())
+            ),
+            FileStatus::Refused(r) => t!("signing.status.refused", message = r.msg(file)),
+        }
+    }
+}
+
+/// The signature status of the profile file at `path` (already parsed as `profile`), judged
+/// as a run would judge that file (without falling back on a last good profile).
+pub fn file_status(path: &std::path::Path, profile: &Profile, s: &Settings) -> FileStatus {
+    let sig = crate::store::read_capped(&super::signature_path(path), super::MAX_SIG_BYTES)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    if !s.keys.pinned() {
+        return match sig {
+            None => FileStatus::Unsigned,
+            Some(sig) => FileStatus::NotChecked {
+                key_id: super::signature_key_id(&sig),
+            },
+        };
+    }
+    let seen = s.seen.as_deref().map(Seen::load).unwrap_or_default();
+    let checked = verify(profile.text.as_bytes(), sig.as_deref(), &s.keys, s.today)
+        .and_then(|v| check_identity(&v, profile).map(|()| v))
+        .and_then(|v| seen.check(&v).map(|()| v));
+    match checked {
+        Ok(v) => FileStatus::Verified(v),
+        Err(r) => FileStatus::Refused(r),
+    }
+}

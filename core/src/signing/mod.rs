@@ -122,6 +122,11 @@ pub fn expiry_in(days: u32) -> NaiveDate {
     today() + chrono::Days::new(u64::from(days))
 }
 
+/// A date as `--expires` and the trusted comment write it (`2027-01-31`).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
 /// Compares two profile versions piece by piece: pieces split at `.`, `-`, `_` and `+`;
 /// numeric pieces compare as numbers, others as text; a version that is a prefix of another is
 /// the older one (`2026.11` < `2026.11.1`).
@@ -359,11 +364,23 @@ impl std::fmt::Debug for NewKeys {
     }
 }
 
+/// How a secret key's password is had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Password {
+    /// No password: the key is (to be) stored unencrypted.
+    None,
+    /// This password.
+    Given(String),
+    /// Asked on the terminal (minisign's prompt).
+    Ask,
+}
+
 /// Makes a key pair.
-pub fn keygen(password: Option<String>) -> Result<NewKeys, SignError> {
+pub fn keygen(password: Password) -> Result<NewKeys, SignError> {
     let pair = match password {
-        Some(p) => minisign::KeyPair::generate_encrypted_keypair(Some(p)),
-        None => minisign::KeyPair::generate_unencrypted_keypair(),
+        Password::Given(p) => minisign::KeyPair::generate_encrypted_keypair(Some(p)),
+        Password::Ask => minisign::KeyPair::generate_encrypted_keypair(None),
+        Password::None => minisign::KeyPair::generate_unencrypted_keypair(),
     }
     .map_err(|e| SignError::Minisign(e.to_string()))?;
     let id = key_id(pair.pk.keynum());
@@ -377,11 +394,10 @@ pub fn keygen(password: Option<String>) -> Result<NewKeys, SignError> {
         .to_box(Some(&format!("readycheck profile signing key {id}")))
         .map_err(|e| SignError::Minisign(e.to_string()))?
         .into_string();
-    // The public key's file carries the id in its comment, as minisign writes it.
-    let public = public.replacen(
-        "minisign public key",
-        &format!("readycheck profile key {id} (minisign public key)"),
-        1,
+    // The public key's file says whose key it is in its (untrusted) comment line.
+    let key_line = public.lines().nth(1).unwrap_or_default().to_string();
+    let public = format!(
+        "untrusted comment: readycheck profile key {id} (minisign public key)\n{key_line}\n"
     );
     Ok(NewKeys {
         public,
@@ -402,14 +418,48 @@ pub fn secret_key_is_encrypted(secret_text: &str) -> Result<bool, SignError> {
     }
 }
 
+/// The public key file's text of a secret key (what an IT bundle pins beside the profile it
+/// signed), and the key's id.
+pub fn public_key_of(secret_text: &str, password: Password) -> Result<(String, String), SignError> {
+    let sk = open_secret(secret_text, password)?;
+    let pk =
+        minisign::PublicKey::from_secret_key(&sk).map_err(|e| SignError::Key(e.to_string()))?;
+    let id = key_id(pk.keynum());
+    let b64 = pk.to_base64();
+    Ok((
+        format!("untrusted comment: readycheck profile key {id} (minisign public key)\n{b64}\n"),
+        id,
+    ))
+}
+
+/// The secret key in `secret_text`, opened with its password when it has one.
+fn open_secret(secret_text: &str, password: Password) -> Result<minisign::SecretKey, SignError> {
+    let sk_box = minisign::SecretKeyBox::from_string(secret_text)
+        .map_err(|e| SignError::Key(e.to_string()))?;
+    if secret_key_is_encrypted(secret_text)? {
+        match password {
+            Password::Given(p) => sk_box.into_secret_key(Some(p)),
+            Password::Ask => sk_box.into_secret_key(None),
+            Password::None => {
+                return Err(SignError::Key(
+                    "the key is password-protected and no password was given (READYCHECK_KEY_PASSWORD)".into(),
+                ));
+            }
+        }
+    } else {
+        sk_box.into_unencrypted_secret_key()
+    }
+    .map_err(|e| SignError::Key(e.to_string()))
+}
+
 /// Signs a profile's text: the `.minisig` file's content. `password` opens an encrypted secret
-/// key. The profile must parse and have a version; the comment carries its name, version and
+/// key (an unencrypted one needs none). The profile must parse and have a version; the comment carries its name, version and
 /// `expires`.
 pub fn sign(
     text: &str,
     profile: &crate::profile::Profile,
     secret_text: &str,
-    password: Option<String>,
+    password: Password,
     expires: NaiveDate,
 ) -> Result<(String, Verified), SignError> {
     let version = profile
@@ -417,17 +467,7 @@ pub fn sign(
         .clone()
         .filter(|v| !v.is_empty() && !v.chars().any(char::is_whitespace))
         .ok_or(SignError::NoVersion)?;
-    let sk_box = minisign::SecretKeyBox::from_string(secret_text)
-        .map_err(|e| SignError::Key(e.to_string()))?;
-    let sk = if secret_key_is_encrypted(secret_text)? {
-        let password = password.ok_or_else(|| {
-            SignError::Key("the key is password-protected and no password was given".into())
-        })?;
-        sk_box.into_secret_key(Some(password))
-    } else {
-        sk_box.into_unencrypted_secret_key()
-    }
-    .map_err(|e| SignError::Key(e.to_string()))?;
+    let sk = open_secret(secret_text, password)?;
     let signed = Signed {
         name: signed_name(profile),
         version,

@@ -30,14 +30,14 @@ fn parsed(text: &str) -> crate::profile::Profile {
 
 /// A key pair written as `<dir>/keys/<name>.pub` (pinned) and returned with its secret.
 fn pin(dir: &Path, name: &str) -> NewKeys {
-    let k = keygen(None).unwrap();
+    let k = keygen(Password::None).unwrap();
     std::fs::create_dir_all(dir.join("keys")).unwrap();
     std::fs::write(dir.join("keys").join(format!("{name}.pub")), &k.public).unwrap();
     k
 }
 
 fn signed(text: &str, k: &NewKeys, expires: &str) -> String {
-    sign(text, &parsed(text), &k.secret, None, day(expires))
+    sign(text, &parsed(text), &k.secret, Password::None, day(expires))
         .unwrap()
         .0
 }
@@ -145,7 +145,7 @@ fn a_signed_profile_verifies_and_every_change_is_caught() {
         Err(Refusal::Altered { .. })
     ));
     // Another key.
-    let other = keygen(None).unwrap();
+    let other = keygen(Password::None).unwrap();
     let by_other = signed(PROFILE, &other, "2027-01-31");
     assert_eq!(
         verify(
@@ -184,11 +184,11 @@ fn a_signed_profile_verifies_and_every_change_is_caught() {
 
 #[test]
 fn a_password_protected_key_needs_its_password() {
-    let k = keygen(Some("correct horse".into())).unwrap();
+    let k = keygen(Password::Given("correct horse".into())).unwrap();
     assert!(secret_key_is_encrypted(&k.secret).unwrap());
     let p = parsed(PROFILE);
     assert!(matches!(
-        sign(PROFILE, &p, &k.secret, None, day("2027-01-31")),
+        sign(PROFILE, &p, &k.secret, Password::None, day("2027-01-31")),
         Err(SignError::Key(_))
     ));
     assert!(matches!(
@@ -196,7 +196,7 @@ fn a_password_protected_key_needs_its_password() {
             PROFILE,
             &p,
             &k.secret,
-            Some("wrong".into()),
+            Password::Given("wrong".into()),
             day("2027-01-31")
         ),
         Err(SignError::Key(_))
@@ -205,7 +205,7 @@ fn a_password_protected_key_needs_its_password() {
         PROFILE,
         &p,
         &k.secret,
-        Some("correct horse".into()),
+        Password::Given("correct horse".into()),
         day("2027-01-31"),
     )
     .unwrap();
@@ -226,7 +226,7 @@ fn a_password_protected_key_needs_its_password() {
             &unversioned,
             &parsed(&unversioned),
             &k.secret,
-            Some("correct horse".into()),
+            Password::Given("correct horse".into()),
             day("2027-01-31")
         ),
         Err(SignError::NoVersion)
@@ -243,7 +243,7 @@ fn without_a_pinned_key_profiles_run_as_before_and_say_so() {
     assert_eq!(d.signature.status, SignatureStatus::Unsigned);
     assert_eq!(d.profile.text, PROFILE);
     // Signed, but nothing to check it against: said, with the key it names.
-    let k = keygen(None).unwrap();
+    let k = keygen(Password::None).unwrap();
     let p = write_profile(
         dir.path(),
         PROFILE,
@@ -266,7 +266,7 @@ fn with_a_pinned_key_only_good_profiles_run() {
     let p = write_profile(dir.path(), PROFILE, None);
     assert_eq!(refusal(gate::decide(Some(&p), &s)), Refusal::Unsigned);
     // Another key's signature.
-    let other = keygen(None).unwrap();
+    let other = keygen(Password::None).unwrap();
     let p = write_profile(
         dir.path(),
         PROFILE,
