@@ -3,12 +3,16 @@
 //! progress only on an interactive terminal that is not receiving a machine format.
 
 use std::io::{IsTerminal, Write};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+use crate::i18n::Locale;
 use crate::profile::Check;
 use crate::report::CheckReport;
 use crate::runner::{Observer, Silent};
+use crate::tr;
 
 /// Output settings for one invocation.
 #[derive(Debug, Clone)]
@@ -68,312 +72,284 @@ impl Printer {
 
     /// The observer that draws progress for a run, or a silent one.
     pub fn observer(&self) -> Arc<dyn Observer> {
-        match self.progress.then(|| Progress::new(self.color)).flatten() {
-            Some(p) => Arc::new(p),
-            None => Arc::new(Silent),
+        if !self.progress {
+            return Arc::new(Silent);
         }
+        Arc::new(Progress::new(
+            ProgressDrawTarget::stderr(),
+            columns(),
+            self.color,
+            crate::i18n::current(),
+        ))
     }
 }
 
-/// The live progress on stderr: a line per running check (spinner, title, time so far) above
-/// an overall bar, redrawn ten times a second in place with ANSI cursor movement, and erased
-/// when the run ends, so the report prints on a clean screen.
-struct Progress {
-    shared: Arc<(Mutex<State>, Condvar)>,
-    drawer: Option<std::thread::JoinHandle<()>>,
-}
-
-/// What the progress shows.
-struct State {
-    total: usize,
-    done: usize,
-    /// Running checks: id, title, start.
-    running: Vec<(String, String, Instant)>,
-    started: Instant,
-    stop: bool,
+/// Columns of the terminal stderr writes to (80 when it cannot be asked).
+fn columns() -> usize {
+    terminal_size::terminal_size_of(std::io::stderr())
+        .map_or(80, |(terminal_size::Width(w), _)| usize::from(w))
 }
 
 /// Running checks shown one per line; more are counted on one line.
 const MAX_LINES: usize = 8;
-const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+/// The overall bar's cells on a terminal wide enough.
 const BAR_CELLS: usize = 30;
 
+/// The live progress on stderr (indicatif): a spinner line per running check (title, seconds
+/// so far) above an overall bar with the count of finished checks, erased when the run ends so
+/// the report prints on a clean screen. indicatif draws nothing when stderr is not a terminal.
+struct Progress {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    spinner: ProgressStyle,
+    /// Columns a title may take.
+    title_columns: usize,
+    locale: Locale,
+    running: Mutex<Running>,
+}
+
+/// The checks under way: those with a line of their own, those waiting for one (counted on
+/// the `more` line), and whether the overall bar is on screen yet.
+#[derive(Default)]
+struct Running {
+    shown: Vec<(String, ProgressBar)>,
+    waiting: Vec<(String, String, Instant)>,
+    more: Option<ProgressBar>,
+    planned: bool,
+}
+
+/// A style from a template that is part of this program (so known to be valid).
+fn style(template: &str, locale: Locale) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "secs",
+            move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let n = state.elapsed().as_secs_f64().floor();
+                let _ = w.write_str(&tr!(locale, "unit.s", n = n));
+            },
+        )
+}
+
 impl Progress {
-    /// `None` when the terminal cannot move its cursor (an old Windows console).
-    fn new(colour: bool) -> Option<Progress> {
-        if !terminal::enable_ansi() {
-            return None;
+    fn new(target: ProgressDrawTarget, columns: usize, colour: bool, locale: Locale) -> Progress {
+        let max = columns.saturating_sub(1).max(10);
+        // The bar shrinks on a narrow terminal so that the counts still fit.
+        let cells = BAR_CELLS.min(max.saturating_sub(20)).max(1);
+        let bar = if colour {
+            format!("{{bar:{cells}.cyan}} {{pos}}/{{len}} {{msg}} {{secs}}")
+        } else {
+            format!("{{bar:{cells}}} {{pos}}/{{len}} {{msg}} {{secs}}")
+        };
+        let overall = ProgressBar::hidden()
+            .with_style(style(&bar, locale).progress_chars("█▉▊▋▌▍▎▏ "))
+            .with_message(tr!(locale, "progress.checks"));
+        Progress {
+            multi: MultiProgress::with_draw_target(target),
+            overall,
+            spinner: style("  {spinner} {msg} {secs}", locale).tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "),
+            title_columns: max.saturating_sub(12).max(8),
+            locale,
+            running: Mutex::new(Running::default()),
         }
-        let shared = Arc::new((
-            Mutex::new(State {
-                total: 0,
-                done: 0,
-                running: Vec::new(),
-                started: Instant::now(),
-                stop: false,
-            }),
-            Condvar::new(),
-        ));
-        let s = shared.clone();
-        let drawer = std::thread::Builder::new()
-            .name("progress".into())
-            .spawn(move || draw_until_stopped(&s, colour))
-            .ok()?;
-        Some(Progress {
-            shared,
-            drawer: Some(drawer),
-        })
     }
 
-    fn update(&self, f: impl FnOnce(&mut State)) {
-        if let Ok(mut st) = self.shared.0.lock() {
-            f(&mut st);
+    /// Adds `bar` above the `more` line and the overall bar.
+    fn place(&self, run: &Running, bar: ProgressBar) -> ProgressBar {
+        match (&run.more, run.planned) {
+            (Some(more), _) => self.multi.insert_before(more, bar),
+            (None, true) => self.multi.insert_before(&self.overall, bar),
+            (None, false) => self.multi.add(bar),
+        }
+    }
+
+    /// A spinner line for a check that started at `since`.
+    fn show(&self, run: &mut Running, id: String, title: &str, since: Instant) {
+        let title = crate::render::text::truncate(title, self.title_columns);
+        let bar = ProgressBar::new_spinner()
+            .with_style(self.spinner.clone())
+            .with_message(title)
+            .with_elapsed(since.elapsed());
+        let bar = self.place(run, bar);
+        bar.enable_steady_tick(Duration::from_millis(100));
+        run.shown.push((id, bar));
+    }
+
+    /// The "… and N more" line, shown while checks wait for a line.
+    fn count_waiting(&self, run: &mut Running) {
+        let n = run.waiting.len();
+        match (&run.more, n) {
+            (Some(more), 0) => {
+                more.finish_and_clear();
+                self.multi.remove(more);
+                run.more = None;
+            }
+            (Some(more), n) => more.set_message(tr!(self.locale, "chat.more", n = n)),
+            (None, 0) => {}
+            (None, n) => {
+                let line = ProgressBar::new_spinner()
+                    .with_style(style("  {msg}", self.locale))
+                    .with_message(tr!(self.locale, "chat.more", n = n));
+                let line = if run.planned {
+                    self.multi.insert_before(&self.overall, line)
+                } else {
+                    self.multi.add(line)
+                };
+                line.tick();
+                run.more = Some(line);
+            }
+        }
+    }
+
+    fn with_running(&self, f: impl FnOnce(&mut Running)) {
+        if let Ok(mut run) = self.running.lock() {
+            f(&mut run);
         }
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        self.update(|st| st.stop = true);
-        self.shared.1.notify_all();
-        if let Some(d) = self.drawer.take() {
-            let _ = d.join();
-        }
+        self.with_running(|run| {
+            for (_, bar) in run.shown.drain(..) {
+                bar.finish_and_clear();
+            }
+            if let Some(more) = run.more.take() {
+                more.finish_and_clear();
+            }
+        });
+        self.overall.finish_and_clear();
+        let _ = self.multi.clear();
     }
 }
 
 impl Observer for Progress {
     fn planned(&self, total: usize) {
-        self.update(|st| st.total = total);
-    }
-    fn started(&self, check: &Check) {
-        let title = check.title.get(crate::i18n::current()).to_string();
-        self.update(|st| st.running.push((check.id.clone(), title, Instant::now())));
-    }
-    fn finished(&self, check: &Check, _result: &CheckReport) {
-        self.update(|st| {
-            st.running.retain(|(id, _, _)| id != &check.id);
-            st.done += 1;
+        self.with_running(|run| {
+            self.overall.set_length(total as u64);
+            if !run.planned {
+                run.planned = true;
+                let bar = self.multi.add(self.overall.clone());
+                bar.enable_steady_tick(Duration::from_millis(100));
+            }
         });
     }
-}
 
-/// Redraws every 100 ms until told to stop, then erases what it drew.
-fn draw_until_stopped(shared: &(Mutex<State>, Condvar), colour: bool) {
-    let (lock, wake) = shared;
-    let mut drawn = 0;
-    let mut tick = 0usize;
-    loop {
-        // The picture is made under the lock and written without it, so a terminal that is
-        // slow to take output never holds up the checks reporting progress.
-        let (text, stop) = {
-            let Ok(st) = lock.lock() else { return };
-            let text = if st.stop || st.total == 0 {
-                // Stopping, or nothing planned yet.
-                String::new()
+    fn started(&self, check: &Check) {
+        let title = check.title.get(self.locale).to_string();
+        self.with_running(|run| {
+            if run.shown.len() < MAX_LINES {
+                self.show(run, check.id.clone(), &title, Instant::now());
             } else {
-                frame(&st, tick, Instant::now(), terminal::columns(), colour)
-            };
-            (text, st.stop)
-        };
-        let mut out = String::new();
-        if drawn > 0 {
-            out.push_str(&format!("\x1b[{drawn}A"));
-        }
-        out.push_str("\r\x1b[J");
-        out.push_str(&text);
-        drawn = text.matches('\n').count();
-        {
-            let mut e = std::io::stderr().lock();
-            let _ = e.write_all(out.as_bytes());
-            let _ = e.flush();
-        }
-        if stop {
-            return;
-        }
-        tick += 1;
-        let Ok(st) = lock.lock() else { return };
-        if !st.stop {
-            let _ = wake.wait_timeout(st, Duration::from_millis(100));
-        }
-    }
-}
-
-/// One picture of the progress, each line ending in a newline and at most `columns` wide;
-/// the bar in colour when `colour`.
-fn frame(st: &State, tick: usize, now: Instant, columns: usize, colour: bool) -> String {
-    use crate::render::text::{cut, width};
-    let lang = crate::i18n::current();
-    let secs = |since: Instant| {
-        crate::tr!(
-            lang,
-            "unit.s",
-            n = now.duration_since(since).as_secs_f64().floor()
-        )
-    };
-    let fit = |line: String| format!("{}\n", cut(&line, columns.saturating_sub(1).max(10)));
-    let mut out = String::new();
-    for (i, (_, title, since)) in st.running.iter().take(MAX_LINES).enumerate() {
-        let spin = SPINNER[(tick + i) % SPINNER.len()];
-        out.push_str(&fit(format!("  {spin} {title} {}", secs(*since))));
-    }
-    if st.running.len() > MAX_LINES {
-        out.push_str(&fit(format!(
-            "  {}",
-            crate::tr!(lang, "chat.more", n = st.running.len() - MAX_LINES)
-        )));
-    }
-    // The bar shrinks on a narrow terminal so that the counts still fit.
-    let rest = format!(
-        " {}/{} {} {}",
-        st.done,
-        st.total,
-        crate::tr!(lang, "progress.checks"),
-        secs(st.started)
-    );
-    let max = columns.saturating_sub(1).max(10);
-    let cells = BAR_CELLS.min(max.saturating_sub(width(&rest)));
-    let eighths = (st.done.min(st.total) * cells * 8)
-        .checked_div(st.total)
-        .unwrap_or(0);
-    let mut bar = "█".repeat(eighths / 8);
-    if eighths / 8 < cells {
-        bar.push(EIGHTHS[eighths % 8]);
-    }
-    bar.push_str(&" ".repeat(cells.saturating_sub(width(&bar))));
-    let (on, off) = if colour {
-        ("\x1b[36m", "\x1b[0m")
-    } else {
-        ("", "")
-    };
-    out.push_str(&format!("{on}{bar}{off}{}\n", cut(&rest, max - cells)));
-    out
-}
-
-/// The terminal's width and its ANSI support.
-mod terminal {
-    /// Columns of the terminal stderr writes to (80 when it cannot be asked).
-    pub fn columns() -> usize {
-        #[cfg(unix)]
-        {
-            let mut ws = libc::winsize {
-                ws_row: 0,
-                ws_col: 0,
-                ws_xpixel: 0,
-                ws_ypixel: 0,
-            };
-            // SAFETY: TIOCGWINSZ on stderr fills the winsize it is given, or fails.
-            if unsafe { libc::ioctl(2, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
-                return ws.ws_col as usize;
+                run.waiting.push((check.id.clone(), title, Instant::now()));
+                self.count_waiting(run);
             }
-        }
-        #[cfg(windows)]
-        {
-            use windows_sys::Win32::System::Console::{
-                CONSOLE_SCREEN_BUFFER_INFO, GetConsoleScreenBufferInfo, GetStdHandle,
-                STD_ERROR_HANDLE,
-            };
-            // SAFETY: the handle is the process's stderr; the info struct is plain data.
-            unsafe {
-                let mut info: CONSOLE_SCREEN_BUFFER_INFO = std::mem::zeroed();
-                if GetConsoleScreenBufferInfo(GetStdHandle(STD_ERROR_HANDLE), &mut info) != 0 {
-                    let w = info.srWindow.Right - info.srWindow.Left + 1;
-                    if w > 0 {
-                        return w as usize;
-                    }
+        });
+    }
+
+    fn finished(&self, check: &Check, _result: &CheckReport) {
+        self.with_running(|run| {
+            if let Some(i) = run.shown.iter().position(|(id, _)| id == &check.id) {
+                let (_, bar) = run.shown.remove(i);
+                bar.finish_and_clear();
+                self.multi.remove(&bar);
+                if !run.waiting.is_empty() {
+                    let (id, title, since) = run.waiting.remove(0);
+                    self.show(run, id, &title, since);
                 }
+            } else {
+                run.waiting.retain(|(id, _, _)| id != &check.id);
             }
-        }
-        80
-    }
-
-    /// Makes the console understand ANSI cursor movement (Windows 10 and later); false when it
-    /// cannot. Elsewhere terminals always do.
-    pub fn enable_ansi() -> bool {
-        #[cfg(windows)]
-        {
-            use windows_sys::Win32::System::Console::{
-                ENABLE_VIRTUAL_TERMINAL_PROCESSING, GetConsoleMode, GetStdHandle, STD_ERROR_HANDLE,
-                SetConsoleMode,
-            };
-            // SAFETY: plain console calls on the process's stderr handle.
-            unsafe {
-                let h = GetStdHandle(STD_ERROR_HANDLE);
-                let mut mode = 0;
-                if GetConsoleMode(h, &mut mode) == 0 {
-                    return false;
-                }
-                mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING != 0
-                    || SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) != 0
-            }
-        }
-        #[cfg(not(windows))]
-        true
+            self.count_waiting(run);
+            self.overall.inc(1);
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use indicatif::InMemoryTerm;
 
-    fn state(total: usize, done: usize, running: &[&str]) -> (State, Instant) {
-        let t0 = Instant::now();
-        let st = State {
-            total,
-            done,
-            running: running
-                .iter()
-                .map(|t| (t.to_string(), t.to_string(), t0))
-                .collect(),
-            started: t0,
-            stop: false,
-        };
-        (st, t0 + Duration::from_millis(2500))
+    /// A progress drawing on an in-memory terminal of `cols` columns, and the checks of the
+    /// built-in profile to report on.
+    fn on_screen(cols: u16, colour: bool) -> (Progress, InMemoryTerm, Vec<Check>) {
+        let term = InMemoryTerm::new(24, cols);
+        let p = Progress::new(
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+            usize::from(cols),
+            colour,
+            Locale::En,
+        );
+        (p, term, crate::profile::Profile::embedded().checks)
+    }
+
+    fn result(c: &Check) -> CheckReport {
+        serde_json::from_value(serde_json::json!({
+            "id": c.id, "title": "", "plugin": c.plugin, "kind": c.kind, "severity": "required",
+            "status": "pass", "code": "x", "summary": "", "duration_ms": 1, "evidence": [],
+            "metrics": {},
+        }))
+        .expect("a minimal check report")
+    }
+
+    /// indicatif redraws on its own clock; the screen is read once it has caught up.
+    fn screen(term: &InMemoryTerm) -> String {
+        std::thread::sleep(Duration::from_millis(250));
+        term.contents()
     }
 
     #[test]
     fn a_line_per_running_check_above_the_bar() {
-        let (st, now) = state(10, 5, &["VPN gateway", "Disk space"]);
-        let f = frame(&st, 0, now, 80, false);
-        let lines: Vec<&str> = f.lines().collect();
-        assert_eq!(lines.len(), 3, "{f}");
-        assert!(lines[0].starts_with("  ⠋ VPN gateway 2"), "{f}");
-        assert!(lines[1].starts_with("  ⠙ Disk space 2"), "{f}");
-        // Half done: 15 of 30 cells full, the rest blank.
-        assert!(
-            lines[2].contains(&format!("{}{} ", "█".repeat(15), " ".repeat(15))),
-            "{f}"
-        );
-        assert!(lines[2].contains(" 5/10 "), "{f}");
-    }
-
-    #[test]
-    fn the_bar_fills_by_eighths_and_never_overflows() {
-        let (st, now) = state(16, 1, &[]);
-        let f = frame(&st, 0, now, 80, false);
-        assert!(f.contains("█▉"), "1/16 of 30 cells is 1⅞: {f}");
-        let (st, now) = state(3, 3, &[]);
-        let f = frame(&st, 0, now, 80, false);
-        assert!(f.contains(&"█".repeat(30)) && !f.contains("██▏"), "{f}");
-        let (st, now) = state(0, 0, &[]);
-        assert!(frame(&st, 0, now, 80, false).contains(" 0/0 "));
+        let (p, term, checks) = on_screen(80, false);
+        p.planned(4);
+        p.started(&checks[0]);
+        p.started(&checks[1]);
+        p.finished(&checks[0], &result(&checks[0]));
+        let s = screen(&term);
+        let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 2, "{s}");
+        assert!(lines[0].contains(checks[1].title.get(Locale::En)), "{s}");
+        assert!(lines[0].trim_end().ends_with(" s"), "seconds so far: {s}");
+        // One of four done: a quarter of the 30 cells.
+        assert!(lines[1].starts_with(&format!("{}▌", "█".repeat(7))), "{s}");
+        assert!(lines[1].contains(" 1/4 checks "), "{s}");
+        drop(p);
+        assert!(screen(&term).trim().is_empty(), "erased at the end");
     }
 
     #[test]
     fn many_checks_and_narrow_terminals_stay_inside_the_screen() {
-        let names: Vec<String> = (0..12).map(|i| format!("check number {i}")).collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let (st, now) = state(20, 0, &refs);
-        let f = frame(&st, 3, now, 24, true);
-        assert_eq!(f.lines().count(), MAX_LINES + 2, "{f}");
-        assert!(f.contains("4 "), "the hidden checks are counted: {f}");
-        for line in f.lines() {
-            let visible = line.replace("\x1b[36m", "").replace("\x1b[0m", "");
+        let (p, term, checks) = on_screen(30, true);
+        assert!(
+            checks.len() > MAX_LINES,
+            "the built-in profile has enough checks"
+        );
+        p.planned(checks.len());
+        for c in &checks {
+            p.started(c);
+        }
+        let s = screen(&term);
+        let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), MAX_LINES + 2, "{s}");
+        let waiting = checks.len() - MAX_LINES;
+        assert!(s.contains(&format!("and {waiting} more")), "{s}");
+        for line in &lines {
             assert!(
-                crate::render::text::width(&visible) <= 23,
-                "{visible:?} is wider than the terminal"
+                crate::render::text::width(line.trim_end()) <= 30,
+                "{line:?} is wider than the terminal"
             );
         }
+        // A check that finishes gives its line to one that waited.
+        p.finished(&checks[0], &result(&checks[0]));
+        let s = screen(&term);
+        let promoted = crate::render::text::truncate(checks[MAX_LINES].title.get(Locale::En), 17);
+        assert!(s.contains(&promoted), "{s}");
+        if waiting == 1 {
+            assert!(!s.contains("more"), "nobody waits any more: {s}");
+        } else {
+            assert!(s.contains(&format!("and {} more", waiting - 1)), "{s}");
+        }
+        assert!(s.contains(" 1/"), "{s}");
     }
 }

@@ -11,6 +11,8 @@ use readycheck_sdk::command::run_command;
 use readycheck_sdk::i18n::Msg;
 use readycheck_sdk::t;
 
+use crate::render::xml::escape as xml_escape;
+
 /// Name of the systemd units and of the Windows task.
 pub const NAME: &str = "readycheck";
 /// Label of the launchd agent.
@@ -168,21 +170,6 @@ pub fn systemd_timer(plan: &Plan) -> String {
     }
     t.push_str("\n[Install]\nWantedBy=timers.target\n");
     t
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 /// Quotes one argument the way `CommandLineToArgvW` reads it back.

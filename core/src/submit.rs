@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use readycheck_sdk::i18n::Msg;
 use readycheck_sdk::t;
+use reqwest::blocking::Client;
 use serde::{Deserialize, Serialize};
 
 /// Where and how to send.
@@ -260,30 +261,47 @@ fn lock_exclusive(path: &Path) -> Option<std::fs::File> {
         .ok()
 }
 
-fn agent() -> ureq::Agent {
-    let builder = ureq::Agent::config_builder();
-    #[cfg(target_os = "macos")]
-    let builder = builder.tls_config(
-        ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::NativeTls)
-            .build(),
-    );
+/// The HTTP client of delivery: reqwest's blocking client, as the network plugin uses it. The
+/// proxy is the environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), else the
+/// system's (Windows Internet Options, macOS network settings). Certificates are checked by the
+/// OS's verifier, so a company CA installed on the PC is trusted; TLS is rustls with ring's
+/// provider (macOS: the system's TLS).
+pub(crate) fn client() -> Result<Client, Msg> {
+    let builder = Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(concat!("readycheck/", env!("CARGO_PKG_VERSION")));
     #[cfg(not(target_os = "macos"))]
-    let builder = builder.tls_config(
-        ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(std::sync::Arc::new(crate::tls::provider()))
-            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-            .build(),
-    );
+    let builder = {
+        use rustls_platform_verifier::BuilderVerifierExt;
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|b| b.with_platform_verifier())
+            .map_err(|e| t!("submit.tls_setup", error = e.to_string()))?
+            .with_no_client_auth();
+        builder.tls_backend_preconfigured(tls)
+    };
+    #[cfg(target_os = "macos")]
+    let builder = builder.tls_backend_native();
     builder
-        .timeout_global(Some(REQUEST_TIMEOUT))
-        // HTTP(S)_PROXY / NO_PROXY, else the system's proxy settings (see crate::proxy).
-        .proxy(crate::proxy::for_delivery())
-        .http_status_as_error(false)
-        .user_agent(concat!("readycheck/", env!("CARGO_PKG_VERSION")))
         .build()
-        .into()
+        .map_err(|e| t!("submit.tls_setup", error = chain(&e)))
+}
+
+/// An error and every cause under it, as one line: reqwest's own message names the request,
+/// its causes what went wrong ("… : invalid peer certificate: UnknownIssuer").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 /// Why one attempt to send did not get an answer.
@@ -295,8 +313,8 @@ enum Failure {
 }
 
 /// POSTs one report; returns the HTTP status or why it could not be sent.
-fn post(agent: &ureq::Agent, dest: &Destination, id: &str, body: &[u8]) -> Result<u16, Failure> {
-    let mut req = agent
+fn post(client: &Client, dest: &Destination, id: &str, body: &[u8]) -> Result<u16, Failure> {
+    let mut req = client
         .post(&dest.url)
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", id);
@@ -308,16 +326,21 @@ fn post(agent: &ureq::Agent, dest: &Destination, id: &str, body: &[u8]) -> Resul
             }
         }
     }
-    match req.send(body) {
+    match req.body(body.to_vec()).send() {
         Ok(resp) => Ok(resp.status().as_u16()),
-        Err(e) => Err(Failure::Network(e.to_string())),
+        Err(e) if e.is_builder() => Err(Failure::Setup(t!(
+            "submit.bad_url",
+            url = dest.url.as_str(),
+            error = chain(&e)
+        ))),
+        Err(e) => Err(Failure::Network(chain(&e))),
     }
 }
 
 /// One report sent with bounded retries: the acknowledging status, or the last reason and
 /// whether the server was unreachable.
 fn send_with_retries(
-    agent: &ureq::Agent,
+    client: &Client,
     dest: &Destination,
     id: &str,
     body: &[u8],
@@ -327,7 +350,7 @@ fn send_with_retries(
     for pause in std::iter::once(Duration::ZERO).chain(BACKOFF) {
         std::thread::sleep(pause);
         attempts += 1;
-        match post(agent, dest, id, body) {
+        match post(client, dest, id, body) {
             // 409: the server already has a report with this idempotency key.
             Ok(status) if (200..300).contains(&status) || status == 409 => {
                 return (Ok(status), attempts);
@@ -354,7 +377,11 @@ fn send_with_retries(
 /// Sends a report straight from memory, when it could not be kept in the outbox (a full or
 /// read-only data directory): the same retries, the same idempotency key.
 pub fn send_now(id: &str, json: &[u8], dest: &Destination) -> Outcome {
-    match send_with_retries(&agent(), dest, id, json) {
+    let sent = client().map_or_else(
+        |why| (Err((why, false)), 0),
+        |client| send_with_retries(&client, dest, id, json),
+    );
+    match sent {
         (Ok(status), attempts) => Outcome::Sent {
             id: id.to_string(),
             status,
@@ -377,7 +404,7 @@ pub fn send_now(id: &str, json: &[u8], dest: &Destination) -> Outcome {
 /// next time. A report another live process is sending is left to it.
 pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> {
     recover(dir);
-    let agent = agent();
+    let client = client();
     let started = Instant::now();
     let mut out = Vec::new();
     let mut network_down = false;
@@ -426,7 +453,11 @@ pub fn deliver(dir: &Path, override_dest: Option<&Destination>) -> Vec<Outcome> 
                 continue;
             }
         };
-        match send_with_retries(&agent, &dest, &id, &body) {
+        let sent = match &client {
+            Ok(client) => send_with_retries(client, &dest, &id, &body),
+            Err(why) => (Err((why.clone(), false)), 0),
+        };
+        match sent {
             (Ok(status), attempts) => {
                 // The report's file goes first: once it is gone the report is not waiting.
                 let _ = std::fs::remove_file(&path);

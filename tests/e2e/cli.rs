@@ -518,12 +518,17 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
             screen.contains(&format!(" 1/2 {checks} ")),
             "{lang}: the bar counts the checks:\n{screen:?}"
         );
+        // Up a line, back to its start, and cleared (to the end of the screen or of the line).
         assert!(
-            screen.contains("A\r\x1b[J"),
+            screen.contains("A\r\x1b[J") || screen.contains("A\r\x1b[2K"),
             "{lang}: redrawn in place: {screen:?}"
         );
         // The last thing drawn is the erase; the report comes after it.
-        let erased = screen.rfind("\r\x1b[J").expect("erased");
+        let erased = ["\r\x1b[J", "\r\x1b[2K"]
+            .iter()
+            .filter_map(|e| screen.rfind(e))
+            .max()
+            .expect("erased");
         let after = &screen[erased..];
         assert!(after.contains(verdict), "{lang}: {after:?}");
         assert!(

@@ -3,32 +3,19 @@
 //! headline and what to do first, and whom to send the report to (the profile's contact, a
 //! mailto link, the saved file and its folder); then the checks in plain words; evidence,
 //! metrics, codes and the run's facts are folded under "Details for the helpdesk". Times are the
-//! PC's local time with its zone named. Every value from a plugin or a profile is escaped.
+//! PC's local time with its zone named. The page is a maud template: every value from a plugin or a
+//! profile is escaped unless the template says otherwise.
 
 use std::fmt::Write as _;
 use std::time::SystemTime;
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::text::{counts, ms};
 use crate::diagnosis::StepState;
 use crate::i18n::Locale;
 use crate::report::{CheckReport, Report, Status, Verdict};
 use crate::tr;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const CSS: &str = r#"
 :root{--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--skip:#6e7781;--bg:#f6f8fa;--fg:#1f2328}
@@ -63,104 +50,74 @@ details.helpdesk>summary{cursor:pointer;font-weight:600;font-size:1.05rem}
 @media (max-width:40rem){.hide-s,thead{display:none}tr{display:block;border-bottom:1px solid #d0d7de;padding:.5rem 0}td{display:block;border:0;padding:.1rem 0}}
 "#;
 
-fn badge(s: Status, l: Locale) -> String {
-    format!(
-        "<span class=\"badge b-{}\">{}</span>",
-        s.as_str(),
-        esc(&tr!(l, &format!("status.{}", s.as_str())))
-    )
+fn badge(s: Status, l: Locale) -> Markup {
+    html! {
+        span class={ "badge b-" (s.as_str()) } { (tr!(l, &format!("status.{}", s.as_str()))) }
+    }
 }
 
-fn evidence(c: &CheckReport) -> String {
-    let mut out = String::new();
+fn evidence(c: &CheckReport) -> Markup {
     if c.evidence.is_empty() && c.metrics.is_empty() && c.detail.is_none() {
-        return out;
+        return html! {};
     }
-    out.push_str("<ul class=\"ev\">");
-    if let Some(d) = &c.detail {
-        let _ = write!(out, "<li>{}</li>", esc(d));
+    let metrics: Vec<String> = c
+        .metrics
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    html! {
+        ul.ev {
+            @if let Some(d) = &c.detail { li { (d) } }
+            @for e in &c.evidence { li { (e) } }
+            @if !metrics.is_empty() { li { (metrics.join(" · ")) } }
+        }
     }
-    for e in &c.evidence {
-        let _ = write!(out, "<li>{}</li>", esc(e));
-    }
-    if !c.metrics.is_empty() {
-        let m: Vec<String> = c
-            .metrics
-            .iter()
-            .map(|(k, v)| format!("{} = {v}", esc(k)))
-            .collect();
-        let _ = write!(out, "<li>{}</li>", m.join(" · "));
-    }
-    out.push_str("</ul>");
-    out
 }
 
 /// The diagnosis box: the headline, what to do first and whose problem it is.
-fn diagnosis(report: &Report) -> String {
+fn diagnosis(report: &Report) -> Markup {
     let l = report.locale();
     let (Some(d), Some(lead)) = (&report.diagnosis, super::lead(report)) else {
-        return String::new();
+        return html! {};
     };
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<section class=\"diag\" id=\"diagnosis\" data-owner=\"{}\" data-layer=\"{}\"><p class=\"headline\">{}</p>",
-        d.owner.as_str(),
-        d.layer.as_str(),
-        esc(lead.headline)
-    );
-    if let Some(whose) = &lead.whose {
-        let _ = write!(
-            o,
-            "<p class=\"fix\" id=\"what-to-do\">{}</p><p class=\"muted\">{}</p>",
-            esc(&tr!(l, "report.what_to_do", fix = lead.advice)),
-            esc(whose)
-        );
+    html! {
+        section.diag #diagnosis data-owner=(d.owner.as_str()) data-layer=(d.layer.as_str()) {
+            p.headline { (lead.headline) }
+            @if let Some(whose) = &lead.whose {
+                p.fix #what-to-do { (tr!(l, "report.what_to_do", fix = lead.advice)) }
+                p.muted { (whose) }
+            }
+        }
+        "\n"
     }
-    o.push_str("</section>\n");
-    o
 }
 
 /// The way from the PC to the services, drawn as a chain of stretches with their state.
-fn path(report: &Report) -> String {
+fn path(report: &Report) -> Markup {
     let l = report.locale();
-    let Some(d) = &report.diagnosis else {
-        return String::new();
+    let Some(d) = report.diagnosis.as_ref().filter(|d| !d.path.is_empty()) else {
+        return html! {};
     };
-    if d.path.is_empty() {
-        return String::new();
+    html! {
+        section.path-box {
+            ol.path aria-label=(tr!(l, "path.title")) {
+                @for step in &d.path {
+                    @let (state, mark) = match step.state {
+                        StepState::Ok => ("ok", "✓"),
+                        StepState::Warn => ("warn", "!"),
+                        StepState::Problem => ("problem", "✗"),
+                        StepState::Affected => ("affected", "✗"),
+                        StepState::NotChecked => ("not_checked", "–"),
+                    };
+                    li class={ "st-" (state) } data-step=(step.step)
+                        title=(tr!(l, &format!("path.state.{state}"))) {
+                        (tr!(l, &format!("path.{}", step.step))) " " (mark)
+                    }
+                }
+            }
+        }
+        "\n"
     }
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<section class=\"path-box\"><ol class=\"path\" aria-label=\"{}\">",
-        esc(&tr!(l, "path.title"))
-    );
-    for step in &d.path {
-        let state = match step.state {
-            StepState::Ok => "ok",
-            StepState::Warn => "warn",
-            StepState::Problem => "problem",
-            StepState::Affected => "affected",
-            StepState::NotChecked => "not_checked",
-        };
-        let mark = match step.state {
-            StepState::Ok => "✓",
-            StepState::Warn => "!",
-            StepState::Problem => "✗",
-            StepState::Affected => "✗",
-            StepState::NotChecked => "–",
-        };
-        let _ = write!(
-            o,
-            "<li class=\"st-{state}\" data-step=\"{}\" title=\"{}\">{} {mark}</li>",
-            esc(&step.step),
-            esc(&tr!(l, &format!("path.state.{state}"))),
-            esc(&tr!(l, &format!("path.{}", step.step)))
-        );
-    }
-    o.push_str("</ol></section>\n");
-    o
 }
 
 /// What the page knows beyond the report: where the JSON report was saved, and the time the
@@ -276,62 +233,58 @@ fn folder_url(dir: &str) -> String {
 
 /// Whom to send the report to, and how: the profile's contact, a mailto link when it has an
 /// e-mail address, and the saved file with a link to its folder.
-fn contact(report: &Report, page: &Page) -> String {
+fn contact(report: &Report, page: &Page) -> Markup {
     let l = report.locale();
-    let mut o = String::from("<section class=\"contact\" id=\"contact\">");
-    match report
+    let contact = report
         .profile
         .contact
         .as_deref()
-        .filter(|c| !c.trim().is_empty())
-    {
-        Some(c) => {
-            let _ = write!(o, "<p>{}</p>", esc(&tr!(l, "html.send_to", contact = c)));
-            if let Some(addr) = email_in(c) {
-                let verdict = tr!(l, &format!("html.verdict.{}", report.verdict.as_str()));
-                let subject = tr!(
-                    l,
-                    "html.mail_subject",
-                    host = &report.host.hostname,
-                    verdict = verdict
-                );
-                let body = match &page.saved_to {
-                    Some(p) => tr!(l, "html.mail_body_file", path = p),
-                    None => tr!(l, "html.mail_body"),
-                };
-                let href = format!(
-                    "mailto:{}?subject={}&body={}",
-                    pct(addr, "@"),
-                    pct(&subject, ""),
-                    pct(&body, "")
-                );
-                let _ = write!(
-                    o,
-                    "<p><a id=\"mailto\" href=\"{}\">{}</a></p>",
-                    esc(&href),
-                    esc(&tr!(l, "html.write_mail", email = addr))
-                );
-            }
-        }
-        None => {
-            let _ = write!(o, "<p>{}</p>", esc(&tr!(l, "html.send_to_it")));
-        }
-    }
-    if let Some(saved) = &page.saved_to {
+        .filter(|c| !c.trim().is_empty());
+    let mailto = contact.and_then(email_in).map(|addr| {
+        let verdict = tr!(l, &format!("html.verdict.{}", report.verdict.as_str()));
+        let subject = tr!(
+            l,
+            "html.mail_subject",
+            host = &report.host.hostname,
+            verdict = verdict
+        );
+        let body = match &page.saved_to {
+            Some(p) => tr!(l, "html.mail_body_file", path = p),
+            None => tr!(l, "html.mail_body"),
+        };
+        let href = format!(
+            "mailto:{}?subject={}&body={}",
+            pct(addr, "@"),
+            pct(&subject, ""),
+            pct(&body, "")
+        );
+        (href, tr!(l, "html.write_mail", email = addr))
+    });
+    let folder = page.saved_to.as_deref().map(|saved| {
         let dir = std::path::Path::new(saved)
             .parent()
             .map(|d| d.display().to_string())
             .unwrap_or_default();
-        let _ = write!(
-            o,
-            "<p class=\"muted\" id=\"saved\">{} <a id=\"open-folder\" href=\"{}\">{}</a></p>",
-            esc(&tr!(l, "html.saved_as", path = saved)),
-            esc(&folder_url(&dir)),
-            esc(&tr!(l, "html.open_folder"))
-        );
+        (saved, folder_url(&dir))
+    });
+    html! {
+        section.contact #contact {
+            @match contact {
+                Some(c) => p { (tr!(l, "html.send_to", contact = c)) },
+                None => p { (tr!(l, "html.send_to_it")) },
+            }
+            @if let Some((href, text)) = &mailto {
+                p { a #mailto href=(href) { (text) } }
+            }
+            @if let Some((saved, url)) = &folder {
+                p.muted #saved {
+                    (tr!(l, "html.saved_as", path = *saved)) " "
+                    a #open-folder href=(url) { (tr!(l, "html.open_folder")) }
+                }
+            }
+        }
+        "\n"
     }
-    o.push_str("</section>\n");
-    o
 }
 
 /// The page with nothing known beyond the report (no saved file, no "ago").
@@ -341,7 +294,6 @@ pub fn render(report: &Report) -> String {
 
 pub fn render_page(report: &Report, page: &Page) -> String {
     let l = report.locale();
-    let mut o = String::new();
     let (title, line) = match report.verdict {
         Verdict::Ready => (tr!(l, "html.verdict.ready"), tr!(l, "html.line.ready")),
         Verdict::Degraded => (
@@ -357,181 +309,184 @@ pub fn render_page(report: &Report, page: &Page) -> String {
             ),
         ),
     };
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>readycheck: {} — {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
-        l.tag(),
-        esc(&title),
-        esc(&report.profile.name)
-    );
     let (when, zone) = local_time(report);
     let when_line = match page.now.and_then(|n| ago(report, n)) {
         Some(a) => tr!(l, "html.checked_at_ago", time = when, zone = zone, ago = a),
         None => tr!(l, "html.checked_at", time = when, zone = zone),
     };
-    let _ = writeln!(
-        o,
-        "<section class=\"banner {}\" id=\"verdict\" data-verdict=\"{}\"><h1>{}</h1><p>{}</p><p class=\"when\" id=\"local-time\">{} · {}</p></section>",
-        report.verdict.as_str(),
-        report.verdict.as_str(),
-        esc(&title),
-        esc(&line),
-        esc(&report.host.hostname),
-        esc(&when_line)
-    );
-    o.push_str(&diagnosis(report));
-    o.push_str(&contact(report, page));
-    o.push_str(&path(report));
+    let verdict = report.verdict.as_str();
     let listed = super::start_here(report);
-    if !listed.is_empty() {
-        let _ = writeln!(o, "<h2>{}</h2>", esc(&tr!(l, "report.start_here")));
-        for c in listed {
-            let _ = write!(
-                o,
-                "<div class=\"cause{}\" id=\"cause-{}\"><div>{} <strong>{}</strong></div><div>{}</div>",
-                if c.status == Status::Warn {
-                    " warn"
-                } else {
-                    ""
-                },
-                esc(&c.id),
-                badge(c.status, l),
-                esc(&c.title),
-                esc(&c.summary)
-            );
-            if let Some(fix) = &c.fix {
-                let _ = write!(
-                    o,
-                    "<div class=\"fix\">{}</div>",
-                    esc(&tr!(l, "report.what_to_do", fix = fix))
-                );
+    html! {
+        (DOCTYPE) "\n"
+        html lang=(l.tag()) {
+            "\n"
+            head {
+                "\n" meta charset="utf-8"; "\n"
+                meta name="viewport" content="width=device-width, initial-scale=1"; "\n"
+                title { "readycheck: " (title) " — " (report.profile.name) } "\n"
+                style { (PreEscaped(CSS)) } "\n"
             }
-            o.push_str("</div>\n");
+            "\n"
+            body {
+                "\n"
+                main {
+                    "\n"
+                    section class={ "banner " (verdict) } id="verdict" data-verdict=(verdict) {
+                        h1 { (title) }
+                        p { (line) }
+                        p.when #local-time { (report.host.hostname) " · " (when_line) }
+                    }
+                    "\n"
+                    (diagnosis(report))
+                    (contact(report, page))
+                    (path(report))
+                    @if !listed.is_empty() {
+                        h2 { (tr!(l, "report.start_here")) } "\n"
+                        @for c in listed {
+                            div.cause.warn[c.status == Status::Warn] id={ "cause-" (c.id) } {
+                                div { (badge(c.status, l)) " " strong { (c.title) } }
+                                div { (c.summary) }
+                                @if let Some(fix) = &c.fix {
+                                    div.fix { (tr!(l, "report.what_to_do", fix = fix)) }
+                                }
+                            }
+                            "\n"
+                        }
+                    }
+                    // Every check in plain words: its state and summary, nothing for the helpdesk.
+                    h2 { (tr!(l, "report.all_checks")) } "\n"
+                    table #checks {
+                        "\n"
+                        thead { tr {
+                            th { (tr!(l, "html.col.status")) }
+                            th { (tr!(l, "html.col.check")) }
+                            th { (tr!(l, "html.col.result")) }
+                        } }
+                        "\n"
+                        tbody {
+                            "\n"
+                            @for c in &report.checks {
+                                tr id={ "check-" (c.id) } data-status=(c.status.as_str()) {
+                                    td { (badge(c.status, l)) }
+                                    td { strong { (c.title) } }
+                                    td {
+                                        (c.summary)
+                                        @if let Some(root) = c.explained_by.as_ref().filter(|_| c.status != Status::Skip) {
+                                            " " span.muted { (tr!(l, "report.caused_by", id = root)) }
+                                        }
+                                    }
+                                }
+                                "\n"
+                            }
+                        }
+                        "\n"
+                    }
+                    "\n"
+                    (details(report, page))
+                }
+                "\n"
+            }
+            "\n"
         }
+        "\n"
     }
-    // Every check in plain words: its state and summary, nothing for the helpdesk.
-    let _ = write!(
-        o,
-        "<h2>{}</h2>\n<table id=\"checks\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-        esc(&tr!(l, "report.all_checks")),
-        esc(&tr!(l, "html.col.status")),
-        esc(&tr!(l, "html.col.check")),
-        esc(&tr!(l, "html.col.result")),
-    );
-    for c in &report.checks {
-        let _ = writeln!(
-            o,
-            "<tr id=\"check-{}\" data-status=\"{}\"><td>{}</td><td><strong>{}</strong></td><td>{}{}</td></tr>",
-            esc(&c.id),
-            c.status.as_str(),
-            badge(c.status, l),
-            esc(&c.title),
-            esc(&c.summary),
-            match &c.explained_by {
-                Some(root) if c.status != Status::Skip => format!(
-                    " <span class=\"muted\">{}</span>",
-                    esc(&tr!(l, "report.caused_by", id = root))
-                ),
-                _ => String::new(),
-            }
-        );
-    }
-    o.push_str("</tbody>\n</table>\n");
-    o.push_str(&details(report, page));
-    o.push_str("</main>\n</body>\n</html>\n");
-    o
+    .into_string()
 }
 
 /// Everything the helpdesk needs and the employee does not: per check its id, plugin, kind,
 /// code, evidence, metrics and time, then the facts of the run. Folded.
-fn details(report: &Report, page: &Page) -> String {
+fn details(report: &Report, page: &Page) -> Markup {
     let l = report.locale();
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<details class=\"helpdesk\" id=\"details\"><summary>{}</summary>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th class=\"hide-s\">{}</th></tr></thead>\n<tbody>\n",
-        esc(&tr!(l, "html.details")),
-        esc(&tr!(l, "html.col.check")),
-        esc(&tr!(l, "html.col.details")),
-        esc(&tr!(l, "html.col.time"))
-    );
-    for c in &report.checks {
-        let time = if c.status == Status::Skip {
-            "—".to_string()
-        } else {
-            ms(c.duration_ms, l)
-        };
-        let _ = writeln!(
-            o,
-            "<tr id=\"detail-{}\"><td>{} <strong>{}</strong><br><span class=\"muted\">{} · {}/{} · {}</span></td><td>{}</td><td class=\"hide-s\">{}</td></tr>",
-            esc(&c.id),
-            badge(c.status, l),
-            esc(&c.title),
-            esc(&c.id),
-            esc(&c.plugin),
-            esc(&c.kind),
-            esc(&c.code),
-            evidence(c),
-            esc(&time)
-        );
-    }
-    let _ = write!(
-        o,
-        "</tbody>\n</table>\n<h2>{}</h2>\n<dl>\n",
-        esc(&tr!(l, "html.about"))
-    );
-    let mut fact = |k: &str, v: &str| {
-        let _ = writeln!(o, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
-    };
-    fact(
-        &tr!(l, "html.fact.result"),
-        &tr!(
-            l,
-            "html.result",
-            counts = counts(report),
-            time = ms(report.duration_ms, l)
-        ),
-    );
-    fact(
-        &tr!(l, "html.fact.profile"),
-        &format!(
-            "{} {}",
-            report.profile.name,
-            report.profile.version.as_deref().unwrap_or("")
-        ),
-    );
-    fact(
-        &tr!(l, "html.fact.computer"),
-        &tr!(
-            l,
-            "html.computer",
-            host = &report.host.hostname,
-            os = &report.host.os,
-            version = &report.host.os_version,
-            arch = &report.host.arch,
-            user = &report.host.user
-        ),
-    );
     let (when, zone) = local_time(report);
-    fact(
-        &tr!(l, "html.fact.started"),
-        &format!(
-            "{} · {}",
-            tr!(l, "html.checked_at", time = when, zone = zone),
-            report.started_at
+    let mut facts = vec![
+        (
+            tr!(l, "html.fact.result"),
+            tr!(
+                l,
+                "html.result",
+                counts = counts(report),
+                time = ms(report.duration_ms, l)
+            ),
         ),
-    );
-    fact(&tr!(l, "html.fact.id"), &report.id);
-    fact(
-        &tr!(l, "html.fact.tool"),
-        &format!("{} {}", report.tool.name, report.tool.version),
-    );
+        (
+            tr!(l, "html.fact.profile"),
+            format!(
+                "{} {}",
+                report.profile.name,
+                report.profile.version.as_deref().unwrap_or("")
+            ),
+        ),
+        (
+            tr!(l, "html.fact.computer"),
+            tr!(
+                l,
+                "html.computer",
+                host = &report.host.hostname,
+                os = &report.host.os,
+                version = &report.host.os_version,
+                arch = &report.host.arch,
+                user = &report.host.user
+            ),
+        ),
+        (
+            tr!(l, "html.fact.started"),
+            format!(
+                "{} · {}",
+                tr!(l, "html.checked_at", time = when, zone = zone),
+                report.started_at
+            ),
+        ),
+        (tr!(l, "html.fact.id"), report.id.clone()),
+        (
+            tr!(l, "html.fact.tool"),
+            format!("{} {}", report.tool.name, report.tool.version),
+        ),
+    ];
     if let Some(c) = &report.profile.contact {
-        fact(&tr!(l, "html.fact.helpdesk"), c);
+        facts.push((tr!(l, "html.fact.helpdesk"), c.clone()));
     }
     if let Some(p) = &page.saved_to {
-        fact(&tr!(l, "html.fact.saved"), p);
+        facts.push((tr!(l, "html.fact.saved"), p.clone()));
     }
-    o.push_str("</dl>\n</details>\n");
-    o
+    html! {
+        details.helpdesk #details {
+            summary { (tr!(l, "html.details")) } "\n"
+            table {
+                "\n"
+                thead { tr {
+                    th { (tr!(l, "html.col.check")) }
+                    th { (tr!(l, "html.col.details")) }
+                    th.hide-s { (tr!(l, "html.col.time")) }
+                } }
+                "\n"
+                tbody {
+                    "\n"
+                    @for c in &report.checks {
+                        tr id={ "detail-" (c.id) } {
+                            td {
+                                (badge(c.status, l)) " " strong { (c.title) } br;
+                                span.muted { (c.id) " · " (c.plugin) "/" (c.kind) " · " (c.code) }
+                            }
+                            td { (evidence(c)) }
+                            td.hide-s {
+                                @if c.status == Status::Skip { "—" } @else { (ms(c.duration_ms, l)) }
+                            }
+                        }
+                        "\n"
+                    }
+                }
+                "\n"
+            }
+            "\n"
+            h2 { (tr!(l, "html.about")) } "\n"
+            dl {
+                "\n"
+                @for (k, v) in &facts {
+                    dt { (k) } dd { (v) } "\n"
+                }
+            }
+            "\n"
+        }
+        "\n"
+    }
 }

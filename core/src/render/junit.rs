@@ -3,25 +3,8 @@
 
 use std::fmt::Write as _;
 
+use super::xml::escape as xml;
 use crate::report::{Report, Status};
-
-/// Escapes text for XML content and attributes, dropping characters XML 1.0 forbids.
-pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn render(r: &Report) -> String {
     let n = &r.counts;

@@ -7,7 +7,9 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod nagios;
+pub mod summary;
 pub mod text;
+pub mod xml;
 
 use std::path::Path;
 
