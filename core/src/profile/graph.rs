@@ -32,7 +32,12 @@ pub(super) fn check_graph(cx: &mut Cx, checks: &[Check]) {
             let span = c.spans.needs.get(k).cloned().flatten();
             let field = format!("{}.needs[{k}]", check_path(c.spans.index));
             if need == &c.id {
-                cx.err(t!("profile.needs_itself", id = &c.id), span, field);
+                cx.err_help(
+                    t!("profile.needs_itself", id = &c.id),
+                    span,
+                    field,
+                    t!("profile.needs_help"),
+                );
             } else if !first.contains_key(need.as_str()) {
                 let help = did_you_mean(need, ids.iter().copied())
                     .unwrap_or_else(|| t!("profile.needs_help"));

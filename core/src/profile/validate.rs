@@ -197,13 +197,135 @@ pub fn validate_params(
             {
                 field = field_path(&field, name);
             }
+            // Every parameter problem says where the parameters are described.
+            let help = help.unwrap_or_else(|| {
+                t!(
+                    "profile.explain_help",
+                    plugin = &check.plugin,
+                    kind = &check.kind
+                )
+            });
             let mut d = Diagnostic::new(message, span).field(field);
             if !(e.unknown_key && e.path.len() == 1) {
                 d.code = Some(e.message.id.clone());
             }
-            d.help = help;
+            d.help = Some(help);
             diags.push(d);
         }
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+    use crate::profile::Source;
+
+    fn manifest() -> Manifest {
+        serde_json::from_value(serde_json::json!({
+            "name": "net",
+            "version": "1",
+            "kinds": [{
+                "name": "tcp",
+                "title": "TCP",
+                "params": {
+                    "type": "object",
+                    "properties": {
+                        "target": { "type": "string" },
+                        "ports": { "type": "array", "items": { "type": "integer" } }
+                    },
+                    "required": ["target"],
+                    "additionalProperties": false
+                }
+            }]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_stage_is_judged_at_once_with_fields_codes_and_fixes() {
+        let text = "[profile]\nname = \"t\"\ntiemout = \"1s\"\n[[check]]\nid = \"a\"\nplugin = \"net\"\nkind = \"tcp\"\nports = [1, \"x\"]\n[[check]]\nid = \"a\"\nplugin = \"nte\"\nkind = \"tcp\"\n";
+        let draft = Draft::parse(text, Source::Embedded).unwrap();
+        let plugins = Plugins {
+            search_path: Vec::new(),
+            states: BTreeMap::from([
+                ("net".to_string(), PluginState::Missing),
+                ("nte".to_string(), PluginState::Missing),
+            ]),
+        };
+        // Without the manifest: the file's problems and the missing plugins, near names
+        // suggested only among plugins that exist (none here).
+        let d = problems(&draft, &plugins);
+        let codes: Vec<&str> = d.iter().map(|d| d.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "profile.unknown_key",
+                "profile.plugin_missing",
+                "profile.duplicate_id",
+                "profile.plugin_missing"
+            ],
+            "{d:?}"
+        );
+        assert!(d[1].help_in(Locale::En).unwrap().starts_with("searched:"));
+
+        // With it: the parameters are judged beside the rest, and `nte` is near `net`.
+        let mut manifests = BTreeMap::new();
+        manifests.insert("net".to_string(), manifest());
+        let params = validate_params(&draft.profile, &manifests);
+        let got: Vec<(&str, Option<&str>)> = params
+            .iter()
+            .map(|d| (d.code(), d.field.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("schema.missing", Some("check[0].target")),
+                ("schema.must_be", Some("check[0].ports[1]")),
+            ],
+            "{params:?}"
+        );
+        assert!(params.iter().all(|d| d.help.is_some()), "{params:?}");
+        assert_eq!(
+            params[0].help_in(Locale::En).as_deref(),
+            Some("see `readycheck explain net/tcp` for the parameters")
+        );
+        // A plugin that is there but refused: named as refused, and a near name of it is
+        // suggested for the missing one.
+        let mut installed = plugins.clone();
+        let file = discovery::PluginFile {
+            name: "net".into(),
+            path: "/p/libreadycheck_net.so".into(),
+            sha256: String::new(),
+            trust: Err("writable by others".into()),
+            passed_over: Vec::new(),
+            interrupted: false,
+        };
+        let reason = "writable by others".to_string();
+        installed
+            .states
+            .insert("net".into(), PluginState::Refused { file, reason });
+        let near = plugin_problems(&draft.profile, &installed);
+        let got: Vec<(&str, Option<&str>, String)> = near
+            .iter()
+            .map(|d| {
+                (
+                    d.code(),
+                    d.field.as_deref(),
+                    d.help_in(Locale::En).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].1),
+            ("profile.plugin_refused", Some("check[0].plugin"))
+        );
+        assert_eq!(
+            (got[1].0, got[1].1),
+            ("profile.plugin_missing", Some("check[1].plugin"))
+        );
+        assert!(got[1].2.starts_with("did you mean `net`?"), "{got:?}");
+    }
 }
