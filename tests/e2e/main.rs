@@ -15,6 +15,7 @@ mod permissions;
 mod posture;
 mod reports;
 mod resources;
+mod signing;
 mod support;
 mod surface;
 mod validate;
