@@ -16,8 +16,6 @@ use super::{CommandError, CommandResult, Ctx, ExitStatus};
 pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
     let json = args.format == DataFormat::Json;
     let ctx = Ctx::new(&args.common, lang, true, json);
-    // A key is pinned here and the profile's signature would be refused: it cannot run.
-    let mut refused = false;
     // A profile that cannot be read or is not TOML is one problem; any other is judged whole,
     // its plugins included, so no mistake hides another.
     let (name, text, diags, valid_line) = match Draft::load(&args.profile) {
@@ -30,7 +28,7 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
                 Some(&profile_plugin_names(&draft.profile)),
                 None,
             );
-            let diags = profile::validate::problems(&draft, &plugins);
+            let mut diags = profile::validate::problems(&draft, &plugins);
             let names: Vec<String> = plugins
                 .states
                 .iter()
@@ -53,12 +51,18 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
             let mut settings = crate::signing::gate::Settings::for_run(exe_dir().as_deref());
             settings.fetch = false;
             let status = crate::signing::gate::file_status(&args.profile, p, &settings);
-            valid_line = format!(
-                "{valid_line}\n{}",
-                crate::sanitize::text(&ctx.text(&status.msg(&p.source.display_name())))
-            );
-            if let crate::signing::gate::FileStatus::Refused(_) = status {
-                refused = true;
+            let status_msg = status.msg(&p.source.display_name());
+            if let crate::signing::gate::FileStatus::Refused(r) = &status {
+                // A key is pinned here and the signature would be refused: the profile cannot
+                // run, a problem like the others (in the JSON too), coded by the refusal.
+                let mut d = Diagnostic::new(status_msg, None);
+                d.code = Some(r.msg(&p.source.display_name()).id);
+                diags.push(d);
+            } else {
+                valid_line = format!(
+                    "{valid_line}\n{}",
+                    crate::sanitize::text(&ctx.text(&status_msg))
+                );
             }
             (
                 p.source.display_name(),
@@ -69,7 +73,7 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
         }
         Err(e) => (e.source.display_name(), e.text, e.diagnostics, None),
     };
-    let has_errors = diags.iter().any(Diagnostic::is_error) || refused;
+    let has_errors = diags.iter().any(Diagnostic::is_error);
     if json {
         let v = Validation::new(&name, &text, &diags, lang);
         let out = serde_json::to_string_pretty(&v).expect("the validation serialises");
@@ -88,9 +92,6 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
             }
             ctx.printer.out(&format!("{line}\n"));
             Ok(ExitStatus::Ready)
-        }
-        Some(line) if refused && !diags.iter().any(Diagnostic::is_error) => {
-            Err(CommandError::Profile(line))
         }
         _ => Err(CommandError::Profile(rendered)),
     }
