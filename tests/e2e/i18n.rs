@@ -323,18 +323,16 @@ fn every_status() -> Report {
     }
 }
 
-/// Compares `got` with `tests/snapshots/NAME`; `READYCHECK_BLESS=1` writes it instead.
-fn snapshot(name: &str, got: &str) {
-    let path = workspace().join("tests/snapshots").join(name);
-    if std::env::var_os("READYCHECK_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        want == got,
-        "{name} differs from the snapshot (READYCHECK_BLESS=1 to accept):\n--- want\n{want}\n--- got\n{got}"
-    );
+/// Compares `got` with the insta snapshot `tests/snapshots/NAME.snap` (review changes with
+/// `INSTA_UPDATE=always cargo test -p readycheck-e2e --test e2e snapshots` and `git diff`).
+pub fn snapshot(name: &str, got: &str) {
+    insta::with_settings!({
+        snapshot_path => workspace().join("tests/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, got);
+    });
 }
 
 #[test]

@@ -159,7 +159,11 @@ fn report_exit_codes_follow_the_table() {
     assert_eq!(code(&out), Some(2), "{}", stderr(&out));
     let out = env.run(&["report", json.to_str().unwrap(), "-f", "nagios"]);
     assert_eq!(code(&out), Some(2), "{}", stdout(&out));
-    assert!(stdout(&out).starts_with("READYCHECK CRITICAL"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("READYCHECK CRITICAL"),
+        "{}",
+        stdout(&out)
+    );
     let out = env.run(&["report", json.to_str().unwrap(), "-f", "text"]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
 
@@ -209,4 +213,61 @@ fn explain_submit_and_schedule_status_speak_json() {
     let status: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(status["installed"], false, "{status:#}");
     assert_eq!(status["outbox"], 0, "{status:#}");
+}
+
+/// CLI output compared with an insta snapshot in `tests/snapshots`, with what changes from run
+/// to run filtered out: temporary paths, the version line, timings.
+fn cli_snapshot(name: &str, got: &str) {
+    insta::with_settings!({
+        snapshot_path => crate::support::workspace().join("tests/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        filters => vec![
+            (r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]"),
+            (r"\d+\.\d+\.\d+ \([0-9a-f]{9} \d{4}-\d\d-\d\d, plugin ABI \d+\)", "[VERSION]"),
+            (r"\b\d+ ms\b", "[MS]"),
+        ],
+    }, {
+        insta::assert_snapshot!(name, got);
+    });
+}
+
+/// The top-level help, in both languages, as a newcomer first sees it.
+#[test]
+fn top_level_help_snapshots_in_both_languages() {
+    let env = Env::new();
+    for lang in ["en", "zh-CN"] {
+        let out = env
+            .cmd()
+            .args(["--help", "--lang", lang])
+            .env("COLUMNS", "100")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+        cli_snapshot(&format!("help.{lang}"), &stdout(&out));
+    }
+}
+
+/// `validate` on a profile with several independent problems: the whole list, as IT reads it.
+#[test]
+fn validate_problem_list_snapshot() {
+    let env = Env::new();
+    let p = profile(
+        &env,
+        "[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\npath = \"/\"\nfail_fre = \"5%\"\n\n\
+         [[check]]\nid = \"disk\"\nplugin = \"resorces\"\nkind = \"memory\"\n\n\
+         [[check]]\nid = \"net\"\nplugin = \"network\"\nkind = \"tcp\"\ntimeout = \"soon\"\n",
+    );
+    let out = env
+        .command(&["validate", p.to_str().unwrap(), "--no-color"])
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(3), "{}", stdout(&out));
+    let dir = env.dir.path().to_str().unwrap().to_string();
+    let ws = crate::support::workspace().to_str().unwrap().to_string();
+    cli_snapshot(
+        "validate.several-problems.en",
+        &stderr(&out).replace(&dir, "[TMP]").replace(&ws, "[WORKSPACE]"),
+    );
 }
