@@ -24,17 +24,25 @@ fn table(tr: &dyn Fn(Msg) -> String, heading: Msg, columns: [Msg; 4], rows: Mark
     }
 }
 
-/// One bar of a chart: its label, the bar and the count beside it.
-fn bar(
-    label: &str,
+/// Where one bar of a chart goes: its row's top, the baseline of its label below that, where the
+/// bar starts, its width and height.
+struct Place {
     y: usize,
     label_dy: usize,
     x: f64,
     w: f64,
     height: u32,
-    colour: &str,
-    n: usize,
-) -> Markup {
+}
+
+/// One bar of a chart: its label, the bar and the count beside it.
+fn bar(label: &str, n: usize, colour: &str, at: Place) -> Markup {
+    let Place {
+        y,
+        label_dy,
+        x,
+        w,
+        height,
+    } = at;
     html! {
         text x="0" y=(y + label_dy) { (label) }
         rect x=(x) y=(y) width=(format!("{w:.0}")) height=(height) fill=(colour) {}
@@ -125,7 +133,13 @@ pub fn render(s: &Summary, locale: Locale) -> String {
                     svg #verdict-chart role="img" aria-label=(verdicts) width="100%" viewBox="0 0 600 150" {
                         "\n"
                         @for (i, (label, n, colour)) in bars.iter().enumerate() {
-                            (bar(&tr(label.clone()), 10 + i * 34, 17, 90.0, (*n as f64 / max as f64 * 420.0).max(1.0), 24, colour, *n))
+                            (bar(&tr(label.clone()), *n, colour, Place {
+                                y: 10 + i * 34,
+                                label_dy: 17,
+                                x: 90.0,
+                                w: (*n as f64 / max as f64 * 420.0).max(1.0),
+                                height: 24,
+                            }))
                         }
                     }
                     "\n"
@@ -134,7 +148,13 @@ pub fn render(s: &Summary, locale: Locale) -> String {
                         svg #cause-chart role="img" aria-label=(causes) width="100%" viewBox=(format!("0 0 600 {}", 10 + top.len() * 30)) {
                             "\n"
                             @for (i, (f, c)) in top.iter().enumerate() {
-                                (bar(&format!("{} · {}", f.id, c.code), 10 + i * 30, 15, 290.0, (c.hosts.len() as f64 / max_hosts as f64 * 300.0).max(1.0), 20, "#cf222e", c.hosts.len()))
+                                (bar(&format!("{} · {}", f.id, c.code), c.hosts.len(), "#cf222e", Place {
+                                    y: 10 + i * 30,
+                                    label_dy: 15,
+                                    x: 290.0,
+                                    w: (c.hosts.len() as f64 / max_hosts as f64 * 300.0).max(1.0),
+                                    height: 20,
+                                }))
                             }
                         }
                         "\n"
