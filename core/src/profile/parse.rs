@@ -99,7 +99,9 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> (Option<Profile>, Ve
             timeout = get_duration(&mut cx, t, "timeout", what);
             deadline = get_duration(&mut cx, t, "deadline", what);
             // Where signed updates are served: checked here, used by crate::signing.
-            cx.diags.extend(crate::signing::update::diagnostics(t));
+            for d in crate::signing::update::diagnostics(t) {
+                cx.push(d.field(what.field("update")));
+            }
         }
         Some(other) => not_a_table(&mut cx, "profile", other),
         None => cx.err_help(
@@ -404,7 +406,7 @@ mod tests {
     #[test]
     fn a_profile_with_errors_still_holds_its_checks_and_every_field_is_named() {
         let text = format!(
-            "{HEAD}deadline = \"soon\"\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\ntimeout = \"fast\"\nos = [\"linux\", \"windoze\"]\nfixes = {{ company = 5, \"x.y.z\" = {{ en = \"e\", fr = \"f\" }} }}\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\nneeds = [\"b\"]\n"
+            "{HEAD}deadline = \"soon\"\nupdate = 5\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\ntimeout = \"fast\"\nos = [\"linux\", \"windoze\"]\nfixes = {{ company = 5, \"x.y.z\" = {{ en = \"e\", fr = \"f\" }} }}\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\nneeds = [\"b\"]\n"
         );
         let (profile, diags) = parse(&text, None);
         let profile = profile.expect("a profile beside its errors");
@@ -418,6 +420,7 @@ mod tests {
         );
         for want in [
             "profile.deadline",
+            "profile.update",
             "check[0].timeout",
             "check[0].os[1]",
             "check[0].fixes.company",
