@@ -62,13 +62,11 @@ pub struct Installed;
 impl Kind for Installed {
     const NAME: &'static str = "installed";
     const TITLE: &'static str = "An application is installed at a supported version";
-    const DESCRIPTION: &'static str =
-        "Looks for an application by the sources given (a command's --version output, dpkg, rpm, \
+    const DESCRIPTION: &'static str = "Looks for an application by the sources given (a command's --version output, dpkg, rpm, \
          flatpak, snap, a macOS app bundle, the Windows Uninstall registry, an .exe's version) or \
          by those that fit the OS, and checks its version: fail below `min_version` or above \
          `max_version`, warn below `nudge_version`, fail on a `blocked` build.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"vpn-client\"\nplugin = \"apps\"\nkind = \"installed\"\ntitle = \"FortiClient VPN 7.0 or newer\"\nname = \"FortiClient\"\nsources = [{ registry = \"FortiClient\" }, { bundle = \"/Applications/FortiClient.app\" }, { dpkg = \"forticlient\" }]\nmin_version = \"7.0\"\nnudge_version = \"7.2\"\nblocked = [\"7.0.3\"]\nfix = \"Install FortiClient 7.2 from the company software portal.\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"vpn-client\"\nplugin = \"apps\"\nkind = \"installed\"\ntitle = \"FortiClient VPN 7.0 or newer\"\nname = \"FortiClient\"\nsources = [{ registry = \"FortiClient\" }, { bundle = \"/Applications/FortiClient.app\" }, { dpkg = \"forticlient\" }]\nmin_version = \"7.0\"\nnudge_version = \"7.2\"\nblocked = [\"7.0.3\"]\nfix = \"Install FortiClient 7.2 from the company software portal.\"\n";
     type Params = InstalledParams;
 
     fn run(p: &InstalledParams, request: &CheckRequest) -> CheckResult {
@@ -82,12 +80,10 @@ pub struct AnyOf;
 impl Kind for AnyOf {
     const NAME: &'static str = "any_of";
     const TITLE: &'static str = "At least N of several applications";
-    const DESCRIPTION: &'static str =
-        "For backup channels (two trading apps and a web terminal, say): passes when at least \
+    const DESCRIPTION: &'static str = "For backup channels (two trading apps and a web terminal, say): passes when at least \
          `min_present` of the applications are installed at acceptable versions, and names which \
          are present and which are missing.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"order-channels\"\nplugin = \"apps\"\nkind = \"any_of\"\ntitle = \"A backup order channel\"\nmin_present = 2\napps = [\n  { name = \"Trading Terminal A\", sources = [{ registry = \"Terminal A\" }], min_version = \"5.1\" },\n  { name = \"Trading Terminal B\", sources = [{ registry = \"Terminal B\" }] },\n  { name = \"Chrome (web terminal)\", sources = [{ registry = \"Google Chrome\" }, { command = [\"google-chrome\", \"--version\"] }] },\n]\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"order-channels\"\nplugin = \"apps\"\nkind = \"any_of\"\ntitle = \"A backup order channel\"\nmin_present = 2\napps = [\n  { name = \"Trading Terminal A\", sources = [{ registry = \"Terminal A\" }], min_version = \"5.1\" },\n  { name = \"Trading Terminal B\", sources = [{ registry = \"Terminal B\" }] },\n  { name = \"Chrome (web terminal)\", sources = [{ registry = \"Google Chrome\" }, { command = [\"google-chrome\", \"--version\"] }] },\n]\n";
     type Params = AnyOfParams;
 
     fn run(p: &AnyOfParams, request: &CheckRequest) -> CheckResult {

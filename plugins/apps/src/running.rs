@@ -31,11 +31,9 @@ pub struct Running;
 impl Kind for Running {
     const NAME: &'static str = "running";
     const TITLE: &'static str = "A process is running";
-    const DESCRIPTION: &'static str =
-        "Looks for a running process by name or executable path — a VPN client's service, an \
+    const DESCRIPTION: &'static str = "Looks for a running process by name or executable path — a VPN client's service, an \
          antivirus agent. With `running = false`, the process must not run.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"vpn-service\"\nplugin = \"apps\"\nkind = \"running\"\ntitle = \"VPN service running\"\nprocess = \"FortiClient\"\nfix = \"Start FortiClient (or restart the PC).\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"vpn-service\"\nplugin = \"apps\"\nkind = \"running\"\ntitle = \"VPN service running\"\nprocess = \"FortiClient\"\nfix = \"Start FortiClient (or restart the PC).\"\n";
     type Params = RunningParams;
 
     fn run(p: &RunningParams, _request: &CheckRequest) -> CheckResult {

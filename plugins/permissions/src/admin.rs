@@ -126,12 +126,10 @@ pub struct Admin;
 impl Kind for Admin {
     const NAME: &'static str = "admin";
     const TITLE: &'static str = "The user is (or is not) an administrator";
-    const DESCRIPTION: &'static str =
-        "Tells whether the current user has administrator rights: uid 0 or membership of \
+    const DESCRIPTION: &'static str = "Tells whether the current user has administrator rights: uid 0 or membership of \
          sudo/wheel/admin on Linux and macOS, the Administrators group on Windows (elevated or \
          not). IT policy usually wants daily work without them; some installers need them.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"not-admin\"\nplugin = \"permissions\"\nkind = \"admin\"\ntitle = \"Works without administrator rights\"\nexpect = false\nseverity = \"recommended\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"not-admin\"\nplugin = \"permissions\"\nkind = \"admin\"\ntitle = \"Works without administrator rights\"\nexpect = false\nseverity = \"recommended\"\n";
     type Params = AdminParams;
 
     fn run(p: &AdminParams, _request: &CheckRequest) -> CheckResult {

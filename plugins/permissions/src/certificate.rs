@@ -43,13 +43,11 @@ pub struct Certificate;
 impl Kind for Certificate {
     const NAME: &'static str = "certificate";
     const TITLE: &'static str = "A certificate file is valid and not about to expire";
-    const DESCRIPTION: &'static str =
-        "Reads a certificate (PEM or DER) and reports its subject, issuer and days left; warns or \
+    const DESCRIPTION: &'static str = "Reads a certificate (PEM or DER) and reports its subject, issuer and days left; warns or \
          fails as expiry approaches, fails when expired or not yet valid, or when subject or issuer \
          are not the expected ones. With `key`, the private key must exist and must not be \
          readable by other users.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"vpn-cert\"\nplugin = \"permissions\"\nkind = \"certificate\"\ntitle = \"VPN client certificate\"\npath = \"~/.vpn/client.crt\"\nkey = \"~/.vpn/client.key\"\nwarn_days = 30\nissuer_contains = \"Corp Issuing CA\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"vpn-cert\"\nplugin = \"permissions\"\nkind = \"certificate\"\ntitle = \"VPN client certificate\"\npath = \"~/.vpn/client.crt\"\nkey = \"~/.vpn/client.key\"\nwarn_days = 30\nissuer_contains = \"Corp Issuing CA\"\n";
     type Params = CertParams;
 
     fn run(p: &CertParams, _request: &CheckRequest) -> CheckResult {

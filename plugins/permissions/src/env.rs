@@ -54,12 +54,10 @@ pub struct Env;
 impl Kind for Env {
     const NAME: &'static str = "env";
     const TITLE: &'static str = "An environment variable or proxy setting";
-    const DESCRIPTION: &'static str =
-        "Checks that an environment variable (or, on Windows, the system proxy setting) is set, \
+    const DESCRIPTION: &'static str = "Checks that an environment variable (or, on Windows, the system proxy setting) is set, \
          equals or contains what IT expects — for example the corporate proxy in HTTPS_PROXY and \
          the intranet suffix in NO_PROXY. Passwords in proxy URLs are never shown.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"no-proxy\"\nplugin = \"permissions\"\nkind = \"env\"\ntitle = \"Intranet bypasses the proxy\"\nname = \"NO_PROXY\"\ncontains = \".corp.example\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"no-proxy\"\nplugin = \"permissions\"\nkind = \"env\"\ntitle = \"Intranet bypasses the proxy\"\nname = \"NO_PROXY\"\ncontains = \".corp.example\"\n";
     type Params = EnvParams;
 
     fn run(p: &EnvParams, _request: &CheckRequest) -> CheckResult {

@@ -29,12 +29,10 @@ pub struct Group;
 impl Kind for Group {
     const NAME: &'static str = "group";
     const TITLE: &'static str = "The user is (or is not) in a group";
-    const DESCRIPTION: &'static str =
-        "Looks up the group in the account database and in the groups this login session really \
+    const DESCRIPTION: &'static str = "Looks up the group in the account database and in the groups this login session really \
          has. After IT adds someone to a group, the session only gets it at the next login: the \
          check says so instead of reporting a false failure or a false success.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"traders-group\"\nplugin = \"permissions\"\nkind = \"group\"\ntitle = \"Member of the traders group\"\ngroup = \"traders\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"traders-group\"\nplugin = \"permissions\"\nkind = \"group\"\ntitle = \"Member of the traders group\"\ngroup = \"traders\"\n";
     type Params = GroupParams;
 
     fn run(p: &GroupParams, _request: &CheckRequest) -> CheckResult {

@@ -50,12 +50,10 @@ pub struct PathAccess;
 impl Kind for PathAccess {
     const NAME: &'static str = "path";
     const TITLE: &'static str = "A file or folder can be read, listed or written";
-    const DESCRIPTION: &'static str =
-        "Checks that a path exists and that this user can read, list or write it — really, by \
+    const DESCRIPTION: &'static str = "Checks that a path exists and that this user can read, list or write it — really, by \
          doing it: writing creates and removes a uniquely named file. Tells apart a missing path \
          (share not connected, VPN down), denied permissions, a read-only share and a full disk.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"share\"\nplugin = \"permissions\"\nkind = \"path\"\ntitle = \"Trading share is writable\"\npath = \"/mnt/share/trading\"\nwritable = true\nneeds = [\"vpn\"]\nfix = \"Ask IT to map the trading share read-write for you.\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"share\"\nplugin = \"permissions\"\nkind = \"path\"\ntitle = \"Trading share is writable\"\npath = \"/mnt/share/trading\"\nwritable = true\nneeds = [\"vpn\"]\nfix = \"Ask IT to map the trading share read-write for you.\"\n";
     type Params = PathParams;
 
     fn run(p: &PathParams, _request: &CheckRequest) -> CheckResult {

@@ -39,13 +39,11 @@ pub struct Antivirus;
 impl Kind for Antivirus {
     const NAME: &'static str = "antivirus";
     const TITLE: &'static str = "Antivirus running and up to date";
-    const DESCRIPTION: &'static str =
-        "Checks that an antivirus product is installed and running, real-time protection is on, \
+    const DESCRIPTION: &'static str = "Checks that an antivirus product is installed and running, real-time protection is on, \
          and its signatures are no older than `max_signature_age_days`: Windows Defender or the \
          product registered with Windows Security Center, XProtect on macOS, ClamAV or a named \
          agent process on Linux.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"antivirus\"\nplugin = \"posture\"\nkind = \"antivirus\"\ntitle = \"Antivirus up to date\"\nmax_signature_age_days = 3\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"antivirus\"\nplugin = \"posture\"\nkind = \"antivirus\"\ntitle = \"Antivirus up to date\"\nmax_signature_age_days = 3\n";
     type Params = AntivirusParams;
 
     fn run(p: &AntivirusParams, _request: &CheckRequest) -> CheckResult {

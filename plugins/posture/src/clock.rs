@@ -45,12 +45,10 @@ pub struct Clock;
 impl Kind for Clock {
     const NAME: &'static str = "clock";
     const TITLE: &'static str = "Clock correct";
-    const DESCRIPTION: &'static str =
-        "Compares this PC's clock with an NTP server (`ntp_server`) or the Date header of a web \
+    const DESCRIPTION: &'static str = "Compares this PC's clock with an NTP server (`ntp_server`) or the Date header of a web \
          server (`url`). Warns beyond 60 seconds and fails beyond 5 minutes by default: VPN \
          sign-in, TLS certificates and Kerberos break when the clock is wrong.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"clock\"\nplugin = \"posture\"\nkind = \"clock\"\ntitle = \"Clock correct\"\nntp_server = \"ntp.aliyun.com\"\nurl = \"https://portal.corp.example/\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"clock\"\nplugin = \"posture\"\nkind = \"clock\"\ntitle = \"Clock correct\"\nntp_server = \"ntp.aliyun.com\"\nurl = \"https://portal.corp.example/\"\n";
     type Params = ClockParams;
 
     fn run(p: &ClockParams, request: &CheckRequest) -> CheckResult {

@@ -26,12 +26,10 @@ pub struct Encryption;
 impl Kind for Encryption {
     const NAME: &'static str = "encryption";
     const TITLE: &'static str = "Disk encrypted";
-    const DESCRIPTION: &'static str =
-        "Checks that the system volume, or the volume holding `path`, is encrypted: BitLocker on \
+    const DESCRIPTION: &'static str = "Checks that the system volume, or the volume holding `path`, is encrypted: BitLocker on \
          Windows, FileVault on macOS, LUKS/dm-crypt under the mount on Linux. A lost or stolen \
          laptop with an unencrypted disk gives away everything on it.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"encryption\"\nplugin = \"posture\"\nkind = \"encryption\"\ntitle = \"Disk encrypted\"\nfix = \"Turn on BitLocker (Windows) or FileVault (macOS); on Linux, ask IT.\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"encryption\"\nplugin = \"posture\"\nkind = \"encryption\"\ntitle = \"Disk encrypted\"\nfix = \"Turn on BitLocker (Windows) or FileVault (macOS); on Linux, ask IT.\"\n";
     type Params = EncryptionParams;
 
     fn run(p: &EncryptionParams, _request: &CheckRequest) -> CheckResult {

@@ -25,12 +25,10 @@ pub struct Firewall;
 impl Kind for Firewall {
     const NAME: &'static str = "firewall";
     const TITLE: &'static str = "Host firewall on";
-    const DESCRIPTION: &'static str =
-        "Checks that the PC's own firewall is switched on: on Windows for every network profile \
+    const DESCRIPTION: &'static str = "Checks that the PC's own firewall is switched on: on Windows for every network profile \
          (domain, private, public), on macOS the application firewall, on Linux ufw, firewalld, or \
          an nftables/iptables input policy that does not accept everything.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"firewall\"\nplugin = \"posture\"\nkind = \"firewall\"\ntitle = \"Firewall on\"\nfix = \"Turn the firewall on: Windows Security → Firewall & network protection.\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"firewall\"\nplugin = \"posture\"\nkind = \"firewall\"\ntitle = \"Firewall on\"\nfix = \"Turn the firewall on: Windows Security → Firewall & network protection.\"\n";
     type Params = FirewallParams;
 
     fn run(p: &FirewallParams, _request: &CheckRequest) -> CheckResult {

@@ -31,12 +31,10 @@ pub struct ScreenLock;
 impl Kind for ScreenLock {
     const NAME: &'static str = "screen_lock";
     const TITLE: &'static str = "Screen locks when idle";
-    const DESCRIPTION: &'static str =
-        "Checks that the screen locks by itself after at most `max_idle_minutes` without use and \
+    const DESCRIPTION: &'static str = "Checks that the screen locks by itself after at most `max_idle_minutes` without use and \
          asks for the password: Windows screen saver and inactivity policy, GNOME or KDE on Linux, \
          the macOS screen lock.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"screen-lock\"\nplugin = \"posture\"\nkind = \"screen_lock\"\ntitle = \"Screen locks when idle\"\nmax_idle_minutes = 10\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"screen-lock\"\nplugin = \"posture\"\nkind = \"screen_lock\"\ntitle = \"Screen locks when idle\"\nmax_idle_minutes = 10\n";
     type Params = ScreenLockParams;
 
     fn run(p: &ScreenLockParams, _request: &CheckRequest) -> CheckResult {

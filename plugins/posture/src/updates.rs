@@ -34,11 +34,9 @@ pub struct Updates;
 impl Kind for Updates {
     const NAME: &'static str = "updates";
     const TITLE: &'static str = "Operating system up to date";
-    const DESCRIPTION: &'static str =
-        "Checks how many days ago the last OS update was installed, that automatic updates are \
+    const DESCRIPTION: &'static str = "Checks how many days ago the last OS update was installed, that automatic updates are \
          on, and — where the OS tells it cheaply — that no security updates are waiting.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"updates\"\nplugin = \"posture\"\nkind = \"updates\"\ntitle = \"Updates installed\"\nmax_days_since_update = 30\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"updates\"\nplugin = \"posture\"\nkind = \"updates\"\ntitle = \"Updates installed\"\nmax_days_since_update = 30\n";
     type Params = UpdatesParams;
 
     fn run(p: &UpdatesParams, _request: &CheckRequest) -> CheckResult {

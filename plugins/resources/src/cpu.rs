@@ -69,12 +69,10 @@ pub struct Cpu;
 impl Kind for Cpu {
     const NAME: &'static str = "cpu";
     const TITLE: &'static str = "Processor cores and load";
-    const DESCRIPTION: &'static str =
-        "Counts the processor cores and measures how busy the processor is over a short sample \
+    const DESCRIPTION: &'static str = "Counts the processor cores and measures how busy the processor is over a short sample \
          (200 ms by default). A PC that is busy all the time makes video calls and trading \
          apps stutter: look for a runaway program.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"cpu\"\nplugin = \"resources\"\nkind = \"cpu\"\ntitle = \"Processor\"\nmin_cores = 4\nwarn_load_percent = 90\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"cpu\"\nplugin = \"resources\"\nkind = \"cpu\"\ntitle = \"Processor\"\nmin_cores = 4\nwarn_load_percent = 90\n";
     type Params = CpuParams;
 
     fn run(p: &CpuParams, request: &CheckRequest) -> CheckResult {

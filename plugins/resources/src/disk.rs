@@ -53,11 +53,9 @@ pub struct Disk;
 impl Kind for Disk {
     const NAME: &'static str = "disk";
     const TITLE: &'static str = "Free space on a drive";
-    const DESCRIPTION: &'static str =
-        "Measures the free space of the volume that holds `path`. A full disk stops updates, \
+    const DESCRIPTION: &'static str = "Measures the free space of the volume that holds `path`. A full disk stops updates, \
          downloads of trading app data and saving work; thresholds are sizes or percentages.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\ntitle = \"Free disk space\"\npath = \"~\"\nwarn_free = \"10 GiB\"\nfail_free = \"2 GiB\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"disk\"\nplugin = \"resources\"\nkind = \"disk\"\ntitle = \"Free disk space\"\npath = \"~\"\nwarn_free = \"10 GiB\"\nfail_free = \"2 GiB\"\n";
     type Params = DiskParams;
 
     fn run(p: &DiskParams, _request: &CheckRequest) -> CheckResult {

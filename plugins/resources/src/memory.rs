@@ -37,12 +37,10 @@ pub struct Memory;
 impl Kind for Memory {
     const NAME: &'static str = "memory";
     const TITLE: &'static str = "Installed and available memory (RAM)";
-    const DESCRIPTION: &'static str =
-        "Reads total and available RAM and swap from the operating system. Too little RAM in total \
+    const DESCRIPTION: &'static str = "Reads total and available RAM and swap from the operating system. Too little RAM in total \
          means the PC cannot run the firm's applications side by side; too little available right \
          now usually means something is using it up (close applications or restart).";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"memory\"\nplugin = \"resources\"\nkind = \"memory\"\ntitle = \"Enough memory\"\nmin_total = \"8 GiB\"\nwarn_available = \"1 GiB\"\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"memory\"\nplugin = \"resources\"\nkind = \"memory\"\ntitle = \"Enough memory\"\nmin_total = \"8 GiB\"\nwarn_available = \"1 GiB\"\n";
     type Params = MemoryParams;
 
     fn run(p: &MemoryParams, _request: &CheckRequest) -> CheckResult {

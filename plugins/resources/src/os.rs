@@ -65,12 +65,10 @@ pub struct Os;
 impl Kind for Os {
     const NAME: &'static str = "os";
     const TITLE: &'static str = "Operating system version";
-    const DESCRIPTION: &'static str =
-        "Reads the operating system, its version and build, and the processor architecture. \
+    const DESCRIPTION: &'static str = "Reads the operating system, its version and build, and the processor architecture. \
          Fails below the minimum IT sets for each family, and warns when the vendor has ended (or \
          is about to end) security updates for this version.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"os\"\nplugin = \"resources\"\nkind = \"os\"\ntitle = \"Supported operating system\"\nmin_version = { windows = \"10.0.19045\", macos = \"13\", linux = \"5.10\" }\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"os\"\nplugin = \"resources\"\nkind = \"os\"\ntitle = \"Supported operating system\"\nmin_version = { windows = \"10.0.19045\", macos = \"13\", linux = \"5.10\" }\n";
     type Params = OsParams;
 
     fn run(p: &OsParams, _request: &CheckRequest) -> CheckResult {

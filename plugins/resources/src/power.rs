@@ -73,12 +73,10 @@ pub struct Power;
 impl Kind for Power {
     const NAME: &'static str = "power";
     const TITLE: &'static str = "Battery and mains power";
-    const DESCRIPTION: &'static str =
-        "Reports whether the PC runs on battery or mains power, the battery's charge and health. \
+    const DESCRIPTION: &'static str = "Reports whether the PC runs on battery or mains power, the battery's charge and health. \
          On battery below the charge threshold it warns — plug in before the market opens. Desktop \
          PCs without a battery are skipped (consider a UPS).";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"power\"\nplugin = \"resources\"\nkind = \"power\"\ntitle = \"Power\"\nseverity = \"recommended\"\nwarn_charge_percent = 30\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"power\"\nplugin = \"resources\"\nkind = \"power\"\ntitle = \"Power\"\nseverity = \"recommended\"\nwarn_charge_percent = 30\n";
     type Params = PowerParams;
 
     fn run(p: &PowerParams, _request: &CheckRequest) -> CheckResult {

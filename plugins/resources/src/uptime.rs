@@ -23,11 +23,9 @@ pub struct Uptime;
 impl Kind for Uptime {
     const NAME: &'static str = "uptime";
     const TITLE: &'static str = "Time since the last restart";
-    const DESCRIPTION: &'static str =
-        "Reads how long the PC has been running. Updates that fix security problems usually wait \
+    const DESCRIPTION: &'static str = "Reads how long the PC has been running. Updates that fix security problems usually wait \
          for a restart; a PC that has not restarted in weeks probably has some waiting.";
-    const EXAMPLE: &'static str =
-        "[[check]]\nid = \"uptime\"\nplugin = \"resources\"\nkind = \"uptime\"\ntitle = \"Restarted recently\"\nseverity = \"recommended\"\nwarn_days = 14\n";
+    const EXAMPLE: &'static str = "[[check]]\nid = \"uptime\"\nplugin = \"resources\"\nkind = \"uptime\"\ntitle = \"Restarted recently\"\nseverity = \"recommended\"\nwarn_days = 14\n";
     type Params = UptimeParams;
 
     fn run(p: &UptimeParams, _request: &CheckRequest) -> CheckResult {
