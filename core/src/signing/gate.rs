@@ -104,6 +104,9 @@ impl Stop {
     }
 }
 
+/// The checks a profile's text and signature must pass to be a [`Candidate`].
+type Accept<'a> = dyn Fn(&str, Option<&str>, Source) -> Result<Candidate, Refusal> + 'a;
+
 /// One verified profile the run could use.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -308,7 +311,7 @@ fn newest(a: Option<Candidate>, b: Option<Candidate>) -> Option<Candidate> {
 fn ask(
     src: &UpdateSource,
     s: &Settings,
-    accept: &dyn Fn(&str, Option<&str>, Source) -> Result<Candidate, Refusal>,
+    accept: &Accept<'_>,
     current: Option<&Candidate>,
 ) -> (ProfileUpdate, Option<Candidate>) {
     let info = |outcome, version: Option<String>, reason: Option<Msg>| ProfileUpdate {
