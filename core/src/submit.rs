@@ -283,6 +283,23 @@ pub(crate) fn client() -> Result<Client, Msg> {
     };
     #[cfg(target_os = "macos")]
     let builder = builder.tls_backend_native();
+    // Internet Options' proxy set per protocol, which reqwest does not read (see
+    // readycheck_sdk::proxy); the single form is reqwest's own.
+    #[cfg(windows)]
+    let builder = match readycheck_sdk::proxy::windows() {
+        Some(p) => {
+            let mut builder = builder;
+            let no_proxy = || reqwest::NoProxy::from_string(&p.no_proxy);
+            if let Some(Ok(px)) = p.http.as_deref().map(reqwest::Proxy::http) {
+                builder = builder.proxy(px.no_proxy(no_proxy()));
+            }
+            if let Some(Ok(px)) = p.https.as_deref().map(reqwest::Proxy::https) {
+                builder = builder.proxy(px.no_proxy(no_proxy()));
+            }
+            builder
+        }
+        None => builder,
+    };
     builder
         .build()
         .map_err(|e| t!("submit.tls_setup", error = chain(&e)))

@@ -147,7 +147,19 @@ fn system_proxy(url: &reqwest::Url) -> Option<(String, ProxySource)> {
             ProxySource::Environment,
         ));
     }
-    hyper_util::client::proxy::matcher::Matcher::from_system()
+    let system = hyper_util::client::proxy::matcher::Matcher::from_system();
+    // Internet Options' proxy set per protocol, which hyper-util does not read: the one the
+    // client is given (see `run`).
+    #[cfg(windows)]
+    let system = match readycheck_sdk::proxy::windows() {
+        Some(p) => hyper_util::client::proxy::matcher::Matcher::builder()
+            .http(p.http.unwrap_or_default())
+            .https(p.https.unwrap_or_default())
+            .no(p.no_proxy)
+            .build(),
+        None => system,
+    };
+    system
         .intercept(&uri)
         .map(|i| (strip_credentials(&i.uri().to_string()), ProxySource::System))
 }
@@ -382,6 +394,18 @@ pub fn run(p: &HttpParams, timeout: Duration) -> CheckResult {
             }
         },
         None => {
+            // Internet Options' proxy set per protocol, which reqwest does not read (see
+            // readycheck_sdk::proxy); the single form is reqwest's own.
+            #[cfg(windows)]
+            if let Some(pp) = readycheck_sdk::proxy::windows() {
+                let no_proxy = || reqwest::NoProxy::from_string(&pp.no_proxy);
+                if let Some(Ok(px)) = pp.http.as_deref().map(reqwest::Proxy::http) {
+                    builder = builder.proxy(px.no_proxy(no_proxy()));
+                }
+                if let Some(Ok(px)) = pp.https.as_deref().map(reqwest::Proxy::https) {
+                    builder = builder.proxy(px.no_proxy(no_proxy()));
+                }
+            }
             for var in [
                 "HTTPS_PROXY",
                 "https_proxy",

@@ -14,6 +14,7 @@ pub mod file;
 pub mod i18n;
 pub mod kind;
 pub mod net;
+pub mod proxy;
 pub mod redact;
 pub mod wire;
 
