@@ -1,5 +1,7 @@
-//! Where every file goes in each package, and the packages themselves: a staging tree per
-//! format, handed to `dpkg-deb`, `rpmbuild`, `wixl` or written as an archive.
+//! Where every file goes in the packages no packaging tool builds from metadata, and those
+//! packages themselves: a staging tree per format, handed to `wixl` or written as an archive
+//! (the .deb and the .rpm come from metadata, see `packages.rs`); and the generated pieces every
+//! package ships: man pages, completions, scheduled-run units.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -129,7 +131,7 @@ fn chmod(path: &Path, mode: u32) -> Result<()> {
 }
 
 /// Writes `bytes` to `root/rel` with `mode`, creating parents 0755.
-fn put(root: &Path, rel: &str, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+pub(crate) fn put(root: &Path, rel: &str, bytes: &[u8], mode: u32) -> Result<PathBuf> {
     let path = root.join(rel);
     if !root.is_dir() {
         mkdir(root)?;
@@ -249,144 +251,6 @@ pub fn units(os: Os, exe: &Path, at: At, out: &Path) -> Result<Vec<PathBuf>> {
     })
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    use std::io::Write;
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(bytes)?;
-    Ok(e.finish()?)
-}
-
-/// The menu entry of the .deb and the .rpm: runs the check in a terminal window, opens the
-/// report in the browser and waits for Enter (`--launched`), named in the desktop's language.
-pub const DESKTOP_ENTRY: &str = "[Desktop Entry]
-Type=Application
-Name=Remote-work readiness check
-Name[zh_CN]=远程办公就绪检查
-Comment=Checks whether this PC is ready for working from home and opens the report
-Comment[zh_CN]=检查这台电脑能否居家办公，并打开检查报告
-Exec=readycheck --launched
-Icon=utilities-system-monitor
-Terminal=true
-Categories=System;Monitor;
-Keywords=VPN;network;helpdesk;readiness;
-Keywords[zh_CN]=VPN;网络;IT 服务台;居家办公;
-";
-
-/// The installed tree shared by the .deb and the .rpm.
-fn linux_tree(art: &Artifacts, root: &Path, zsh_dir: &str) -> Result<()> {
-    put_file(root, "usr/bin/readycheck", &art.host(), 0o755)?;
-    for (_, p) in art.plugins() {
-        let name = p.file_name().unwrap_or_default().to_string_lossy();
-        put_file(
-            root,
-            &format!("usr/lib/readycheck/plugins/{name}"),
-            &p,
-            0o644,
-        )?;
-    }
-    put(
-        root,
-        "etc/readycheck/readycheck.toml",
-        &default_profile()?,
-        0o644,
-    )?;
-    let tmp = root.join(".gen");
-    for page in man_pages(&tmp.join("man"))? {
-        let name = page.file_name().unwrap_or_default().to_string_lossy();
-        put(
-            root,
-            &format!("usr/share/man/man1/{name}.gz"),
-            &gzip(&std::fs::read(&page)?)?,
-            0o644,
-        )?;
-    }
-    for f in completions(&tmp.join("completions"))? {
-        let name = f
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        let rel = match name.as_str() {
-            "readycheck.bash" => "usr/share/bash-completion/completions/readycheck".to_string(),
-            "_readycheck" => format!("{zsh_dir}/_readycheck"),
-            "readycheck.fish" => "usr/share/fish/vendor_completions.d/readycheck.fish".into(),
-            _ => continue,
-        };
-        put_file(root, &rel, &f, 0o644)?;
-    }
-    for f in units(
-        Os::Linux,
-        Path::new("/usr/bin/readycheck"),
-        At::default(),
-        &tmp,
-    )? {
-        let name = f.file_name().unwrap_or_default().to_string_lossy();
-        put_file(root, &format!("usr/lib/systemd/user/{name}"), &f, 0o644)?;
-    }
-    put(
-        root,
-        "usr/share/doc/readycheck/README.md",
-        &readme()?,
-        0o644,
-    )?;
-    put(
-        root,
-        "usr/share/applications/readycheck.desktop",
-        DESKTOP_ENTRY.as_bytes(),
-        0o644,
-    )?;
-    std::fs::remove_dir_all(&tmp)?;
-    Ok(())
-}
-
-/// Bytes of the files under `dir`.
-fn du_bytes(dir: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    rd.flatten()
-        .map(|e| {
-            let p = e.path();
-            if p.is_dir() {
-                du_bytes(&p)
-            } else {
-                e.metadata().map_or(0, |m| m.len())
-            }
-        })
-        .sum()
-}
-
-/// The newest `GLIBC_2.N` symbol version the binaries need.
-fn glibc_needed(files: &[PathBuf]) -> Option<u32> {
-    let mut max = None;
-    for f in files {
-        let Ok(bytes) = std::fs::read(f) else {
-            continue;
-        };
-        let pat = b"GLIBC_2.";
-        for (i, w) in bytes.windows(pat.len()).enumerate() {
-            if w != pat {
-                continue;
-            }
-            let digits: String = bytes[i + pat.len()..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .map(|&b| b as char)
-                .collect();
-            if let Ok(n) = digits.parse::<u32>() {
-                max = max.max(Some(n));
-            }
-        }
-    }
-    max
-}
-
-fn all_binaries(art: &Artifacts) -> Vec<PathBuf> {
-    std::iter::once(art.host())
-        .chain(art.plugins().into_iter().map(|(_, p)| p))
-        .collect()
-}
-
 /// Runs a packaging tool; its output becomes the error when it fails.
 pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let out = cmd
@@ -403,39 +267,6 @@ pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `readycheck_<version>_amd64.deb`.
-pub fn deb(art: &Artifacts, out: &Path) -> Result<PathBuf> {
-    let root = stage(out, ".stage-deb")?;
-    linux_tree(art, &root, "usr/share/zsh/vendor-completions")?;
-    let depends = glibc_needed(&all_binaries(art))
-        .map(|n| format!("libc6 (>= 2.{n})"))
-        .unwrap_or_else(|| "libc6".into());
-    let control = format!(
-        "Package: readycheck\n\
-         Version: {VERSION}\n\
-         Architecture: amd64\n\
-         Maintainer: readycheck maintainers <readycheck@example.invalid>\n\
-         Installed-Size: {size}\n\
-         Depends: {depends}\n\
-         Section: admin\n\
-         Priority: optional\n\
-         Homepage: https://example.invalid/readycheck\n\
-         Description: remote-work readiness checker\n \
-         readycheck runs a profile of checks (VPN reachability, workstation resources,\n \
-         permissions, application versions) through isolated plugins and says whether this\n \
-         PC is ready for remote work, and if not whose problem it is and what to do.\n",
-        size = du_bytes(&root).div_ceil(1024)
-    );
-    put(&root, "DEBIAN/control", control.as_bytes(), 0o644)?;
-    put(
-        &root,
-        "DEBIAN/conffiles",
-        b"/etc/readycheck/readycheck.toml\n",
-        0o644,
-    )?;
-    build_deb(&root, out.join(format!("readycheck_{VERSION}_amd64.deb")))
-}
-
 /// Builds `file` from the staged package tree `root` (with its `DEBIAN/`), then removes `root`.
 pub(crate) fn build_deb(root: &Path, file: PathBuf) -> Result<PathBuf> {
     run(
@@ -446,37 +277,6 @@ pub(crate) fn build_deb(root: &Path, file: PathBuf) -> Result<PathBuf> {
         "dpkg-deb",
     )?;
     std::fs::remove_dir_all(root)?;
-    Ok(file)
-}
-
-/// `readycheck-<version>-1.x86_64.rpm`, from `packaging/rpm/readycheck.spec`.
-pub fn rpm(art: &Artifacts, out: &Path) -> Result<PathBuf> {
-    let root = stage(out, ".stage-rpm")?;
-    let tree = root.join("tree");
-    mkdir(&tree)?;
-    linux_tree(art, &tree, "usr/share/zsh/site-functions")?;
-    let top = root.join("rpmbuild");
-    let spec = crate::workspace().join("packaging/rpm/readycheck.spec");
-    let define = |k: &str, v: &Path| format!("{k} {}", v.display());
-    run(
-        Command::new("rpmbuild")
-            .arg("-bb")
-            .arg("--nodeps")
-            .args(["--target", "x86_64"])
-            .arg("--define")
-            .arg(define("_topdir", &top))
-            .arg("--define")
-            .arg(define("rc_tree", &tree))
-            .arg("--define")
-            .arg(format!("rc_version {VERSION}"))
-            .arg(&spec),
-        "rpmbuild (apt-get install rpm)",
-    )?;
-    let name = format!("readycheck-{VERSION}-1.x86_64.rpm");
-    let built = top.join("RPMS/x86_64").join(&name);
-    let file = out.join(&name);
-    std::fs::rename(&built, &file).with_context(|| format!("moving {}", built.display()))?;
-    std::fs::remove_dir_all(&root)?;
     Ok(file)
 }
 
@@ -922,19 +722,5 @@ mod tests {
         let fresh =
             pin_profile("[profile]\nname = \"x\"\n", &[("apps".into(), "cc".into())]).unwrap();
         assert!(fresh.contains("[plugins]"), "{fresh}");
-    }
-
-    #[test]
-    fn glibc_version_is_the_newest_needed() {
-        let dir = tempdir();
-        let f = dir.join("bin");
-        std::fs::write(&f, b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_2.17\0").unwrap();
-        assert_eq!(glibc_needed(&[f]), Some(34));
-    }
-
-    fn tempdir() -> PathBuf {
-        let d = std::env::temp_dir().join(format!("xtask-test-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
     }
 }

@@ -5,6 +5,7 @@
 
 mod archive;
 mod layout;
+mod packages;
 mod server;
 
 use std::path::{Path, PathBuf};
@@ -50,10 +51,11 @@ enum BundleOs {
 enum Task {
     /// Every package below, then a table of sizes.
     Dist(Inputs),
-    /// Debian package: /usr/bin, /usr/lib/readycheck/plugins, /etc/readycheck, man, completions,
-    /// systemd user units.
+    /// Debian package by cargo-deb from `[package.metadata.deb]` in core/Cargo.toml: /usr/bin,
+    /// /usr/lib/readycheck/plugins, /etc/readycheck, man, completions, systemd user units.
     Deb(Inputs),
-    /// RPM package with the same layout.
+    /// RPM package with the same layout, by cargo-generate-rpm from
+    /// `[package.metadata.generate-rpm]`.
     Rpm(Inputs),
     /// Portable Linux archive: readycheck and plugins/ in one directory.
     Tarball(Inputs),
@@ -143,8 +145,8 @@ fn run(mut task: Task) -> Result<()> {
     }
     match task {
         Task::Dist(i) => dist(&i),
-        Task::Deb(i) => layout::deb(&linux(&i)?, &i.out).map(report),
-        Task::Rpm(i) => layout::rpm(&linux(&i)?, &i.out).map(report),
+        Task::Deb(i) => packages::deb(&linux(&i)?, &i.out).map(report),
+        Task::Rpm(i) => packages::rpm(&linux(&i)?, &i.out).map(report),
         Task::Tarball(i) => layout::tarball(&linux(&i)?, &i.out).map(report),
         Task::Zip(i) => layout::win_zip(&windows(&i)?, &i.out).map(report),
         Task::Msi(i) => layout::msi(&windows(&i)?, &i.out).map(report),
@@ -303,8 +305,8 @@ fn dist(i: &Inputs) -> Result<()> {
         rows.push((format!("plugin {name} (Windows)"), size(&p)));
     }
     for pkg in [
-        layout::deb(&lin, &i.out)?,
-        layout::rpm(&lin, &i.out)?,
+        packages::deb(&lin, &i.out)?,
+        packages::rpm(&lin, &i.out)?,
         layout::tarball(&lin, &i.out)?,
         layout::win_zip(&win, &i.out)?,
         layout::msi(&win, &i.out)?,
