@@ -13,6 +13,7 @@ mod network;
 mod packaging;
 mod permissions;
 mod posture;
+mod readme;
 mod reports;
 mod resources;
 mod signing;

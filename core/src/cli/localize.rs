@@ -25,6 +25,7 @@ const APPLIES: &[(&str, &[&str])] = &[
     ("readycheck.schedule", &["lang"]),
     ("readycheck.completions", &[]),
     ("readycheck.profile", &["lang"]),
+    ("readycheck.profile", &["lang"]),
 ];
 
 /// The ids of the shared flags.
