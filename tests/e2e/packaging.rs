@@ -125,6 +125,9 @@ fn deb_installs_with_dpkg_runs_from_usr_bin_and_purges_cleanly() {
         skip_note("needs root, dpkg and unshare (a private mount namespace with overlays)");
         return;
     }
+    if !have_deb_tools() {
+        return;
+    }
     let t = tempfile::tempdir().unwrap();
     chmod(t.path(), 0o755);
     must(
@@ -248,10 +251,235 @@ touch "$T/left.txt"
     assert_eq!(read("left.txt"), "", "files left after dpkg --purge");
 }
 
+/// cargo-deb (the .deb from `[package.metadata.deb]`) and dpkg-shlibdeps (its Depends); else
+/// the skip is noted.
+fn have_deb_tools() -> bool {
+    let ok = have("cargo-deb") && have("dpkg-shlibdeps") && have("dpkg-deb");
+    if !ok {
+        skip_note(
+            "cargo-deb, dpkg-shlibdeps or dpkg-deb is missing (scripts/install-packaging-tools, \
+             apt-get install dpkg-dev); the .deb is not built",
+        );
+    }
+    ok
+}
+
+/// cargo-generate-rpm (the .rpm from `[package.metadata.generate-rpm]`) and rpm to read it
+/// back; else the skip is noted.
+fn have_rpm_tools() -> bool {
+    let ok = have("cargo-generate-rpm") && have("rpm");
+    if !ok {
+        skip_note(
+            "cargo-generate-rpm or rpm is missing (scripts/install-packaging-tools, apt-get \
+             install rpm); the .rpm is not built",
+        );
+    }
+    ok
+}
+
+/// The regular files of a package listing: (path, mode, size), the path absolute.
+fn files_of(
+    listing: &str,
+    mode_at: usize,
+    size_at: usize,
+    path_at: usize,
+) -> Vec<(String, String, u64)> {
+    let mut files: Vec<(String, String, u64)> = listing
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() > path_at && f[mode_at].starts_with('-'))
+        .map(|f| {
+            (
+                f[path_at].trim_start_matches('.').to_string(),
+                f[mode_at].to_string(),
+                f[size_at].parse().unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn deb_and_rpm_from_metadata_ship_the_same_files_modes_and_config() {
+    if !have_deb_tools() || !have_rpm_tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let build = linux_build();
+    for task in ["deb", "rpm"] {
+        must(
+            xtask()
+                .args([task, "--from"])
+                .arg(&build)
+                .arg("-o")
+                .arg(t.path()),
+        );
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let deb = t.path().join(format!("readycheck_{version}_amd64.deb"));
+    let rpm = t.path().join(format!("readycheck-{version}-1.x86_64.rpm"));
+
+    // dpkg-deb -c: mode, owner/group, size, date, time, path.
+    let deb_list = stdout(&must(Command::new("dpkg-deb").arg("-c").arg(&deb)));
+    for line in deb_list.lines() {
+        assert!(
+            line.split_whitespace().nth(1) == Some("root/root") || line.contains(" 0/0 "),
+            "{line}"
+        );
+    }
+    let mut deb_files = files_of(&deb_list, 0, 2, 5);
+    // Debian policy's copyright file is the .deb's own.
+    deb_files.retain(|(p, ..)| p != "/usr/share/doc/readycheck/copyright");
+    // rpm -qlpv: mode, links, user, group, size, month, day, time, path.
+    let rpm_list = stdout(&must(Command::new("rpm").arg("-qlpv").arg(&rpm)));
+    for line in rpm_list.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((f[2], f[3]), ("root", "root"), "{line}");
+    }
+    let rpm_files: Vec<(String, String, u64)> = files_of(&rpm_list, 0, 4, 8)
+        .into_iter()
+        .map(|(p, m, s)| {
+            // zsh's vendor directory is named differently by the two distribution families.
+            let p = p.replace("/zsh/site-functions/", "/zsh/vendor-completions/");
+            (p, m, s)
+        })
+        .collect();
+    let mut rpm_files = rpm_files;
+    rpm_files.sort();
+    assert_eq!(deb_files, rpm_files, "the .deb and the .rpm differ");
+
+    // The build is shipped as given (not stripped again), executable only where it should be.
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let mode_of = |path: &str| {
+        deb_files
+            .iter()
+            .find(|(p, ..)| p == path)
+            .unwrap_or_else(|| panic!("{path} not in the .deb:\n{deb_list}"))
+            .clone()
+    };
+    assert_eq!(
+        mode_of("/usr/bin/readycheck"),
+        (
+            "/usr/bin/readycheck".into(),
+            "-rwxr-xr-x".into(),
+            size(&build.join("readycheck"))
+        )
+    );
+    for p in PLUGINS {
+        let path = format!("/usr/lib/readycheck/plugins/{}", lib_name(p));
+        assert_eq!(
+            mode_of(&path),
+            (
+                path.clone(),
+                "-rw-r--r--".into(),
+                size(&build.join(lib_name(p)))
+            )
+        );
+    }
+    for (path, ..) in &deb_files {
+        if path != "/usr/bin/readycheck" {
+            assert_eq!(mode_of(path).1, "-rw-r--r--", "{path}");
+        }
+    }
+    let man_pages = deb_files
+        .iter()
+        .filter(|(p, ..)| p.starts_with("/usr/share/man/man1/readycheck") && p.ends_with(".1.gz"))
+        .count();
+    assert!(man_pages > 10, "{deb_list}");
+
+    // The .deb's control: the configuration file, Depends read off the binaries by
+    // dpkg-shlibdeps, and the fields of the metadata.
+    let field = |name: &str| {
+        stdout(&must(
+            Command::new("dpkg-deb").args(["-f"]).arg(&deb).arg(name),
+        ))
+        .trim()
+        .to_string()
+    };
+    assert_eq!(field("Package"), "readycheck");
+    assert_eq!(field("Version"), version);
+    assert_eq!(field("Architecture"), "amd64");
+    assert_eq!(field("Section"), "admin");
+    assert_eq!(
+        field("Maintainer"),
+        "readycheck maintainers <readycheck@example.invalid>"
+    );
+    assert_eq!(field("Homepage"), "https://example.invalid/readycheck");
+    let depends = field("Depends");
+    assert!(depends.starts_with("libc6 (>= 2."), "{depends}");
+    let description = field("Description");
+    assert!(
+        description.starts_with("Remote-work readiness checker\n")
+            && description.contains("whose problem it is"),
+        "{description}"
+    );
+    let control = t.path().join("control");
+    must(Command::new("dpkg-deb").arg("-e").arg(&deb).arg(&control));
+    assert_eq!(
+        std::fs::read_to_string(control.join("conffiles")).unwrap(),
+        "/etc/readycheck/readycheck.toml\n"
+    );
+
+    // The .rpm's: the same configuration file, never replaced; documentation; the C library it
+    // needs, found by auto-req.
+    let query = |what: &str| stdout(&must(Command::new("rpm").arg(what).arg("-p").arg(&rpm)));
+    assert_eq!(query("-qc").trim(), "/etc/readycheck/readycheck.toml");
+    let docs = query("-qd");
+    assert!(
+        docs.lines()
+            .any(|l| l == "/usr/share/doc/readycheck/README.md"),
+        "{docs}"
+    );
+    assert!(
+        docs.lines()
+            .any(|l| l == "/usr/share/man/man1/readycheck.1.gz"),
+        "{docs}"
+    );
+    let requires = query("-qR");
+    assert!(
+        requires
+            .lines()
+            .any(|l| l.starts_with("libc.so.6(GLIBC_2.")),
+        "{requires}"
+    );
+    assert!(!requires.lines().any(|l| l == "/bin/sh"), "{requires}");
+    let info = stdout(&must(
+        Command::new("rpm")
+            .args([
+                "-qp",
+                "--queryformat",
+                "%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE} %{URL}\n",
+            ])
+            .arg(&rpm),
+    ));
+    assert_eq!(
+        info.trim(),
+        format!(
+            "readycheck {version} 1 x86_64 MIT OR Apache-2.0 https://example.invalid/readycheck"
+        )
+    );
+    let flags = stdout(&must(
+        Command::new("rpm")
+            .args([
+                "-qp",
+                "--queryformat",
+                "[%{FILEFLAGS:fflags} %{FILENAMES}\n]",
+            ])
+            .arg(&rpm),
+    ));
+    assert!(
+        flags
+            .lines()
+            .any(|l| l == "cn /etc/readycheck/readycheck.toml"),
+        "%config(noreplace): {flags}"
+    );
+}
+
 #[test]
 fn rpm_and_tarball_carry_the_same_program() {
     let t = tempfile::tempdir().unwrap();
-    if have("rpmbuild") {
+    if have_rpm_tools() {
         must(
             xtask()
                 .args(["rpm", "--from"])
@@ -272,8 +500,6 @@ fn rpm_and_tarball_carry_the_same_program() {
         }
         let config = stdout(&must(Command::new("rpm").arg("-qcp").arg(&rpm)));
         assert_eq!(config.trim(), "/etc/readycheck/readycheck.toml");
-    } else {
-        skip_note("rpmbuild is not installed (apt-get install rpm); the .rpm is not checked");
     }
 
     must(
