@@ -61,23 +61,27 @@ pub fn run(args: RunArgs, lang: Locale) -> CommandResult {
     }
     warn_about_plugins(&ctx, &plugins);
 
-    let options = RunOptions {
-        parallelism: args.jobs,
-        timeout: args.timeout,
-        // What discovery took comes off the run's deadline.
-        deadline: deadline.saturating_sub(t0.elapsed()),
+    let selection = crate::plan::Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
+        timeout: args.timeout,
+    };
+    let plan = crate::plan::Plan::new(&profile, &plugins, &selection);
+    let options = RunOptions {
+        parallelism: args.jobs,
+        // What discovery took comes off the run's deadline.
+        deadline: deadline.saturating_sub(t0.elapsed()),
+        lang,
     };
     let observer: std::sync::Arc<dyn runner::Observer> =
         std::sync::Arc::new(CleanTitles(ctx.printer.observer(), lang));
-    let outcome = runner::run(&profile, &plugins, &backend, &options, observer);
+    let outcome = runner::run(&profile, &plan, &backend, &options, observer);
     let facts = crate::assemble::Facts {
         host: crate::hostinfo::current(),
         lang,
         started_at,
         duration_ms: t0.elapsed().as_millis() as u64,
-        selection: report::Selection::of(&options.only, &options.skip),
+        selection: report::Selection::of(&selection.only, &selection.skip),
     };
     let mut report = crate::assemble::report(&profile, &plugins, outcome.checks, facts);
     // Which signed profile ran, where it came from, what became of the update, what was refused.

@@ -20,16 +20,17 @@ pub fn ready(checks: &[CheckReport], path: Vec<PathStep>, lang: Locale) -> Diagn
         t!("diag.ready")
     };
     let advice = t!("diag.ready.advice");
-    build(
+    let mut d = build(
         Owner::None,
         Layer::None,
         None,
         Confidence::High,
         None,
         |_| (headline.clone(), advice.clone()),
-        path,
         lang,
-    )
+    );
+    d.path = path;
+    d
 }
 
 /// What the run showed working, so that a headline may say so: the user's own connection, the
@@ -99,7 +100,6 @@ pub fn diagnosis(
         confidence,
         Some(r.id.clone()),
         texts,
-        Vec::new(),
         lang,
     )
 }
@@ -111,7 +111,6 @@ fn build(
     confidence: Confidence,
     root_cause: Option<String>,
     texts: impl Fn(Locale) -> (Msg, Msg),
-    path: Vec<PathStep>,
     lang: Locale,
 ) -> Diagnosis {
     let mut l10n = BTreeMap::new();
@@ -141,7 +140,7 @@ fn build(
         advice_message,
         l10n,
         evidence: Vec::new(),
-        path,
+        path: Vec::new(),
     }
 }
 
