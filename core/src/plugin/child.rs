@@ -40,6 +40,7 @@ pub fn main(mode: &str, path: &Path) -> ! {
     // From here the host's end of the lifeline stays open until it is done with this call.
     let _ = std::thread::Builder::new()
         .name("lifeline".into())
+        .stack_size(64 * 1024)
         .spawn(move || {
             let mut buf = [0u8; 64];
             loop {
@@ -93,10 +94,16 @@ fn finish(channel: &mut std::fs::File, tag: &str, payload: &[u8]) -> ! {
 }
 
 /// Kills every process the plugin started (Linux: all of them, wherever their group; they
-/// are below this subreaper) and reaps what it can, then its process group.
+/// are below this subreaper) and reaps what it can, then its process group. A child without
+/// children has nothing below it (it is a subreaper): then `/proc` is not read at all, which
+/// also spares the host the kernel's walk over the dentries such reads leave when it reaps
+/// this process.
 fn stop_everything_below() {
     #[cfg(unix)]
     {
+        if !super::contain::has_children() {
+            return;
+        }
         // SAFETY: getpid has no preconditions.
         let me = unsafe { libc::getpid() };
         super::contain::kill_descendants(me);

@@ -9,7 +9,12 @@
 //!   forking meanwhile is caught too), then its process group and itself; what is re-parented
 //!   to the host after the child died is killed and reaped by the host ([`sweep_orphans`]).
 //!   cgroups are not used: the subreaper needs no privileges or delegation and holds the same
-//!   tree.
+//!   tree. `/proc` is read only when there is something to find: a process with no children
+//!   at all ([`has_children`], one `waitid`) has no descendants below it, and the orphans of a
+//!   call that ended by answering can only sit under the host's main thread, whose one
+//!   `children` file is read (every thread's only after a call that did not end cleanly).
+//!   Reading a process's `/proc` entries has a cost at exit too: the kernel walks the dentries
+//!   they left when the process is reaped.
 //! - **macOS and other Unixes**: no subreaper and no `/proc`: the child's process group is
 //!   killed. A process that left the group (`setsid`) cannot be found there, and the report
 //!   says only that the group was stopped.
@@ -80,6 +85,37 @@ mod imp {
         out
     }
 
+    /// Whether this process has any child at all, running or a zombie, of any kind (`__WALL`):
+    /// a subreaper without children has no descendants. One system call, no `/proc`.
+    pub fn has_children() -> bool {
+        // SAFETY: waitid with WNOHANG | WNOWAIT only looks: nothing is reaped; the siginfo is
+        // ours and zeroed.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_ALL,
+                0,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
+            )
+        };
+        !(r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD))
+    }
+
+    /// The children listed under this process's main thread, where the kernel puts the
+    /// processes it re-parents to a subreaper (the first live thread of the process, which is
+    /// the main thread while the process runs).
+    fn children_of_main_thread(me: i32) -> Vec<i32> {
+        std::fs::read_to_string(format!("/proc/{me}/task/{me}/children"))
+            .map(|s| {
+                s.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok())
+                    .collect()
+            })
+            .unwrap_or_else(|_| children(me))
+    }
+
     /// Every live (not zombie) descendant of `root`.
     fn descendants(root: i32) -> Vec<i32> {
         let mut seen = BTreeSet::new();
@@ -130,20 +166,34 @@ mod imp {
         }
     }
 
-    /// Kills and reaps this process's children that are not in `keep` and not in its own
-    /// process group: processes of plugin calls whose `__plugin-host` child is gone, re-parented
-    /// here because the host is a subreaper. Returns how many were stopped.
-    pub fn sweep_orphans(keep: &[i32]) -> usize {
+    /// This process's children that may be a plugin's orphans: not in `keep` (the calls in
+    /// flight) and not in this process's own process group (what the host itself starts stays
+    /// there). `thorough` reads every thread's `children` file; otherwise only the main
+    /// thread's, where re-parented processes go.
+    pub fn orphan_candidates(keep: &[i32], thorough: bool) -> Vec<i32> {
         let me = std::process::id() as i32;
         // SAFETY: getpgrp has no preconditions.
         let my_group = unsafe { libc::getpgrp() };
+        let listed = if thorough {
+            children(me)
+        } else {
+            children_of_main_thread(me)
+        };
+        listed
+            .into_iter()
+            .filter(|p| !keep.contains(p))
+            .filter(|p| stat(*p).is_some_and(|(_, _, g)| g != my_group))
+            .collect()
+    }
+
+    /// Kills and reaps this process's children that are not in `keep` and not in its own
+    /// process group: processes of plugin calls whose `__plugin-host` child is gone, re-parented
+    /// here because the host is a subreaper. The caller makes sure no call is starting
+    /// meanwhile (a child not yet in `keep`). Returns how many were stopped.
+    pub fn sweep_orphans(keep: &[i32], thorough: bool) -> usize {
         let mut stopped = 0;
         for _ in 0..20 {
-            let orphans: Vec<i32> = children(me)
-                .into_iter()
-                .filter(|p| !keep.contains(p))
-                .filter(|p| stat(*p).is_some_and(|(_, _, g)| g != my_group))
-                .collect();
+            let orphans = orphan_candidates(keep, thorough);
             if orphans.is_empty() {
                 break;
             }
@@ -176,24 +226,42 @@ mod imp {
         Stopped::default()
     }
 
-    pub fn sweep_orphans(_keep: &[i32]) -> usize {
+    pub fn has_children() -> bool {
+        true
+    }
+
+    pub fn orphan_candidates(_keep: &[i32], _thorough: bool) -> Vec<i32> {
+        Vec::new()
+    }
+
+    pub fn sweep_orphans(_keep: &[i32], _thorough: bool) -> usize {
         0
     }
 }
 
-pub use imp::{become_subreaper, kill_descendants, sweep_orphans};
+pub use imp::{become_subreaper, has_children, kill_descendants, orphan_candidates, sweep_orphans};
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
+    use std::os::unix::process::CommandExt;
+
     use super::*;
+
+    /// The tests that sweep this process's orphans run one at a time: a sweep takes every
+    /// orphan, another test's too.
+    static SWEEPING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     #[test]
     fn a_process_that_left_the_group_is_found_and_killed() {
         // A shell that starts a new session in the background (setsid), whose child outlives
         // it: the subreaper keeps it in this process's tree.
+        let _one = SWEEPING.lock().unwrap_or_else(|p| p.into_inner());
         assert!(become_subreaper());
+        // In a process group of its own, as a plugin's child is: the host's own group is
+        // never swept.
         let mut sh = std::process::Command::new("sh")
             .args(["-c", "setsid sleep 300 & echo $!; sleep 300"])
+            .process_group(0)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -208,11 +276,51 @@ mod tests {
         assert!(stopped.killed >= 1 && stopped.whole_tree, "{stopped:?}");
         sh.kill().unwrap();
         sh.wait().unwrap();
-        sweep_orphans(&[]);
+        sweep_orphans(&[], false);
         let state = std::fs::read_to_string(format!("/proc/{escaped}/stat")).unwrap_or_default();
         assert!(
             state.is_empty() || state.contains(") Z"),
             "the escaped process is gone: {state}"
         );
+    }
+
+    /// A process whose parent died is re-parented to this subreaper's main thread, even when
+    /// another thread started its parent: the main thread's one `children` file finds it.
+    #[test]
+    fn an_orphan_is_found_under_the_main_thread_and_swept() {
+        let _one = SWEEPING.lock().unwrap_or_else(|p| p.into_inner());
+        assert!(become_subreaper());
+        let out = std::process::Command::new("sh")
+            .args(["-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!"])
+            .process_group(0)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let orphan: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        let found = (0..200).any(|_| {
+            let f = orphan_candidates(&[], false).contains(&orphan);
+            if !f {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            f
+        });
+        assert!(found, "the orphan {orphan} is listed under the main thread");
+        assert!(sweep_orphans(&[], false) >= 1);
+        let state = std::fs::read_to_string(format!("/proc/{orphan}/stat")).unwrap_or_default();
+        assert!(
+            state.is_empty(),
+            "the orphan was killed and reaped: {state}"
+        );
+    }
+
+    #[test]
+    fn a_child_is_seen_without_reading_proc() {
+        let mut c = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        assert!(has_children());
+        c.kill().unwrap();
+        c.wait().unwrap();
     }
 }
