@@ -1,4 +1,4 @@
-//! Finding plugin files: the search path of DESIGN.md, in order — `--plugin-dir`,
+//! Finding plugin files: the plugin search path, in order — `--plugin-dir`,
 //! `READYCHECK_PLUGIN_PATH`, the profile's `[plugins] dirs`, `<exe dir>/plugins`, `<exe dir>`,
 //! the OS's system plugin directory — and never the working directory. Each file gets its
 //! sha256 and a trust verdict; nothing is loaded here.
