@@ -242,14 +242,14 @@ mod imp {
 pub use imp::{become_subreaper, has_children, kill_descendants, orphan_candidates, sweep_orphans};
 
 #[cfg(all(test, target_os = "linux"))]
-mod tests {
+pub(crate) mod tests {
     use std::os::unix::process::CommandExt;
 
     use super::*;
 
     /// The tests that sweep this process's orphans run one at a time: a sweep takes every
     /// orphan, another test's too.
-    static SWEEPING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    pub(crate) static SWEEPING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     #[test]
     fn a_process_that_left_the_group_is_found_and_killed() {
