@@ -477,6 +477,168 @@ fn deb_and_rpm_from_metadata_ship_the_same_files_modes_and_config() {
 }
 
 #[test]
+fn server_deb_and_rpm_from_metadata_install_the_unit_disabled_and_make_the_user() {
+    if !have_deb_tools() || !have_rpm_tools() {
+        return;
+    }
+    build_once();
+    let build = stripped(
+        &target_dir(),
+        &["readycheck-server".to_string()],
+        "strip",
+        "pkg-server",
+    );
+    let t = tempfile::tempdir().unwrap();
+    for task in ["server-deb", "server-rpm"] {
+        must(
+            xtask()
+                .args([task, "--from"])
+                .arg(&build)
+                .arg("-o")
+                .arg(t.path()),
+        );
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let deb = t
+        .path()
+        .join(format!("readycheck-server_{version}_amd64.deb"));
+    let rpm = t
+        .path()
+        .join(format!("readycheck-server-{version}-1.x86_64.rpm"));
+    let size = std::fs::metadata(build.join("readycheck-server"))
+        .unwrap()
+        .len();
+
+    let deb_list = stdout(&must(Command::new("dpkg-deb").arg("-c").arg(&deb)));
+    let mut deb_files = files_of(&deb_list, 0, 2, 5);
+    deb_files.retain(|(p, ..)| p != "/usr/share/doc/readycheck-server/copyright");
+    let readme = std::fs::metadata(workspace().join("README.md"))
+        .unwrap()
+        .len();
+    let config = std::fs::metadata(workspace().join("packaging/server/config.toml"))
+        .unwrap()
+        .len();
+    let unit = std::fs::metadata(workspace().join("packaging/server/readycheck-server.service"))
+        .unwrap()
+        .len();
+    let expected: Vec<(String, String, u64)> = vec![
+        (
+            "/etc/readycheck-server/config.toml".into(),
+            "-rw-r-----".into(),
+            config,
+        ),
+        (
+            "/usr/bin/readycheck-server".into(),
+            "-rwxr-xr-x".into(),
+            size,
+        ),
+        (
+            "/usr/lib/systemd/system/readycheck-server.service".into(),
+            "-rw-r--r--".into(),
+            unit,
+        ),
+        (
+            "/usr/share/doc/readycheck-server/README.md".into(),
+            "-rw-r--r--".into(),
+            readme,
+        ),
+    ];
+    assert_eq!(deb_files, expected, "{deb_list}");
+    let control = t.path().join("control");
+    must(Command::new("dpkg-deb").arg("-e").arg(&deb).arg(&control));
+    let read = |f: &str| std::fs::read_to_string(control.join(f)).unwrap();
+    assert_eq!(read("conffiles"), "/etc/readycheck-server/config.toml\n");
+    let fields = read("control");
+    assert!(
+        fields.contains("\nDepends: adduser, libc6 (>= 2."),
+        "{fields}"
+    );
+    assert!(
+        fields.contains(
+            "\nDescription: readycheck's helpdesk server: receives, stores and serves reports\n"
+        ),
+        "{fields}"
+    );
+    // The system user and its data directory, then the unit registered but never enabled or
+    // started (only re-enabled on upgrade if the administrator had enabled it).
+    let postinst = read("postinst");
+    let user = postinst
+        .find("adduser --system --group")
+        .expect("adduser in postinst");
+    let unit_state = postinst
+        .find("deb-systemd-helper update-state readycheck-server.service")
+        .expect("the unit's state in postinst");
+    assert!(user < unit_state, "{postinst}");
+    assert!(
+        postinst.contains("chmod 0750 /var/lib/readycheck-server"),
+        "{postinst}"
+    );
+    assert!(!postinst.contains("#DEBHELPER#"), "{postinst}");
+    assert!(!postinst.contains("deb-systemd-invoke start"), "{postinst}");
+    for line in postinst
+        .lines()
+        .filter(|l| l.contains("deb-systemd-helper enable"))
+    {
+        assert!(
+            postinst.contains("was-enabled readycheck-server.service"),
+            "{line}"
+        );
+    }
+    assert!(
+        read("prerm").contains("deb-systemd-invoke stop readycheck-server.service"),
+        "stopped on removal"
+    );
+    if have("sh") {
+        for script in ["postinst", "prerm", "postrm"] {
+            assert!(
+                ok(Command::new("sh").arg("-n").arg(control.join(script))),
+                "{script}"
+            );
+        }
+    }
+
+    // The .rpm: the same files, the configuration readable by the service's group and never
+    // replaced, the user made before the files land.
+    let rpm_list = stdout(&must(Command::new("rpm").arg("-qlpv").arg(&rpm)));
+    assert_eq!(files_of(&rpm_list, 0, 4, 8), expected, "{rpm_list}");
+    let owners = stdout(&must(
+        Command::new("rpm")
+            .args([
+                "-qp",
+                "--queryformat",
+                "[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]",
+            ])
+            .arg(&rpm),
+    ));
+    assert!(
+        owners
+            .lines()
+            .any(|l| l == "root:readycheck-server cn /etc/readycheck-server/config.toml"),
+        "{owners}"
+    );
+    let scripts = stdout(&must(
+        Command::new("rpm").args(["-qp", "--scripts"]).arg(&rpm),
+    ));
+    let pre = scripts.find("preinstall scriptlet").expect("a %pre");
+    let post = scripts.find("postinstall scriptlet").expect("a %post");
+    assert!(
+        scripts[pre..post].contains("useradd -r -g readycheck-server"),
+        "{scripts}"
+    );
+    assert!(
+        scripts[post..]
+            .contains("chown readycheck-server:readycheck-server /var/lib/readycheck-server"),
+        "{scripts}"
+    );
+    let requires = stdout(&must(Command::new("rpm").arg("-qRp").arg(&rpm)));
+    assert!(requires.lines().any(|l| l == "shadow-utils"), "{requires}");
+    assert!(
+        requires.lines().any(|l| l.starts_with("libc.so.6")),
+        "{requires}"
+    );
+}
+
+#[test]
 fn rpm_and_tarball_carry_the_same_program() {
     let t = tempfile::tempdir().unwrap();
     if have_rpm_tools() {

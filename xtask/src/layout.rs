@@ -267,19 +267,6 @@ pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds `file` from the staged package tree `root` (with its `DEBIAN/`), then removes `root`.
-pub(crate) fn build_deb(root: &Path, file: PathBuf) -> Result<PathBuf> {
-    run(
-        Command::new("dpkg-deb")
-            .args(["--root-owner-group", "-Zxz", "--build"])
-            .arg(root)
-            .arg(&file),
-        "dpkg-deb",
-    )?;
-    std::fs::remove_dir_all(root)?;
-    Ok(file)
-}
-
 /// `readycheck-<version>-linux-x86_64.tar.gz`: unpack anywhere and run; the plugins sit in
 /// `plugins/` next to the binary.
 pub fn tarball(art: &Artifacts, out: &Path) -> Result<PathBuf> {

@@ -63,10 +63,11 @@ enum Task {
     Zip(Inputs),
     /// Windows installer built from packaging/windows/readycheck.wxs with wixl.
     Msi(Inputs),
-    /// The helpdesk's server as its own .deb: binary, /etc/readycheck-server/config.toml, a
-    /// systemd unit installed disabled (`--from DIR` takes DIR/readycheck-server).
+    /// The helpdesk's server as its own .deb, by cargo-deb from server/Cargo.toml: binary,
+    /// /etc/readycheck-server/config.toml, a systemd unit installed disabled (`--from DIR` takes
+    /// DIR/readycheck-server).
     ServerDeb(Inputs),
-    /// The helpdesk's server as its own .rpm, same layout.
+    /// The helpdesk's server as its own .rpm, same layout, by cargo-generate-rpm.
     ServerRpm(Inputs),
     /// An IT bundle: binary, plugins and the profile (as readycheck.toml next to the binary)
     /// with every shipped plugin's sha256 pinned in it.
@@ -130,7 +131,8 @@ fn say(line: &str) {
 }
 
 fn run(mut task: Task) -> Result<()> {
-    // rpmbuild and wixl run elsewhere than here: every output path is made absolute.
+    // cargo-deb, cargo-generate-rpm and wixl run elsewhere than here: every output path is made
+    // absolute.
     if let Task::Dist(i)
     | Task::Deb(i)
     | Task::Rpm(i)
@@ -150,8 +152,12 @@ fn run(mut task: Task) -> Result<()> {
         Task::Tarball(i) => layout::tarball(&linux(&i)?, &i.out).map(report),
         Task::Zip(i) => layout::win_zip(&windows(&i)?, &i.out).map(report),
         Task::Msi(i) => layout::msi(&windows(&i)?, &i.out).map(report),
-        Task::ServerDeb(i) => server::deb(&server::binary(i.from.as_deref())?, &i.out).map(report),
-        Task::ServerRpm(i) => server::rpm(&server::binary(i.from.as_deref())?, &i.out).map(report),
+        Task::ServerDeb(i) => {
+            packages::server_deb(&server::binary(i.from.as_deref())?, &i.out).map(report)
+        }
+        Task::ServerRpm(i) => {
+            packages::server_rpm(&server::binary(i.from.as_deref())?, &i.out).map(report)
+        }
         Task::Bundle {
             profile,
             os,

@@ -187,3 +187,37 @@ pub fn rpm(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     GENERATE_RPM.run(&["-p", "core", "-a", "x86_64"], &file)?;
     Ok(file)
 }
+
+/// `readycheck-server_<version>_amd64.deb`, by cargo-deb from `server/Cargo.toml`: the binary,
+/// the configuration (a conffile, 0640), the systemd unit installed disabled, and a postinst
+/// that makes the system user (`packaging/server/debian/postinst`).
+pub fn server_deb(bin: &Path, out: &Path) -> Result<PathBuf> {
+    CARGO_DEB.require()?;
+    let stage = Stage::open("readycheck-server")?;
+    link(bin, &stage.dir.join("readycheck-server"))?;
+    std::fs::create_dir_all(out)?;
+    let file = out.join(format!("readycheck-server_{VERSION}_amd64.deb"));
+    CARGO_DEB.run(
+        &[
+            "-p",
+            "readycheck-server",
+            "--no-build",
+            "--no-strip",
+            "--no-dbgsym",
+            "--no-separate-debug-symbols",
+        ],
+        &file,
+    )?;
+    Ok(file)
+}
+
+/// `readycheck-server-<version>-1.x86_64.rpm`, by cargo-generate-rpm from `server/Cargo.toml`.
+pub fn server_rpm(bin: &Path, out: &Path) -> Result<PathBuf> {
+    GENERATE_RPM.require()?;
+    let stage = Stage::open("readycheck-server")?;
+    link(bin, &stage.dir.join("readycheck-server"))?;
+    std::fs::create_dir_all(out)?;
+    let file = out.join(format!("readycheck-server-{VERSION}-1.x86_64.rpm"));
+    GENERATE_RPM.run(&["-p", "server", "-a", "x86_64"], &file)?;
+    Ok(file)
+}
