@@ -464,54 +464,170 @@ fn report_delivery_goes_through_the_proxy_in_the_environment() {
     );
 }
 
+/// What the employee must see without scrolling: a CSS selector and what it is.
+const FIRST_SCREEN: [(&str, &str); 7] = [
+    ("#verdict h1", "the verdict"),
+    ("#local-time", "the local time with its zone"),
+    ("#diagnosis .headline", "the diagnosis headline"),
+    ("#what-to-do", "what to do"),
+    ("#contact", "whom to send it to"),
+    ("#mailto", "the e-mail link"),
+    ("#saved", "the saved report and the link to its folder"),
+];
+
+/// The employee's page of a not-ready run, as `run --open` writes and opens it, in Chromium
+/// driven over WebDriver at 1280×800 and as a 390×844 phone, in English and Chinese: every part
+/// of the first screen lies inside the viewport (by `getBoundingClientRect`, nothing scrolled),
+/// nothing is wider than the screen, the helpdesk details are folded and take no room, and the
+/// local time names its zone. Screenshots and the measured boxes are kept in
+/// `target/test-artefacts/`.
 #[test]
-fn the_employee_page_first_screen_in_chromium() {
+fn the_employee_page_first_screen_in_chromium_at_1280_and_390_px() {
     let env = Env::new();
-    let profile = env.profile("p.toml", PROFILE);
-    let page = env.dir.path().join("report.html");
-    let out = env
-        .command(&[
-            "run",
-            "--no-progress",
-            "--lang",
-            "zh-CN",
-            "-o",
-            page.to_str().unwrap(),
-            "-p",
-            profile.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let html = std::fs::read_to_string(&page).unwrap();
-    for want in [
-        "id=\"verdict\"",
-        "id=\"diagnosis\"",
-        "id=\"contact\"",
-        "给 IT 服务台的详细信息",
-        "检查时间：",
-        "mailto:helpdesk@corp.example",
-    ] {
-        assert!(html.contains(want), "{want} not in the page");
-    }
-    let Some(chromium) = Chromium::find() else {
-        return cannot("Chromium is not installed");
-    };
-    let dom = chromium.dom(&page);
-    assert!(
-        dom.contains("<details class=\"helpdesk\" id=\"details\">"),
-        "folded"
+    let profile = env.profile(
+        "p.toml",
+        &format!(
+            "{PROFILE}title = {{ en = \"Memory (RAM)\", zh-CN = \"内存\" }}\nfix = {{ en = \"Close programs you do not need, or ask IT for a PC with more memory.\", zh-CN = \"关闭用不到的程序，或者向 IT 申请一台内存更大的电脑。\" }}\n"
+        ),
     );
-    assert!(!dom.contains("<details class=\"helpdesk\" id=\"details\" open"));
-    // In the HTML, what the first screen holds comes before the checks and the details.
-    let at = |s: &str| dom.find(s).unwrap_or_else(|| panic!("{s} not in the DOM"));
-    assert!(at("id=\"verdict\"") < at("id=\"diagnosis\""));
-    assert!(at("id=\"diagnosis\"") < at("id=\"contact\""));
-    assert!(at("id=\"contact\"") < at("id=\"checks\""));
-    for width in [1280, 390] {
-        let shot = chromium.screenshot(&page, &format!("employee-{width}.png"));
-        assert!(shot.exists());
+    // A stand-in for the desktop's opener: records the page the run asks to open.
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opened = env.dir.path().join("opened.log");
+    std::fs::write(
+        bin.join("xdg-open"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    chmod(&bin.join("xdg-open"), 0o755);
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let selectors: Vec<&str> = FIRST_SCREEN.iter().map(|(s, _)| *s).collect();
+    let script = format!(
+        r#"const out = {{ w: innerWidth, h: innerHeight, scrollX: scrollX, scrollY: scrollY,
+            scrollWidth: document.documentElement.scrollWidth, boxes: {{}}, wider: [] }};
+        for (const e of document.querySelectorAll('body *')) {{
+            const r = e.getBoundingClientRect();
+            if (r.right > WIDTH + 0.5 && e.checkVisibility())
+                out.wider.push(`${{e.tagName}}#${{e.id}}.${{e.className}} ${{r.left}}-${{r.right}}: ${{e.innerText.slice(0, 80)}}`);
+        }}
+        for (const s of {sel}) {{
+            const e = document.querySelector(s);
+            if (!e) {{ out.boxes[s] = null; continue; }}
+            const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+            out.boxes[s] = {{ top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                height: r.height, shown: cs.display !== 'none' && cs.visibility === 'visible',
+                text: e.innerText }};
+        }}
+        const d = document.querySelector('details#details');
+        out.details = d && {{ open: d.open, summary: d.querySelector('summary').innerText,
+            top: d.getBoundingClientRect().top,
+            below: d.getBoundingClientRect().bottom
+                - d.querySelector('summary').getBoundingClientRect().bottom,
+            tableVisible: d.querySelector('table').checkVisibility() }};
+        return out;"#,
+        sel = serde_json::json!(selectors)
+    );
+    let mut measured = serde_json::Map::new();
+    for (lang, details, checked) in [
+        ("en", "Details for the helpdesk", "Checked "),
+        ("zh-CN", "给 IT 服务台的详细信息", "检查时间："),
+    ] {
+        let before = std::fs::read_to_string(&opened).unwrap_or_default();
+        let out = env
+            .command(&[
+                "run",
+                "--open",
+                "--no-progress",
+                "--lang",
+                lang,
+                "-p",
+                profile.to_str().unwrap(),
+            ])
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let log = std::fs::read_to_string(&opened).expect("the page was opened");
+        let page = std::path::PathBuf::from(log[before.len()..].trim());
+        assert!(
+            page.starts_with(env.data.join("reports"))
+                && page.extension().is_some_and(|e| e == "html"),
+            "{}",
+            page.display()
+        );
+        for (width, height, mobile) in [(1280, 800, false), (390, 844, true)] {
+            driver.viewport(width, height, mobile);
+            driver.goto(&format!("file://{}", page.display()));
+            let v = driver.js(&script.replace("WIDTH", &width.to_string()));
+            let case = format!("{lang} at {width}×{height}");
+            assert_eq!(
+                v["wider"],
+                serde_json::json!([]),
+                "{case}: wider than the screen"
+            );
+            assert_eq!(
+                (v["w"].as_u64(), v["h"].as_u64()),
+                (Some(u64::from(width)), Some(u64::from(height)))
+            );
+            assert_eq!(
+                (v["scrollX"].as_f64(), v["scrollY"].as_f64()),
+                (Some(0.0), Some(0.0))
+            );
+            assert!(
+                v["scrollWidth"].as_u64() <= Some(u64::from(width)),
+                "{case}: the page is wider than the screen: {v:#}"
+            );
+            let (w, h) = (width as f64, height as f64);
+            for (sel, what) in FIRST_SCREEN {
+                let b = &v["boxes"][sel];
+                assert!(b.is_object(), "{case}: no {what} ({sel}) on the page");
+                let n = |k: &str| b[k].as_f64().unwrap();
+                assert!(
+                    b["shown"] == true
+                        && n("height") > 0.0
+                        && n("top") >= 0.0
+                        && n("bottom") <= h
+                        && n("left") >= 0.0
+                        && n("right") <= w,
+                    "{case}: {what} ({sel}) is not on the first screen: {b}"
+                );
+            }
+            let time = v["boxes"]["#local-time"]["text"].as_str().unwrap();
+            assert!(
+                time.contains(checked) && time.contains("UTC"),
+                "{case}: {time}"
+            );
+            let d = &v["details"];
+            assert!(
+                d["open"] == false
+                    && d["tableVisible"] == false
+                    && d["below"].as_f64().is_some_and(|b| b < 1.0)
+                    && d["summary"] == details,
+                "{case}: the helpdesk details are not folded: {d}"
+            );
+            let shot = driver.screenshot(&format!("employee-first-screen-{lang}-{width}.png"));
+            assert!(
+                std::fs::metadata(&shot).unwrap().len() > 10_000,
+                "a real screenshot"
+            );
+            measured.insert(case, v);
+        }
     }
+    std::fs::write(
+        workspace().join("target/test-artefacts/employee-first-screen.json"),
+        serde_json::to_string_pretty(&measured).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -555,5 +671,162 @@ fn the_deb_menu_entry_passes_desktop_file_validate() {
     assert!(
         text.contains("Exec=readycheck --launched")
             && text.contains("Name[zh_CN]=远程办公就绪检查")
+    );
+}
+
+/// The Windows build under Wine with Internet Options' proxy set in the registry of its own
+/// prefix: report delivery and an `http` check both go through a loopback proxy that counts what
+/// it is asked — for a proxy for every protocol (`127.0.0.1:PORT`) and for one per protocol
+/// (`http=…;https=…`, what Windows writes when "Use the same proxy server for all protocols" is
+/// off). With only a PAC script set (`AutoConfigURL`), the check's evidence says one is configured
+/// and was not used, and nothing claims a proxy: both requests reach the site directly.
+#[test]
+fn under_wine_the_internet_options_proxy_carries_delivery_and_http_checks_and_a_pac_is_named() {
+    let Some(built) = windows_build() else {
+        return cannot("no Windows build under Wine");
+    };
+    let t = tempfile::tempdir().unwrap();
+    let dir = windows_install(&built, &t.path().join("app"), &["network"]);
+    let w = Wine::new(&t.path().join("prefix"));
+    let key = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings";
+    let set = |name: &str, kind: &str, value: &str| {
+        let args = ["reg", "add", key, "/v", name, "/t", kind, "/d", value, "/f"];
+        assert!(ok(&mut w.cmd(&args)), "wine {}", args.join(" "));
+    };
+    let proxy = Recorder::start();
+    let site = Recorder::start();
+    let run = |case: &str, url: &str, submit: &str| -> serde_json::Value {
+        let profile = dir.join(format!("{case}.toml"));
+        std::fs::write(
+            &profile,
+            format!(
+                "[profile]\nname = \"Proxy desk\"\ntimeout = \"30s\"\n\n[[check]]\nid = \"intranet\"\nplugin = \"network\"\nkind = \"http\"\nurl = \"{url}\"\nexpect_status = [200]\nbody_contains = \"proxied-ok\"\n"
+            ),
+        )
+        .unwrap();
+        let mut cmd = w.cmd(&[
+            &Wine::path(&dir.join("readycheck.exe")),
+            "run",
+            "--no-progress",
+            "-f",
+            "json",
+            "--submit",
+            submit,
+            "-p",
+            &Wine::path(&profile),
+        ]);
+        // A data directory per case: an undelivered report of one case waits in its own outbox.
+        cmd.env("READYCHECK_DATA_DIR", Wine::path(&t.path().join(case)))
+            .env("LANG", "en_US.UTF-8")
+            .stdin(Stdio::null());
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            cmd.env_remove(var);
+        }
+        let out = cmd.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{case}: {e}\n{}{}", stdout(&out), stderr(&out)));
+        report["checks"][0].clone()
+    };
+
+    set("ProxyEnable", "REG_DWORD", "1");
+    for (case, server) in [
+        ("one-proxy", format!("127.0.0.1:{}", proxy.port)),
+        (
+            "per-protocol",
+            format!(
+                "http=127.0.0.1:{0};https=127.0.0.1:{0};ftp=127.0.0.1:9",
+                proxy.port
+            ),
+        ),
+    ] {
+        set("ProxyServer", "REG_SZ", &server);
+        let before = proxy.requests().len();
+        let check = run(
+            case,
+            &format!("http://intranet-{case}.invalid/health"),
+            &format!("http://collector-{case}.invalid/api/v1/reports"),
+        );
+        let seen = proxy.requests()[before..].to_vec();
+        assert!(
+            seen.contains(&format!(
+                "GET http://intranet-{case}.invalid/health HTTP/1.1"
+            )),
+            "{case}: the http check went through the proxy: {seen:?}\n{check:#}"
+        );
+        assert!(
+            seen.contains(&format!(
+                "POST http://collector-{case}.invalid/api/v1/reports HTTP/1.1"
+            )),
+            "{case}: the report was delivered through the proxy: {seen:?}"
+        );
+        assert_eq!(check["status"], "pass", "{case}: {check:#}");
+        let evidence = check["evidence"].to_string();
+        assert!(
+            evidence.contains(&format!(
+                "proxy: http://127.0.0.1:{}/ (the system's proxy settings)",
+                proxy.port
+            )),
+            "{case}: {evidence}"
+        );
+        assert!(
+            check["observations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["kind"] == "proxy" && o["source"] == "system" && o["used"] == true),
+            "{case}: {check:#}"
+        );
+    }
+
+    // Only a PAC script: named in the evidence, never taken for a proxy that was used.
+    set("ProxyEnable", "REG_DWORD", "0");
+    let pac = format!("http://127.0.0.1:{}/proxy.pac", proxy.port);
+    set("AutoConfigURL", "REG_SZ", &pac);
+    let before = proxy.requests().len();
+    let check = run(
+        "pac",
+        &format!("http://127.0.0.1:{}/health", site.port),
+        &format!("http://127.0.0.1:{}/api/v1/reports", site.port),
+    );
+    assert_eq!(check["status"], "pass", "{check:#}");
+    let evidence = check["evidence"].to_string();
+    assert!(
+        evidence.contains(&format!(
+            "a PAC script is configured ({pac}); readycheck cannot evaluate PAC scripts, so it was not used"
+        )),
+        "{evidence}"
+    );
+    assert!(
+        !evidence.contains("the system's proxy settings"),
+        "{evidence}"
+    );
+    let observations = check["observations"].as_array().unwrap();
+    assert!(
+        observations
+            .iter()
+            .any(|o| o["kind"] == "proxy" && o["source"] == "pac" && o["used"] == false),
+        "{check:#}"
+    );
+    assert!(
+        !observations
+            .iter()
+            .any(|o| o["used"] == true || o["via_proxy"] == true),
+        "{check:#}"
+    );
+    assert_eq!(proxy.requests().len(), before, "{:?}", proxy.requests());
+    let direct = site.requests();
+    assert!(
+        direct.contains(&"GET /health HTTP/1.1".to_string())
+            && direct.contains(&"POST /api/v1/reports HTTP/1.1".to_string()),
+        "both went straight to the site: {direct:?}"
     );
 }

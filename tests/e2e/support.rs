@@ -578,3 +578,204 @@ pub fn http_header(head: &str, name: &str) -> Option<String> {
             .then(|| value.trim().to_string())
     })
 }
+
+/// A loopback HTTP server that answers every request and records its request line: used as a
+/// proxy (requests arrive in absolute form, `GET http://site.invalid/x HTTP/1.1`) or as the site
+/// itself (`GET /x HTTP/1.1`). A POST gets `201 Created`, anything else `200 OK` with the body
+/// `proxied-ok`; the stand-in server stops with the test process.
+pub struct Recorder {
+    pub port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    pub fn start() -> Recorder {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("local address").port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            for conn in listener.incoming().flatten() {
+                let mut conn = conn;
+                let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+                let Some((head, _body)) = read_http_request(&mut conn) else {
+                    continue;
+                };
+                let line = head.lines().next().unwrap_or("").to_string();
+                let answer: &[u8] = if line.starts_with("POST ") {
+                    b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 10\r\nconnection: close\r\n\r\nproxied-ok"
+                };
+                log.lock().expect("request log").push(line);
+                let _ = conn.write_all(answer);
+            }
+        });
+        Recorder { port, seen }
+    }
+
+    /// The request lines received so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.seen.lock().expect("request log").clone()
+    }
+}
+
+/// `chromedriver` on 127.0.0.1 with one headless Chromium session of its own, driven over
+/// WebDriver: a viewport of a given size, a page, scripts run in it, screenshots of what is on
+/// screen. `None` (skip noted) when Chromium or chromedriver is missing.
+pub struct Driver {
+    driver: std::process::Child,
+    base: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Driver {
+    pub fn start() -> Option<Driver> {
+        for tool in ["chromium", "chromedriver"] {
+            if !have(tool) {
+                skip_note(&format!(
+                    "{tool} is not installed (apt-get install chromium chromium-driver)"
+                ));
+                return None;
+            }
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("chromium profile dir");
+        let mut d = Driver {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            session: String::new(),
+            _profile: profile,
+        };
+        let t0 = std::time::Instant::now();
+        while d.http("GET", "/status", None).is_err() {
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let caps = serde_json::json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
+                    format!("--user-data-dir={}", d._profile.path().display()),
+                ],
+            },
+        } } });
+        let v = d
+            .http("POST", "/session", Some(caps))
+            .expect("a WebDriver session");
+        d.session = v["value"]["sessionId"]
+            .as_str()
+            .expect("a WebDriver session id")
+            .to_string();
+        Some(d)
+    }
+
+    /// One WebDriver request; its JSON answer, or why there was none.
+    fn http(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, String> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.base);
+        let resp = match body {
+            Some(b) => agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(b.to_string()),
+            None if method == "DELETE" => agent.delete(&url).call(),
+            None => agent.get(&url).call(),
+        };
+        let mut resp = resp.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        if status != 200 {
+            return Err(format!("WebDriver {method} {path}: {status} {text}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))
+    }
+
+    fn call(&self, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let path = format!("/session/{}{path}", self.session);
+        self.http(method, &path, body)
+            .unwrap_or_else(|e| panic!("{e}"))["value"]
+            .clone()
+    }
+
+    /// The viewport as `width`×`height` CSS pixels at scale 1 (`mobile`: as a phone, which
+    /// honours the page's `<meta name="viewport">`).
+    pub fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.call(
+            "/goog/cdp/execute",
+            Some(serde_json::json!({
+                "cmd": "Emulation.setDeviceMetricsOverride",
+                "params": { "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile },
+            })),
+        );
+    }
+
+    /// Loads `url` and waits for it.
+    pub fn goto(&self, url: &str) {
+        self.call("/url", Some(serde_json::json!({ "url": url })));
+    }
+
+    /// Runs `script` (a function body) in the page; what it returns.
+    pub fn js(&self, script: &str) -> serde_json::Value {
+        self.call(
+            "/execute/sync",
+            Some(serde_json::json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// A PNG of what the viewport shows, kept as `target/test-artefacts/NAME` for people to
+    /// look at; its path.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        use base64::Engine as _;
+        let v = self.call("/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("a screenshot"))
+            .expect("base64");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        let dir = workspace().join("target/test-artefacts");
+        std::fs::create_dir_all(&dir).expect("target/test-artefacts");
+        let path = dir.join(name);
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.http("DELETE", &format!("/session/{}", self.session), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
