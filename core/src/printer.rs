@@ -21,6 +21,8 @@ pub struct Printer {
     pub verbose: bool,
     pub color: bool,
     pub progress: bool,
+    /// The language of warnings and progress.
+    pub lang: Locale,
 }
 
 impl Printer {
@@ -31,6 +33,7 @@ impl Printer {
         no_color: bool,
         no_progress: bool,
         machine_on_stdout: bool,
+        lang: Locale,
     ) -> Printer {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let stdout_tty = std::io::stdout().is_terminal();
@@ -40,6 +43,7 @@ impl Printer {
             verbose,
             color: stdout_tty && !no_color && !no_color_env,
             progress: stdout_tty && stderr_tty && !quiet && !no_progress && !machine_on_stdout,
+            lang,
         }
     }
 
@@ -62,11 +66,7 @@ impl Printer {
     /// A warning on stderr, unless quiet.
     pub fn warn(&self, text: &str) {
         if !self.quiet {
-            self.err(&crate::tr!(
-                crate::i18n::current(),
-                "cli.warning",
-                message = text
-            ));
+            self.err(&crate::tr!(self.lang, "cli.warning", message = text));
         }
     }
 
@@ -79,7 +79,7 @@ impl Printer {
             ProgressDrawTarget::stderr(),
             columns(),
             self.color,
-            crate::i18n::current(),
+            self.lang,
         ))
     }
 }

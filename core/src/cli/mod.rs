@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use crate::commands::{self, ExitStatus};
+use crate::i18n::Locale;
 use crate::printer::Printer;
 
 pub mod args;
@@ -33,7 +34,8 @@ pub fn main() -> ExitCode {
         Some(v) => match crate::i18n::from_flag(&v) {
             Ok(l) => l,
             Err(msg) => {
-                Printer::new(false, false, false, false, false).err(&format!("error: {msg}"));
+                Printer::new(false, false, false, false, false, Locale::En)
+                    .err(&format!("error: {msg}"));
                 return ExitStatus::Unusable.into();
             }
         },

@@ -11,7 +11,7 @@ pub fn run(args: CompletionsArgs, lang: Locale) -> CommandResult {
     let mut cmd = crate::cli::localize::localized_command(lang);
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "readycheck", &mut out);
-    crate::printer::Printer::new(false, false, true, true, true)
+    crate::printer::Printer::new(false, false, true, true, true, lang)
         .out(&String::from_utf8_lossy(&out));
     Ok(ExitStatus::Ready)
 }

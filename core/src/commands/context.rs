@@ -26,6 +26,7 @@ impl Ctx {
                 common.no_color,
                 no_progress,
                 machine,
+                lang,
             ),
             lang,
         }
@@ -166,7 +167,7 @@ pub fn write_outputs(
             if result.is_ok() {
                 result = Err(err);
             } else {
-                Printer::new(false, false, false, true, false).err(&err.to_string());
+                Printer::new(false, false, false, true, false, lang).err(&err.to_string());
             }
         }
     }

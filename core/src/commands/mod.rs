@@ -105,7 +105,7 @@ pub fn finish(result: CommandResult) -> ExitStatus {
     match result {
         Ok(status) => status,
         Err(e) => {
-            Printer::new(false, false, false, true, false).err(&e.to_string());
+            Printer::new(false, false, false, true, false, Locale::En).err(&e.to_string());
             e.exit_status()
         }
     }
