@@ -1,7 +1,7 @@
 //! The readycheck plugin SDK: ABI v1 types that mirror `include/readycheck_plugin.h`, the JSON
 //! wire types that cross the boundary (manifest, request, result), the [`Kind`] trait and the
 //! [`plugin!`] declaration that turn check kinds into a loadable plugin, and the plugin file
-//! name convention ([`file`]).
+//! name convention ([`mod@file`]).
 //!
 //! The C header is the contract; this crate is one implementation of it. The host uses the
 //! same wire types to read what plugins write, so a plugin built with this SDK and the host can
