@@ -524,7 +524,11 @@ fn the_employee_page_first_screen_in_chromium_at_1280_and_390_px() {
             const e = document.querySelector(s);
             if (!e) {{ out.boxes[s] = null; continue; }}
             const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+            const range = document.createRange();
+            range.selectNodeContents(e);
+            const t = range.getBoundingClientRect();
             out.boxes[s] = {{ top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                textLeft: t.left, textRight: t.right, textBottom: t.bottom,
                 height: r.height, shown: cs.display !== 'none' && cs.visibility === 'visible',
                 text: e.innerText }};
         }}
@@ -600,6 +604,13 @@ fn the_employee_page_first_screen_in_chromium_at_1280_and_390_px() {
                         && n("left") >= 0.0
                         && n("right") <= w,
                     "{case}: {what} ({sel}) is not on the first screen: {b}"
+                );
+                // Its text stays inside its box: a long word (a path) must wrap, not spill.
+                assert!(
+                    n("textLeft") >= n("left") - 0.5
+                        && n("textRight") <= n("right") + 0.5
+                        && n("textBottom") <= h,
+                    "{case}: the text of {what} ({sel}) spills out of its box: {b}"
                 );
             }
             let time = v["boxes"]["#local-time"]["text"].as_str().unwrap();

@@ -41,7 +41,7 @@ ol.path li+li::before{content:"→ ";color:#57606a}
 .st-ok{color:var(--ok)}.st-warn{color:var(--warn)}.st-problem{color:#fff;background:var(--bad)!important;font-weight:700}
 .st-affected{color:var(--bad)}.st-not_checked{color:var(--skip)}
 td{overflow-wrap:anywhere}
-.contact{border-left:.35rem solid #0969da;background:#ddf4ff;padding:.6rem .8rem;margin:0 0 1rem;border-radius:.3rem}
+.contact{border-left:.35rem solid #0969da;background:#ddf4ff;padding:.6rem .8rem;margin:0 0 1rem;border-radius:.3rem;overflow-wrap:anywhere}
 .contact p{margin:.2rem 0}.contact a{color:#0969da;font-weight:600}
 .when{margin:.3rem 0 0;font-size:.9rem}
 details.helpdesk{margin:1.4rem 0;border-top:1px solid #d0d7de;padding-top:.6rem}
