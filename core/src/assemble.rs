@@ -131,7 +131,11 @@ pub fn report(
             version: env!("CARGO_PKG_VERSION").into(),
         },
         profile: ProfileInfo {
-            name: profile.name.clone(),
+            name: if profile.names.is_empty() {
+                profile.name.clone()
+            } else {
+                profile.names.get(lang).to_string()
+            },
             version: profile.version.clone(),
             sha256: profile.sha256.clone(),
             source: match &profile.source {

@@ -180,7 +180,7 @@ fn the_profile_parser_never_panics_and_its_output_stays_bounded() {
         std::fs::write(&file, &bytes).expect("write the input");
         let result = std::panic::catch_unwind(|| match Profile::load(&file) {
             Ok(p) => p.checks.len().to_string(),
-            Err(e) => e.render(),
+            Err(e) => e.render(readycheck::i18n::Locale::En),
         });
         match result {
             Ok(out) => {

@@ -88,7 +88,7 @@ pub async fn upload(
     }
     let profile =
         readycheck::profile::Profile::parse(up.text, readycheck::profile::Source::Embedded)
-            .map_err(|e| ProfileError::Invalid(e.render()))?;
+            .map_err(|e| ProfileError::Invalid(e.to_string()))?;
     let today = signing::today();
     let verified = if keys.pinned() {
         signing::verify(up.text.as_bytes(), Some(up.signature), keys, today)

@@ -574,7 +574,7 @@ impl Signer {
         use readycheck::signing;
         let profile =
             readycheck::profile::Profile::parse(text, readycheck::profile::Source::Embedded)
-                .map_err(|e| anyhow::anyhow!("the bundled profile: {}", e.render()))?;
+                .map_err(|e| anyhow::anyhow!("the bundled profile: {}", e))?;
         let expires = signing::parse_date(&self.expires).context("the expiry")?;
         let (sig, v) = signing::sign(text, &profile, &self.secret, self.password.clone(), expires)
             .map_err(|e| anyhow::anyhow!("signing the bundled profile: {e}"))?;

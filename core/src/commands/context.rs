@@ -56,7 +56,7 @@ pub fn backend(common: &Common, lang: Locale) -> Result<Backend, CommandError> {
 }
 
 /// Loads the profile the user asked for, or the discovered one, or the embedded default.
-pub fn load_profile(explicit: Option<&Path>) -> Result<Profile, CommandError> {
+pub fn load_profile(explicit: Option<&Path>, lang: Locale) -> Result<Profile, CommandError> {
     let path = explicit
         .map(Path::to_path_buf)
         .or_else(|| profile::discover(exe_dir().as_deref()));
@@ -64,7 +64,7 @@ pub fn load_profile(explicit: Option<&Path>) -> Result<Profile, CommandError> {
         Some(p) => Profile::load(&p),
         None => Ok(Profile::embedded()),
     };
-    loaded.map_err(|e| CommandError::Profile(e.render()))
+    loaded.map_err(|e| CommandError::Profile(e.render(lang)))
 }
 
 /// The profile a run uses — the one asked for, or discovered, or the built-in default — through
@@ -73,17 +73,18 @@ pub fn load_profile(explicit: Option<&Path>) -> Result<Profile, CommandError> {
 pub fn decide_profile(
     explicit: Option<&Path>,
     fetch: bool,
+    lang: Locale,
 ) -> Result<crate::signing::gate::Decision, CommandError> {
     use crate::signing::gate::{self, Stop};
     let path = explicit
         .map(Path::to_path_buf)
         .or_else(|| profile::discover(exe_dir().as_deref()));
-    let mut settings = gate::Settings::for_run(exe_dir().as_deref());
+    let mut settings = gate::Settings::for_run(exe_dir().as_deref(), lang);
     settings.fetch = fetch;
     gate::decide(path.as_deref(), &settings).map_err(|stop| match stop {
-        Stop::Invalid(e) => CommandError::Profile(e.render()),
+        Stop::Invalid(e) => CommandError::Profile(e.render(lang)),
         refused @ Stop::Refused { .. } => {
-            CommandError::Profile(crate::sanitize::text(&refused.render()).into_owned())
+            CommandError::Profile(crate::sanitize::text(&refused.render(lang)).into_owned())
         }
     })
 }

@@ -40,7 +40,7 @@ pub fn run(args: PluginsArgs, lang: Locale) -> CommandResult {
     let profile = args
         .profile
         .as_deref()
-        .map(|p| load_profile(Some(p)))
+        .map(|p| load_profile(Some(p), lang))
         .transpose()?;
     let backend = backend(&args.common, lang)?;
     let plugins = discover_plugins(&args.common, profile.as_ref(), &backend, None, None);

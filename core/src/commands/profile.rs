@@ -123,7 +123,7 @@ fn sign(
         (None, None) => signing::expiry_in(DEFAULT_VALID_DAYS),
     };
     let profile =
-        crate::profile::Profile::load(path).map_err(|e| CommandError::Profile(e.render()))?;
+        crate::profile::Profile::load(path).map_err(|e| CommandError::Profile(e.render(lang)))?;
     let secret = crate::store::read_capped(key, 64 * 1024)
         .map_err(|e| {
             CommandError::File(crate::tr!(

@@ -27,7 +27,7 @@ pub fn run(args: RunArgs, lang: Locale) -> CommandResult {
     // Everything the user said is checked before anything runs.
     let outputs = context::output_formats(&args.outputs, lang)?;
     // The profile, through the signed-profile gate (an update is asked for here, at the start).
-    let decision = context::decide_profile(args.profile.as_deref(), true)?;
+    let decision = context::decide_profile(args.profile.as_deref(), true, lang)?;
     for w in &decision.warnings {
         ctx.printer.warn(&crate::sanitize::text(&ctx.text(w)));
     }

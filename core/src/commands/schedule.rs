@@ -46,7 +46,7 @@ pub fn run(args: ScheduleArgs, lang: Locale) -> CommandResult {
                     Ok(abs) => {
                         let abs = plain_path(abs);
                         if let Err(e) = Profile::load(&abs) {
-                            return Err(CommandError::Profile(e.render()));
+                            return Err(CommandError::Profile(e.render(lang)));
                         }
                         Some(abs)
                     }

@@ -48,7 +48,7 @@ pub fn run(args: ValidateArgs, lang: Locale) -> CommandResult {
                 plugins = names
             );
             // What this PC would make of its signature (see crate::signing).
-            let mut settings = crate::signing::gate::Settings::for_run(exe_dir().as_deref());
+            let mut settings = crate::signing::gate::Settings::for_run(exe_dir().as_deref(), lang);
             settings.fetch = false;
             let status = crate::signing::gate::file_status(&args.profile, p, &settings);
             let status_msg = status.msg(&p.source.display_name());

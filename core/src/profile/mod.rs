@@ -173,7 +173,8 @@ pub struct Profile {
     pub source: Source,
     pub text: String,
     pub sha256: String,
-    /// The name in the reader's language.
+    /// The name as IT wrote it (English when given per language): the profile's identity. Show
+    /// `names.get(lang)` to a reader.
     pub name: String,
     /// The name as the profile gives it, per language when it does (`name = { en = "…",
     /// zh-CN = "…" }`).
@@ -198,20 +199,21 @@ pub struct ProfileError {
 }
 
 impl ProfileError {
-    /// The cargo-style rendering of every diagnostic.
-    pub fn render(&self) -> String {
+    /// The cargo-style rendering of every diagnostic, in `lang`.
+    pub fn render(&self, lang: Locale) -> String {
         diagnostic::render(
             &self.source.display_name(),
             &self.text,
             &self.diagnostics,
-            crate::i18n::current(),
+            lang,
         )
     }
 }
 
 impl std::fmt::Display for ProfileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render())
+        // Logs and other programs read it: English, whatever the PC's language.
+        f.write_str(&self.render(Locale::En))
     }
 }
 

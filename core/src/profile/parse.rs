@@ -9,6 +9,7 @@ use std::path::Path;
 
 use toml_edit::{Item, Table};
 
+use readycheck_sdk::i18n::Locale;
 use readycheck_sdk::t;
 
 use super::check::parse_check;
@@ -198,7 +199,7 @@ pub(super) fn parse(text: &str, base_dir: Option<&Path>) -> (Option<Profile>, Ve
         sha256: String::new(),
         name: name
             .as_ref()
-            .map(|n| n.get(crate::i18n::current()).to_string())
+            .map(|n| n.get(Locale::En).to_string())
             .unwrap_or_default(),
         names: name.unwrap_or_default(),
         version,

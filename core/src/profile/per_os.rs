@@ -41,6 +41,7 @@ pub fn pick(
 
 #[cfg(test)]
 mod tests {
+    use crate::i18n::Locale;
     use crate::profile::{Profile, Source};
 
     #[test]
@@ -87,6 +88,6 @@ fix = { other = "Ask IT." }
     fn a_misspelt_os_is_reported() {
         let text = "[profile]\nname = \"x\"\n\n[[check]]\nid = \"a\"\nplugin = \"network\"\nkind = \"tcp\"\ntarget = \"x:1\"\nfix = { windws = \"a\", linux = \"b\" }\n";
         let e = Profile::parse(text, Source::Embedded).unwrap_err();
-        assert!(e.render().contains("windws"), "{}", e.render());
+        assert!(e.render(Locale::En).contains("windws"), "{e}");
     }
 }

@@ -80,11 +80,24 @@ fn diagnosis(report: &Report) -> Markup {
     let (Some(d), Some(lead)) = (&report.diagnosis, super::lead(report)) else {
         return html! {};
     };
+    // "Follow the advice under that check below" says where, not what: on a phone that check is
+    // below the first screen, so its own fix, when it has one, is what to do first.
+    let advice = match lead.root.and_then(|c| c.fix.as_deref()) {
+        Some(fix)
+            if matches!(
+                d.advice_message.id.as_str(),
+                "diag.this_pc.advice" | "diag.concern.advice"
+            ) =>
+        {
+            fix
+        }
+        _ => lead.advice,
+    };
     html! {
         section.diag #diagnosis data-owner=(d.owner.as_str()) data-layer=(d.layer.as_str()) {
             p.headline { (lead.headline) }
             @if let Some(whose) = &lead.whose {
-                p.fix #what-to-do { (tr!(l, "report.what_to_do", fix = lead.advice)) }
+                p.fix #what-to-do { (tr!(l, "report.what_to_do", fix = advice)) }
                 p.muted { (whose) }
             }
         }

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use readycheck_report::{
     ProfileOrigin, ProfileSignature, ProfileUpdate, RefusedProfile, SignatureStatus, UpdateOutcome,
 };
-use readycheck_sdk::i18n::Msg;
+use readycheck_sdk::i18n::{Locale, Msg};
 use readycheck_sdk::t;
 
 use super::seen::Seen;
@@ -40,12 +40,14 @@ pub struct Settings {
     pub timeout: Duration,
     /// Whether to remember what was accepted (rollback state, last good copy).
     pub persist: bool,
+    /// The language of refusals and update reasons in the report and on stderr.
+    pub lang: Locale,
 }
 
 impl Settings {
     /// The settings of a run of a program in `exe_dir`: its pinned keys, the data directory's
     /// state, today's date, updates asked with a 3 s limit.
-    pub fn for_run(exe_dir: Option<&std::path::Path>) -> Settings {
+    pub fn for_run(exe_dir: Option<&std::path::Path>, lang: Locale) -> Settings {
         Settings {
             keys: PinnedKeys::discover(exe_dir),
             seen: super::seen::path(),
@@ -54,6 +56,7 @@ impl Settings {
             fetch: true,
             timeout: update::FETCH_TIMEOUT,
             persist: true,
+            lang,
         }
     }
 }
@@ -85,15 +88,15 @@ pub enum Stop {
 
 impl Stop {
     /// The message for stderr.
-    pub fn render(&self) -> String {
+    pub fn render(&self, lang: Locale) -> String {
         match self {
-            Stop::Invalid(e) => e.render(),
+            Stop::Invalid(e) => e.render(lang),
             Stop::Refused {
                 file,
                 refusal,
                 keys,
             } => crate::i18n::render(
-                crate::i18n::current(),
+                lang,
                 &t!(
                     "signing.stop",
                     message = refusal.msg(file),
@@ -116,8 +119,8 @@ struct Candidate {
     origin: ProfileOrigin,
 }
 
-fn render(m: &Msg) -> String {
-    crate::i18n::render(crate::i18n::current(), m)
+fn render(lang: Locale, m: &Msg) -> String {
+    crate::i18n::render(lang, m)
 }
 
 /// Decides the profile of a run from the file found (`None`: the built-in default).
@@ -149,7 +152,7 @@ pub fn decide(path: Option<&std::path::Path>, s: &Settings) -> Result<Decision, 
             url: src.url,
             outcome: UpdateOutcome::NotChecked,
             version: None,
-            reason: Some(render(&t!("signing.update.no_key"))),
+            reason: Some(render(s.lang, &t!("signing.update.no_key"))),
         });
         return Ok(Decision {
             profile,
@@ -174,7 +177,9 @@ pub fn decide(path: Option<&std::path::Path>, s: &Settings) -> Result<Decision, 
     let mut warnings = Vec::new();
     let accept = |text: &str, sig: Option<&str>, source: Source| -> Result<Candidate, Refusal> {
         let v = verify(text.as_bytes(), sig, &s.keys, s.today)?;
-        let p = Profile::parse(text, source).map_err(|e| Refusal::Invalid { error: e.render() })?;
+        let p = Profile::parse(text, source).map_err(|e| Refusal::Invalid {
+            error: e.render(s.lang),
+        })?;
         check_identity(&v, &p)?;
         seen.check(&v)?;
         Ok(Candidate {
@@ -194,7 +199,7 @@ pub fn decide(path: Option<&std::path::Path>, s: &Settings) -> Result<Decision, 
             refused.push(RefusedProfile {
                 path: file.clone(),
                 problem: r.code().into(),
-                message: render(&msg),
+                message: render(s.lang, &msg),
             });
             local_refusal = Some(r);
             None
@@ -231,7 +236,7 @@ pub fn decide(path: Option<&std::path::Path>, s: &Settings) -> Result<Decision, 
                     url: src.url.clone(),
                     outcome: UpdateOutcome::NotChecked,
                     version: None,
-                    reason: Some(render(&t!("signing.update.not_asked"))),
+                    reason: Some(render(s.lang, &t!("signing.update.not_asked"))),
                 },
                 None,
             )
@@ -318,9 +323,9 @@ fn ask(
         url: src.url.clone(),
         outcome,
         version,
-        reason: reason.map(|m| render(&m)),
+        reason: reason.map(|m| render(s.lang, &m)),
     };
-    let (text, sig) = match update::fetch(src, s.timeout) {
+    let (text, sig) = match update::fetch(src, s.timeout, s.lang) {
         Fetched::Profile { text, signature } => (text, signature),
         Fetched::NoneStored => {
             return (

@@ -51,6 +51,7 @@ fn settings(dir: &Path) -> Settings {
         fetch: false,
         timeout: std::time::Duration::from_secs(1),
         persist: true,
+        lang: crate::i18n::Locale::En,
     }
 }
 
@@ -70,7 +71,7 @@ fn write_profile(dir: &Path, text: &str, sig: Option<&str>) -> PathBuf {
 fn refusal(r: Result<gate::Decision, Stop>) -> Refusal {
     match r {
         Err(Stop::Refused { refusal, .. }) => refusal,
-        Err(Stop::Invalid(e)) => panic!("invalid: {}", e.render()),
+        Err(Stop::Invalid(e)) => panic!("invalid: {e}"),
         Ok(d) => panic!("accepted: {:?}", d.signature),
     }
 }

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use readycheck_sdk::i18n::Locale;
 use serde::Deserialize;
 
 /// How long the host waits for the server at the start of a run.
@@ -102,7 +103,7 @@ struct Answer {
 }
 
 /// Asks the server for the newest profile.
-pub fn fetch(source: &UpdateSource, timeout: Duration) -> Fetched {
+pub fn fetch(source: &UpdateSource, timeout: Duration, lang: Locale) -> Fetched {
     let auth = match &source.auth_header_env {
         Some(var) => match std::env::var(var) {
             Ok(v) if !v.is_empty() => Some(v),
@@ -114,7 +115,7 @@ pub fn fetch(source: &UpdateSource, timeout: Duration) -> Fetched {
         },
         None => None,
     };
-    match http_get(&source.url, auth.as_deref(), timeout) {
+    match http_get(&source.url, auth.as_deref(), timeout, lang) {
         Err(e) => Fetched::Unreachable(e),
         Ok((404, _)) => Fetched::NoneStored,
         Ok((200, body)) => match serde_json::from_slice::<Answer>(&body) {
@@ -133,10 +134,15 @@ pub fn fetch(source: &UpdateSource, timeout: Duration) -> Fetched {
 
 /// One GET through report delivery's client (the proxy of the environment or the system, the
 /// OS's certificate verifier), bounded by `timeout` from start to end.
-fn http_get(url: &str, auth: Option<&str>, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
+fn http_get(
+    url: &str,
+    auth: Option<&str>,
+    timeout: Duration,
+    lang: Locale,
+) -> Result<(u16, Vec<u8>), String> {
     use std::io::Read;
     let client =
-        crate::submit::client().map_err(|m| crate::i18n::render(crate::i18n::current(), &m))?;
+        crate::submit::client().map_err(|m| crate::i18n::render(lang, &m))?;
     let mut req = client
         .get(url)
         .timeout(timeout)
