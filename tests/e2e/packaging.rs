@@ -704,9 +704,12 @@ fn rpm_and_tarball_carry_the_same_program() {
         );
     }
     let v = stdout(&must(Command::new(dir.join("readycheck")).arg("--version")));
-    assert_eq!(
-        v.trim(),
-        format!("readycheck {}", env!("CARGO_PKG_VERSION"))
+    // The tarball's program says the version, commit and plugin ABI this build has.
+    assert!(
+        v.trim()
+            .starts_with(&format!("readycheck {} (", env!("CARGO_PKG_VERSION")))
+            && v.trim().ends_with(", plugin ABI 1)"),
+        "{v}"
     );
 
     // The man page renders without warnings, and bash completes subcommands and their actions.
