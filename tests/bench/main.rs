@@ -726,11 +726,12 @@ fn isolation(b: &Bench, targets: &mut Targets) {
         fmt_ms(l_rc + dl)
     );
     println!(
-        "  exec of the 3 MB host binary instead of /bin/true ({f_bare:.0} page faults, not {f_true:.0}) and Rust's start-up   {}",
+        "  exec of the {:.1} MB host binary instead of /bin/true ({f_bare:.0} page faults, not {f_true:.0}) and Rust's start-up   {}",
+        std::fs::metadata(&b.exe).map_or(0.0, |m| m.len() as f64 / 1e6),
         fmt_ms(t_bare - t_true - (l_rc - l_true))
     );
     println!(
-        "  readycheck's own code: pipes, 4 helper threads, request, the plugin's call, JSON   {}",
+        "  readycheck's own code: pipes, the poll loop (no helper thread on Linux), request, the plugin's call, JSON   {}",
         fmt_ms(t_iso - t_bare - dl)
     );
     println!(
