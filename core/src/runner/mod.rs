@@ -154,14 +154,7 @@ pub fn run(
                     observer.finished(check, &report);
                     results[i] = Some(report);
                     *finished += 1;
-                    for &d in dependents.get(&i).into_iter().flatten() {
-                        if let Some(w) = waiting.get_mut(&d) {
-                            *w -= 1;
-                            if *w == 0 {
-                                ready.push_back(d);
-                            }
-                        }
-                    }
+                    release(i, &dependents, waiting, ready);
                 }
                 None => {
                     let Some(path) = step.plugin_file.clone() else {
@@ -217,14 +210,7 @@ pub fn run(
                 observer.finished(&profile.checks[i], &report);
                 results[i] = Some(report);
                 finished += 1;
-                for &d in dependents.get(&i).into_iter().flatten() {
-                    if let Some(w) = waiting.get_mut(&d) {
-                        *w -= 1;
-                        if *w == 0 {
-                            ready.push_back(d);
-                        }
-                    }
-                }
+                release(i, &dependents, &mut waiting, &mut ready);
                 settle(
                     &mut ready,
                     &mut results,
@@ -271,6 +257,24 @@ pub fn run(
         checks,
         interrupted,
         deadline_passed,
+    }
+}
+
+/// Check `i` is decided: each check that needs it waits for one fewer, and is ready when it
+/// waits for none.
+fn release(
+    i: usize,
+    dependents: &BTreeMap<usize, Vec<usize>>,
+    waiting: &mut BTreeMap<usize, usize>,
+    ready: &mut VecDeque<usize>,
+) {
+    for &d in dependents.get(&i).into_iter().flatten() {
+        if let Some(w) = waiting.get_mut(&d) {
+            *w -= 1;
+            if *w == 0 {
+                ready.push_back(d);
+            }
+        }
     }
 }
 
