@@ -542,9 +542,19 @@ fn the_employee_page_first_screen_in_chromium_at_1280_and_390_px() {
         sel = serde_json::json!(selectors)
     );
     let mut measured = serde_json::Map::new();
-    for (lang, details, checked) in [
-        ("en", "Details for the helpdesk", "Checked "),
-        ("zh-CN", "给 IT 服务台的详细信息", "检查时间："),
+    for (lang, details, checked, fix) in [
+        (
+            "en",
+            "Details for the helpdesk",
+            "Checked ",
+            "What to do: Close programs you do not need",
+        ),
+        (
+            "zh-CN",
+            "给 IT 服务台的详细信息",
+            "检查时间：",
+            "处理办法：关闭用不到的程序",
+        ),
     ] {
         let before = std::fs::read_to_string(&opened).unwrap_or_default();
         let out = env
@@ -613,6 +623,9 @@ fn the_employee_page_first_screen_in_chromium_at_1280_and_390_px() {
                     "{case}: the text of {what} ({sel}) spills out of its box: {b}"
                 );
             }
+            // What to do is the failing check's own fix, not a pointer to below the screen.
+            let todo = v["boxes"]["#what-to-do"]["text"].as_str().unwrap();
+            assert!(todo.starts_with(fix), "{case}: {todo}");
             let time = v["boxes"]["#local-time"]["text"].as_str().unwrap();
             assert!(
                 time.contains(checked) && time.contains("UTC"),
