@@ -2,8 +2,10 @@
 //! console of its own, no arguments) writes the report and opens it in a stand-in browser, then
 //! waits for Enter; opened from an unextracted zip it says to unzip first; the MSI's Start-menu
 //! entry, PATH and Apps & Features rows, and readycheck.exe's version resource; the daily run's
-//! desktop notification on a real session bus in both languages; report delivery through a
-//! loopback proxy set in the environment; the employee's HTML page in headless Chromium.
+//! desktop notification on a real session bus in both languages; report delivery and `http`
+//! checks through a loopback proxy set in the environment, or under Wine in Internet Options'
+//! registry (a PAC script named, not used); the employee's first screen in headless Chromium at
+//! 1280 and 390 px, measured in the viewport over WebDriver.
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
