@@ -11,10 +11,28 @@ pub fn current() -> Host {
         os: std::env::consts::OS.to_string(),
         os_version: os_version(),
         arch: std::env::consts::ARCH.to_string(),
-        timezone: iana_time_zone::get_timezone()
+        timezone: timezone(std::env::var("TZ").ok().as_deref()),
+        utc_offset_minutes: Some(chrono::Local::now().offset().local_minus_utc() / 60),
+    }
+}
+
+/// The zone's name, agreeing with the offset: on Unix the C library (and so the offset beside it)
+/// follows `TZ` when it is set, and the zone is then the one `TZ` names (`Asia/Shanghai`,
+/// `:Asia/Shanghai`, `UTC`) — or none when `TZ` is a rule such as `CST-8` that names no zone;
+/// otherwise the OS's own setting.
+fn timezone(tz: Option<&str>) -> Option<String> {
+    match tz.filter(|_| cfg!(unix)).map(|t| t.trim_start_matches(':')) {
+        Some("") | None => iana_time_zone::get_timezone()
             .ok()
             .filter(|z| !z.is_empty()),
-        utc_offset_minutes: Some(chrono::Local::now().offset().local_minus_utc() / 60),
+        Some(name) => {
+            let zone_like = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+                && (name.contains('/') || name == "UTC" || name == "GMT")
+                && !name.starts_with('/');
+            zone_like.then(|| name.to_string())
+        }
     }
 }
 
@@ -35,6 +53,28 @@ fn hostname() -> String {
 
 fn os_version() -> String {
     imp::os_version().unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timezone;
+
+    #[test]
+    fn the_zone_follows_tz_when_it_names_one() {
+        if cfg!(unix) {
+            assert_eq!(
+                timezone(Some("Asia/Shanghai")).as_deref(),
+                Some("Asia/Shanghai")
+            );
+            assert_eq!(
+                timezone(Some(":Asia/Shanghai")).as_deref(),
+                Some("Asia/Shanghai")
+            );
+            assert_eq!(timezone(Some("UTC")).as_deref(), Some("UTC"));
+            assert_eq!(timezone(Some("CST-8")), None);
+            assert_eq!(timezone(Some("/usr/share/zoneinfo/Asia/Shanghai")), None);
+        }
+    }
 }
 
 #[cfg(unix)]
