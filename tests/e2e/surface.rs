@@ -268,6 +268,8 @@ fn validate_problem_list_snapshot() {
     let ws = crate::support::workspace().to_str().unwrap().to_string();
     cli_snapshot(
         "validate.several-problems.en",
-        &stderr(&out).replace(&dir, "[TMP]").replace(&ws, "[WORKSPACE]"),
+        &stderr(&out)
+            .replace(&dir, "[TMP]")
+            .replace(&ws, "[WORKSPACE]"),
     );
 }

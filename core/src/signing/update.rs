@@ -141,8 +141,7 @@ fn http_get(
     lang: Locale,
 ) -> Result<(u16, Vec<u8>), String> {
     use std::io::Read;
-    let client =
-        crate::submit::client().map_err(|m| crate::i18n::render(lang, &m))?;
+    let client = crate::submit::client().map_err(|m| crate::i18n::render(lang, &m))?;
     let mut req = client
         .get(url)
         .timeout(timeout)
