@@ -1233,6 +1233,102 @@ fn msi_tables_hold_every_file_in_its_place() {
     assert!(!pf.join("plugins/readycheck_network.dll").exists());
 }
 
+/// The Simplified Chinese MSI: wixl builds it with the English strings, msibuild gives the
+/// database code page 936 and puts the Chinese ones in. Read back with msiinfo (libmsi decodes
+/// the string pool with the database's code page) and installed under Wine, whose msi.dll
+/// decodes it as Windows does: the Start-menu entry is named 远程办公就绪检查.
+#[test]
+fn chinese_msi_names_its_start_menu_entry_in_chinese() {
+    let Some(win) = win_build() else {
+        return;
+    };
+    if !have("wixl") || !have("msiinfo") {
+        skip_note("wixl and msiinfo are not installed (apt-get install wixl msitools)");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    must(
+        xtask()
+            .args(["msi", "--win-from"])
+            .arg(&win)
+            .arg("-o")
+            .arg(t.path()),
+    );
+    let msi = only_file(t.path(), "-x64.zh-CN.msi");
+    let export = |msi: &Path, table: &str| {
+        stdout(&must(
+            Command::new("msiinfo").arg("export").arg(msi).arg(table),
+        ))
+    };
+    assert!(
+        export(&msi, "_ForceCodepage").contains("936\t_ForceCodepage"),
+        "{}",
+        export(&msi, "_ForceCodepage")
+    );
+    let shortcut = export(&msi, "Shortcut");
+    assert!(
+        shortcut.contains(
+            "ProgramMenuFolder\trcheck|远程办公就绪检查\tStartMenu\t[INSTALLDIR]readycheck.exe\t\t检查这台电脑能否居家办公，并打开检查报告\t"
+        ),
+        "{shortcut}"
+    );
+    let props = export(&msi, "Property");
+    for row in ["ProductLanguage\t2052", "ARPCONTACT\t你的 IT 服务台"] {
+        assert!(props.lines().any(|l| l == row), "{row}: {props}");
+    }
+    // The rest is the English MSI's: the PATH entry msibuild adds, the files.
+    assert!(export(&msi, "Environment").contains("PathEntry\t*=-PATH\t[~];[INSTALLDIR]\tHost"));
+    assert!(export(&msi, "File").contains("readycheck_network.dll"));
+    let info = stdout(&must(Command::new("msiinfo").arg("suminfo").arg(&msi)));
+    assert!(info.lines().any(|l| l == "Template: x64;2052"), "{info}");
+    // The English one beside it is untouched: no code page, English names.
+    let en = only_file(t.path(), "-x64.msi");
+    assert!(
+        export(&en, "Shortcut").contains("rcheck|Remote-work readiness check\t"),
+        "{}",
+        export(&en, "Shortcut")
+    );
+    assert!(export(&en, "Property").contains("ProductLanguage\t1033"));
+
+    // Installed with Wine's msiexec: the .lnk has the Chinese name, and its description came
+    // through as UTF-16 text (a wrong code page would have garbled both).
+    let w = Wine::new(&t.path().join("wineprefix"));
+    let msi_path = Wine::path(&msi);
+    assert!(
+        ok(&mut w.cmd(&["msiexec", "/i", &msi_path, "/qn"])),
+        "msiexec /i"
+    );
+    let found = must(
+        Command::new("find")
+            .arg(w.prefix.join("drive_c"))
+            .args(["-name", "*.lnk", "-path", "*Start Menu*"])
+            .arg("-newer")
+            .arg(&msi),
+    );
+    let listing = stdout(&found);
+    let links: Vec<&str> = listing.lines().collect();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert!(links[0].ends_with("/远程办公就绪检查.lnk"), "{links:?}");
+    let lnk = std::fs::read(links[0]).unwrap();
+    let utf16: Vec<u8> = "检查这台电脑能否居家办公"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    assert!(
+        lnk.windows(utf16.len()).any(|x| x == utf16.as_slice()),
+        "the description is not in {}",
+        links[0]
+    );
+    assert!(
+        ok(&mut w.cmd(&["msiexec", "/x", &msi_path, "/qn"])),
+        "msiexec /x"
+    );
+    assert!(
+        !Path::new(links[0]).exists(),
+        "the shortcut outlived the uninstall"
+    );
+}
+
 #[test]
 fn schedule_install_status_remove_for_the_current_user() {
     let env = Env::new();

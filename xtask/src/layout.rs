@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use clap::CommandFactory;
 
 use readycheck::schedule::{self, At, Plan};
@@ -367,42 +367,57 @@ pub fn win_zip(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     Ok(file)
 }
 
-/// The languages `cargo xtask msi` builds the MSI in: suffix of the file name, Windows language
-/// id, ANSI code page, and the Start-menu entry's name and description. wixl 0.101 cannot write
-/// non-ASCII strings (it crashes or drops them), so the Simplified Chinese installer
-/// ("远程办公就绪检查", 2052, 936) is built from the same .wxs with the WiX toolset on Windows.
-const MSI_LANGUAGES: [(&str, &str, &str, &str, &str); 1] = [(
-    "",
-    "1033",
-    "1252",
-    "Remote-work readiness check",
-    "Checks whether this PC is ready for working from home and opens the report",
-)];
+/// One language `cargo xtask msi` builds the MSI in.
+struct MsiLanguage {
+    /// Inserted before `.msi` in the file name ("" for English).
+    suffix: &'static str,
+    /// Windows language id (ProductLanguage, the summary's template).
+    lang: &'static str,
+    /// ANSI code page the database's strings are stored in.
+    codepage: &'static str,
+    /// The Start-menu entry's name and description.
+    name: &'static str,
+    description: &'static str,
+    /// Who to ask, as Apps & Features shows it (IT rebuilds with its own helpdesk).
+    contact: &'static str,
+}
+
+/// The languages `cargo xtask msi` builds the MSI in; the first is English. wixl 0.101 cannot
+/// write non-ASCII strings (its database has no code page), so every MSI is built by wixl with
+/// the English strings and the others are put in afterwards with msibuild: see
+/// [`translate_msi`].
+const MSI_LANGUAGES: [MsiLanguage; 2] = [
+    MsiLanguage {
+        suffix: "",
+        lang: "1033",
+        codepage: "1252",
+        name: "Remote-work readiness check",
+        description: "Checks whether this PC is ready for working from home and opens the report",
+        contact: "your IT helpdesk",
+    },
+    MsiLanguage {
+        suffix: ".zh-CN",
+        lang: "2052",
+        codepage: "936",
+        name: "远程办公就绪检查",
+        description: "检查这台电脑能否居家办公，并打开检查报告",
+        contact: "你的 IT 服务台",
+    },
+];
 
 /// The help link Apps & Features shows for the MSI (IT rebuilds with its own helpdesk page).
 const MSI_HELP_LINK: &str = "https://example.invalid/readycheck";
 
-/// `readycheck-<version>-x64.msi`: readycheck.exe, readycheckw.exe and plugins\ in Program
-/// Files\readycheck (on the PATH), a Start-menu entry in the installer's language, the default
-/// profile in ProgramData\readycheck, and the Task Scheduler XML for IT to register. Returns the
-/// English one; the other is written beside it.
-pub fn msi(art: &Artifacts, out: &Path) -> Result<PathBuf> {
-    let mut files = Vec::new();
-    for (suffix, lang, codepage, name, description) in MSI_LANGUAGES {
-        files.push(msi_in(art, out, suffix, lang, codepage, name, description)?);
-    }
-    Ok(files.swap_remove(0))
+/// `readycheck-<version>-x64.msi` and `readycheck-<version>-x64.zh-CN.msi`, in that order:
+/// readycheck.exe, readycheckw.exe and plugins\ in Program Files\readycheck (on the PATH), a
+/// Start-menu entry in the installer's language, the default profile in ProgramData\readycheck,
+/// and the Task Scheduler XML for IT to register.
+pub fn msi(art: &Artifacts, out: &Path) -> Result<Vec<PathBuf>> {
+    MSI_LANGUAGES.iter().map(|l| msi_in(art, out, l)).collect()
 }
 
-fn msi_in(
-    art: &Artifacts,
-    out: &Path,
-    suffix: &str,
-    lang: &str,
-    codepage: &str,
-    name: &str,
-    description: &str,
-) -> Result<PathBuf> {
+fn msi_in(art: &Artifacts, out: &Path, l: &MsiLanguage) -> Result<PathBuf> {
+    let suffix = l.suffix;
     let root = stage(out, &format!(".stage-msi{suffix}"))?;
     put_file(&root, "readycheck.exe", &art.host(), 0o644)?;
     if let Some(w) = art.windowless() {
@@ -438,26 +453,76 @@ fn msi_in(
     // wixl resolves File sources relative to where it runs.
     let wxs = crate::workspace().join("packaging/windows/readycheck.wxs");
     let define = |k: &str, v: &str| format!("{k}={v}");
+    let en = &MSI_LANGUAGES[0];
     run(
         Command::new("wixl")
             .current_dir(&root)
             .args(["-a", "x64"])
             .args(["-D", &define("Version", VERSION)])
             .args(["-D", "SourceDir=."])
-            .args(["-D", &define("Language", lang)])
-            .args(["-D", &define("Codepage", codepage)])
-            .args(["-D", &define("ShortcutName", name)])
-            .args(["-D", &define("ShortcutDescription", description)])
+            .args(["-D", &define("Language", l.lang)])
+            .args(["-D", &define("Codepage", l.codepage)])
+            .args(["-D", &define("ShortcutName", en.name)])
+            .args(["-D", &define("ShortcutDescription", en.description)])
             .args(["-D", &define("HelpLink", MSI_HELP_LINK)])
-            .args(["-D", &define("Contact", "your IT helpdesk")])
+            .args(["-D", &define("Contact", en.contact)])
             .arg("-o")
             .arg(&file)
             .arg(&wxs),
         "wixl (apt-get install wixl)",
     )?;
     add_to_path(&root, &file)?;
+    if l.suffix != en.suffix {
+        translate_msi(&root, &file, l)?;
+    }
     std::fs::remove_dir_all(&root)?;
     Ok(file)
+}
+
+/// Puts the language's strings into an MSI wixl built with the English ones: the database gets
+/// the language's code page (a `_ForceCodepage` table imported with msibuild; wixl leaves it at
+/// 0, and libmsi cannot store a non-ASCII string then), after which msibuild's SQL stores UTF-8
+/// text in that code page — the Start-menu shortcut's name and description, and ARPCONTACT.
+/// The summary gets the language in its template (wixl writes 1033 whatever `Languages` says);
+/// its Subject stays English: libmsi writes summary strings as UTF-8 bytes under the summary's
+/// code page 1252, which Windows would show garbled.
+fn translate_msi(stage: &Path, msi: &Path, l: &MsiLanguage) -> Result<()> {
+    for s in [l.name, l.description, l.contact] {
+        ensure!(!s.contains('\''), "a quote in the MSI string {s:?}");
+    }
+    let idt = format!("\r\n\r\n{}\t_ForceCodepage\r\n", l.codepage);
+    let file = put(stage, "_ForceCodepage.idt", idt.as_bytes(), 0o644)?;
+    run(
+        Command::new("msibuild").arg(msi).arg("-i").arg(&file),
+        "msibuild (apt-get install msitools)",
+    )?;
+    for query in [
+        format!(
+            "UPDATE `Shortcut` SET `Name` = 'rcheck|{}', `Description` = '{}' \
+             WHERE `Shortcut` = 'CheckShortcut'",
+            l.name, l.description
+        ),
+        format!(
+            "UPDATE `Property` SET `Value` = '{}' WHERE `Property` = 'ARPCONTACT'",
+            l.contact
+        ),
+    ] {
+        run(
+            Command::new("msibuild").arg(msi).arg("-q").arg(&query),
+            "msibuild",
+        )?;
+    }
+    // -s subject author template: the revision UUID is kept.
+    run(
+        Command::new("msibuild")
+            .arg(msi)
+            .arg("-s")
+            .arg(MSI_LANGUAGES[0].name)
+            .arg("readycheck")
+            .arg(format!("x64;{}", l.lang)),
+        "msibuild",
+    )?;
+    Ok(())
 }
 
 /// Adds the install folder to the system PATH: an `Environment` row (`*=-PATH` = set on

@@ -61,7 +61,8 @@ enum Task {
     Tarball(Inputs),
     /// Windows zip: readycheck.exe, plugins\*.dll, readycheck.toml.
     Zip(Inputs),
-    /// Windows installer built from packaging/windows/readycheck.wxs with wixl.
+    /// Windows installers (English, Simplified Chinese) built from
+    /// packaging/windows/readycheck.wxs with wixl.
     Msi(Inputs),
     /// The helpdesk's server as its own .deb, by cargo-deb from server/Cargo.toml: binary,
     /// /etc/readycheck-server/config.toml, a systemd unit installed disabled (`--from DIR` takes
@@ -151,7 +152,12 @@ fn run(mut task: Task) -> Result<()> {
         Task::Rpm(i) => packages::rpm(&linux(&i)?, &i.out).map(report),
         Task::Tarball(i) => layout::tarball(&linux(&i)?, &i.out).map(report),
         Task::Zip(i) => layout::win_zip(&windows(&i)?, &i.out).map(report),
-        Task::Msi(i) => layout::msi(&windows(&i)?, &i.out).map(report),
+        Task::Msi(i) => {
+            for f in layout::msi(&windows(&i)?, &i.out)? {
+                report(f);
+            }
+            Ok(())
+        }
         Task::ServerDeb(i) => {
             packages::server_deb(&server::binary(i.from.as_deref())?, &i.out).map(report)
         }
@@ -310,13 +316,14 @@ fn dist(i: &Inputs) -> Result<()> {
     for (name, p) in win.plugins() {
         rows.push((format!("plugin {name} (Windows)"), size(&p)));
     }
-    for pkg in [
+    let mut pkgs = vec![
         packages::deb(&lin, &i.out)?,
         packages::rpm(&lin, &i.out)?,
         layout::tarball(&lin, &i.out)?,
         layout::win_zip(&win, &i.out)?,
-        layout::msi(&win, &i.out)?,
-    ] {
+    ];
+    pkgs.extend(layout::msi(&win, &i.out)?);
+    for pkg in pkgs {
         let s = size(&pkg);
         rows.push((pkg.display().to_string(), s));
     }
