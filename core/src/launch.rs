@@ -81,9 +81,9 @@ fn has_plugins(dir: &Path) -> bool {
     let any = |d: &Path| {
         std::fs::read_dir(d).is_ok_and(|rd| {
             rd.flatten().any(|e| {
+                // Case folded: Explorer and archive tools may change a name's case.
                 let n = e.file_name().to_string_lossy().to_ascii_lowercase();
-                n.contains("readycheck_")
-                    && (n.ends_with(".dll") || n.ends_with(".so") || n.ends_with(".dylib"))
+                readycheck_sdk::file::plugin_name(&n).is_some()
             })
         })
     };
