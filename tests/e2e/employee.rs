@@ -573,7 +573,20 @@ fn the_employee_page_first_screen_in_chromium_at_1280_and_390_px() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-        let log = std::fs::read_to_string(&opened).expect("the page was opened");
+        // The opener is started, not waited for (a browser may stay open): wait for its line.
+        let asked = std::time::Instant::now();
+        let log = loop {
+            let log = std::fs::read_to_string(&opened).unwrap_or_default();
+            if log.len() > before.len() && log.ends_with('\n') {
+                break log;
+            }
+            assert!(
+                asked.elapsed() < std::time::Duration::from_secs(30),
+                "the page was not opened: {}",
+                stderr(&out)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
         let page = std::path::PathBuf::from(log[before.len()..].trim());
         assert!(
             page.starts_with(env.data.join("reports"))
