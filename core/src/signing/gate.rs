@@ -325,58 +325,33 @@ fn ask(
         version,
         reason: reason.map(|m| render(s.lang, &m)),
     };
-    let (text, sig) = match update::fetch(src, s.timeout, s.lang) {
-        Fetched::Profile { text, signature } => (text, signature),
-        Fetched::NoneStored => {
-            return (
-                info(
-                    UpdateOutcome::NoneStored,
-                    None,
-                    Some(t!("signing.update.none_stored")),
-                ),
-                None,
-            );
-        }
-        Fetched::Unreachable(e) => {
-            return (
-                info(
-                    UpdateOutcome::Unreachable,
-                    None,
-                    Some(t!("signing.update.unreachable", error = e)),
-                ),
-                None,
-            );
-        }
-        Fetched::Http(status) => {
-            return (
-                info(
-                    UpdateOutcome::Failed,
-                    None,
-                    Some(t!("signing.update.http", status = status)),
-                ),
-                None,
-            );
-        }
-        Fetched::Malformed(e) => {
-            return (
-                info(
-                    UpdateOutcome::Failed,
-                    None,
-                    Some(t!("signing.update.malformed", error = e)),
-                ),
-                None,
-            );
-        }
-        Fetched::Setup(e) => {
-            return (
-                info(
-                    UpdateOutcome::Failed,
-                    None,
-                    Some(t!("signing.update.setup", error = e)),
-                ),
-                None,
-            );
-        }
+    // Every answer but a profile is an update not used, with its outcome and reason.
+    let (outcome, reason) = match update::fetch(src, s.timeout, s.lang) {
+        Fetched::Profile { text, signature } => (Ok((text, signature)), None),
+        Fetched::NoneStored => (
+            Err(UpdateOutcome::NoneStored),
+            Some(t!("signing.update.none_stored")),
+        ),
+        Fetched::Unreachable(e) => (
+            Err(UpdateOutcome::Unreachable),
+            Some(t!("signing.update.unreachable", error = e)),
+        ),
+        Fetched::Http(status) => (
+            Err(UpdateOutcome::Failed),
+            Some(t!("signing.update.http", status = status)),
+        ),
+        Fetched::Malformed(e) => (
+            Err(UpdateOutcome::Failed),
+            Some(t!("signing.update.malformed", error = e)),
+        ),
+        Fetched::Setup(e) => (
+            Err(UpdateOutcome::Failed),
+            Some(t!("signing.update.setup", error = e)),
+        ),
+    };
+    let (text, sig) = match outcome {
+        Ok(fetched) => fetched,
+        Err(outcome) => return (info(outcome, None, reason), None),
     };
     let where_from = src.url.clone();
     let source = current
