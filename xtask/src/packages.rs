@@ -154,6 +154,22 @@ fn stage_host(art: &Artifacts, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// cargo-deb's `.deb` of `package` from what the stage holds, written to `file`. The build is
+/// used as given (stripped or not); dpkg-shlibdeps still reads it for Depends.
+fn deb_of(package: &str, file: &Path) -> Result<()> {
+    CARGO_DEB.run(
+        &[
+            "-p",
+            package,
+            "--no-build",
+            "--no-strip",
+            "--no-dbgsym",
+            "--no-separate-debug-symbols",
+        ],
+        file,
+    )
+}
+
 /// `readycheck_<version>_amd64.deb`, by cargo-deb from `[package.metadata.deb]`.
 pub fn deb(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     CARGO_DEB.require()?;
@@ -161,18 +177,7 @@ pub fn deb(art: &Artifacts, out: &Path) -> Result<PathBuf> {
     stage_host(art, &stage.dir)?;
     std::fs::create_dir_all(out)?;
     let file = out.join(format!("readycheck_{VERSION}_amd64.deb"));
-    // The build is used as given (stripped or not); dpkg-shlibdeps still reads it for Depends.
-    CARGO_DEB.run(
-        &[
-            "-p",
-            "readycheck",
-            "--no-build",
-            "--no-strip",
-            "--no-dbgsym",
-            "--no-separate-debug-symbols",
-        ],
-        &file,
-    )?;
+    deb_of("readycheck", &file)?;
     Ok(file)
 }
 
@@ -197,17 +202,7 @@ pub fn server_deb(bin: &Path, out: &Path) -> Result<PathBuf> {
     link(bin, &stage.dir.join("readycheck-server"))?;
     std::fs::create_dir_all(out)?;
     let file = out.join(format!("readycheck-server_{VERSION}_amd64.deb"));
-    CARGO_DEB.run(
-        &[
-            "-p",
-            "readycheck-server",
-            "--no-build",
-            "--no-strip",
-            "--no-dbgsym",
-            "--no-separate-debug-symbols",
-        ],
-        &file,
-    )?;
+    deb_of("readycheck-server", &file)?;
     Ok(file)
 }
 
