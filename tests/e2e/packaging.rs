@@ -64,22 +64,43 @@ fn dll(name: &str) -> String {
     readycheck_sdk::file::file_name_for("windows", name)
 }
 
-/// The Windows build to package, or `None` (skip).
+/// The Windows build to package, or `None` (skip — said by every test that needed it).
 fn win_build() -> Option<PathBuf> {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let built = windows_build()?;
+    let built = windows_build()?;
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
         let mut files = vec!["readycheck.exe".to_string(), "readycheckw.exe".to_string()];
         files.extend(PLUGINS.iter().map(|p| dll(p)));
         files.push(dll("misbehave"));
-        Some(stripped(
-            &built,
-            &files,
-            "x86_64-w64-mingw32-strip",
-            "pkg-windows",
-        ))
-    })
-    .clone()
+        stripped(&built, &files, "x86_64-w64-mingw32-strip", "pkg-windows")
+    });
+    Some(dir.clone())
+}
+
+/// The directory holding both MSIs (English and Simplified Chinese), built once by `cargo
+/// xtask msi` for every test that reads them; `None` (skip, said each time) without a Windows
+/// build, wixl or msitools.
+fn msis() -> Option<&'static Path> {
+    let win = win_build()?;
+    if !have("wixl") || !have("msiinfo") {
+        skip_note("wixl and msiinfo are not installed (apt-get install wixl msitools)");
+        return None;
+    }
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = target_dir().join("test-msi");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        must(
+            xtask()
+                .args(["msi", "--win-from"])
+                .arg(&win)
+                .arg("-o")
+                .arg(&dir),
+        );
+        dir
+    });
+    Some(dir.as_path())
 }
 
 fn sha256(path: &Path) -> String {
@@ -1038,22 +1059,12 @@ kind = "segfault"
 
 #[test]
 fn msi_tables_hold_every_file_in_its_place() {
-    let Some(win) = win_build() else {
+    let Some(msis) = msis() else {
         return;
     };
-    if !have("wixl") || !have("msiinfo") {
-        skip_note("wixl and msiinfo are not installed (apt-get install wixl msitools)");
-        return;
-    }
-    let t = tempfile::tempdir().unwrap();
-    must(
-        xtask()
-            .args(["msi", "--win-from"])
-            .arg(&win)
-            .arg("-o")
-            .arg(t.path()),
-    );
-    let msi = only_file(t.path(), "-x64.msi");
+    // The files the MSI was made from (msis() made it from this build).
+    let win = win_build().expect("the Windows build the MSIs were made from");
+    let msi = only_file(msis, "-x64.msi");
     let tables = stdout(&must(Command::new("msiinfo").arg("tables").arg(&msi)));
     for table in ["File", "Component", "Directory", "Feature", "Upgrade"] {
         assert!(
@@ -1126,6 +1137,7 @@ fn msi_tables_hold_every_file_in_its_place() {
     // Installed for real with Wine's msiexec: readycheck.exe in Program Files finds its plugins
     // there and the profile in ProgramData; the shipped task XML registers with schtasks; the
     // Windows side of `schedule` talks to Task Scheduler; uninstalling removes the files.
+    let t = tempfile::tempdir().unwrap();
     let w = Wine::new(&t.path().join("wineprefix"));
     let msi_path = Wine::path(&msi);
     assert!(
@@ -1239,22 +1251,10 @@ fn msi_tables_hold_every_file_in_its_place() {
 /// decodes it as Windows does: the Start-menu entry is named 远程办公就绪检查.
 #[test]
 fn chinese_msi_names_its_start_menu_entry_in_chinese() {
-    let Some(win) = win_build() else {
+    let Some(msis) = msis() else {
         return;
     };
-    if !have("wixl") || !have("msiinfo") {
-        skip_note("wixl and msiinfo are not installed (apt-get install wixl msitools)");
-        return;
-    }
-    let t = tempfile::tempdir().unwrap();
-    must(
-        xtask()
-            .args(["msi", "--win-from"])
-            .arg(&win)
-            .arg("-o")
-            .arg(t.path()),
-    );
-    let msi = only_file(t.path(), "-x64.zh-CN.msi");
+    let msi = only_file(msis, "-x64.zh-CN.msi");
     let export = |msi: &Path, table: &str| {
         stdout(&must(
             Command::new("msiinfo").arg("export").arg(msi).arg(table),
@@ -1282,7 +1282,7 @@ fn chinese_msi_names_its_start_menu_entry_in_chinese() {
     let info = stdout(&must(Command::new("msiinfo").arg("suminfo").arg(&msi)));
     assert!(info.lines().any(|l| l == "Template: x64;2052"), "{info}");
     // The English one beside it is untouched: no code page, English names.
-    let en = only_file(t.path(), "-x64.msi");
+    let en = only_file(msis, "-x64.msi");
     assert!(
         export(&en, "Shortcut").contains("rcheck|Remote-work readiness check\t"),
         "{}",
@@ -1292,6 +1292,7 @@ fn chinese_msi_names_its_start_menu_entry_in_chinese() {
 
     // Installed with Wine's msiexec: the .lnk has the Chinese name, and its description came
     // through as UTF-16 text (a wrong code page would have garbled both).
+    let t = tempfile::tempdir().unwrap();
     let w = Wine::new(&t.path().join("wineprefix"));
     let msi_path = Wine::path(&msi);
     assert!(
