@@ -239,15 +239,26 @@ fn main() {
     }
 
     let mut targets = Vec::new();
-    default_profile(&b, &mut targets);
-    delay_line(&b, &mut targets);
-    isolation(&b, &mut targets);
-    jobs(&b);
-    startup(&b);
-    black_hole(&b);
-    apps(&b);
-    resources(&b);
-    summarize(&b);
+    // BENCH_ONLY=isolation,jobs runs only the sections named (all of them by default).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
+    type Section<'a> = (&'a str, &'a dyn Fn(&mut Targets));
+    let sections: [Section; 9] = [
+        ("default", &|t| default_profile(&b, t)),
+        ("delay", &|t| delay_line(&b, t)),
+        ("isolation", &|t| isolation(&b, t)),
+        ("jobs", &|_| jobs(&b)),
+        ("startup", &|_| startup(&b)),
+        ("black-hole", &|_| black_hole(&b)),
+        ("apps", &|_| apps(&b)),
+        ("resources", &|_| resources(&b)),
+        ("summarize", &|_| summarize(&b)),
+    ];
+    for (name, section) in sections {
+        if wanted(name) {
+            section(&mut targets);
+        }
+    }
 
     println!("\ntargets (figure · target; none of them fails the benchmark):");
     for (what, fig, target) in &targets {
@@ -570,7 +581,8 @@ fn isolation(b: &Bench, targets: &mut Targets) {
     })
     .expect("request");
     let call = Call::Run(request);
-    let isolated = Backend::Isolated(Isolation { exe: b.exe.clone() });
+    let child = Isolation::for_host(&b.exe).exe;
+    let isolated = Backend::Isolated(Isolation::for_host(&b.exe));
     let one = |backend: &Backend| {
         let t0 = Instant::now();
         let bytes = backend
@@ -591,11 +603,11 @@ fn isolation(b: &Bench, targets: &mut Targets) {
         assert!(st.success(), "{cmd:?}: {st}");
         t0.elapsed()
     };
-    // The host binary as a plugin child that loads nothing (`/dev/null` is not a library): the
-    // process, the loader's start-up and the runtime, without the plugin.
+    // The child program loading nothing (`/dev/null` is not a library): the process, the
+    // loader's start-up and the runtime, without the plugin.
     let bare_child = || {
         spawn(
-            Command::new(&b.exe)
+            Command::new(&child)
                 .args(["__plugin-host", "run", "/dev/null"])
                 .env_clear(),
         )
@@ -643,7 +655,9 @@ fn isolation(b: &Bench, targets: &mut Targets) {
     let n = (rounds * per) as f64;
     println!(
         "\n(c) one plugin call (spawn, load, call, parse): {rounds} rounds of {per} calls of each \
-         kind, interleaved; each figure is the median of the rounds' medians (min–max of the rounds):"
+         kind, interleaved; each figure is the median of the rounds' medians (min–max of the rounds); \
+         the child program is {}:",
+        child.display()
     );
     println!(
         "  fork+exec /bin/true (the floor)              {}",
@@ -666,7 +680,7 @@ fn isolation(b: &Bench, targets: &mut Targets) {
         ratios.ratio()
     );
     println!(
-        "    ÷ fork+exec of readycheck loading nothing  {}   (the floor for a child that is this binary)",
+        "    ÷ fork+exec of the child loading nothing   {}   (the floor for a child that is this program)",
         self_ratios.ratio()
     );
     targets.push((
@@ -680,7 +694,7 @@ fn isolation(b: &Bench, targets: &mut Targets) {
     let ld_true = loader_startup(Command::new("/bin/true"), 15);
     let ld_rc = loader_startup(
         {
-            let mut c = Command::new(&b.exe);
+            let mut c = Command::new(&child);
             c.args(["__plugin-host", "run", "/dev/null"]);
             c
         },
@@ -702,7 +716,7 @@ fn isolation(b: &Bench, targets: &mut Targets) {
     };
     let (f_true, f_bare) = (
         faults(&mut Command::new("/bin/true")),
-        faults(Command::new(&b.exe).args(["__plugin-host", "run", "/dev/null"])),
+        faults(Command::new(&child).args(["__plugin-host", "run", "/dev/null"])),
     );
     let (t_true, t_iso, t_bare, dl) =
         (s[0].median(), s[1].median(), s[2].median(), dlopen.median());
@@ -726,8 +740,8 @@ fn isolation(b: &Bench, targets: &mut Targets) {
         fmt_ms(l_rc + dl)
     );
     println!(
-        "  exec of the {:.1} MB host binary instead of /bin/true ({f_bare:.0} page faults, not {f_true:.0}) and Rust's start-up   {}",
-        std::fs::metadata(&b.exe).map_or(0.0, |m| m.len() as f64 / 1e6),
+        "  exec of the {:.2} MB child program instead of /bin/true ({f_bare:.0} page faults, not {f_true:.0}) and Rust's start-up   {}",
+        std::fs::metadata(&child).map_or(0.0, |m| m.len() as f64 / 1e6),
         fmt_ms(t_bare - t_true - (l_rc - l_true))
     );
     println!(
@@ -760,7 +774,7 @@ fn isolation(b: &Bench, targets: &mut Targets) {
 /// What a run pays per plugin it uses before the first check: the plugin file's sha256 and one
 /// `describe` call (a child process) to read its manifest.
 fn per_run_costs(b: &Bench) {
-    let iso = Isolation { exe: b.exe.clone() };
+    let iso = Isolation::for_host(&b.exe);
     let mut rows = Vec::new();
     for name in ["misbehave", "network"] {
         let path = b.dir.join(lib(name));
@@ -1012,7 +1026,7 @@ fn apps(b: &Bench) {
     }))
     .expect("request");
     let call = Call::Run(req);
-    let iso = Backend::Isolated(Isolation { exe: b.exe.clone() });
+    let iso = Backend::Isolated(Isolation::for_host(&b.exe));
     let mut s = Stats::default();
     let mut summary = String::new();
     for _ in 0..7 {
@@ -1036,7 +1050,7 @@ fn resources(b: &Bench) {
     if !resources.exists() {
         return;
     }
-    let iso = Backend::Isolated(Isolation { exe: b.exe.clone() });
+    let iso = Backend::Isolated(Isolation::for_host(&b.exe));
     println!(
         "\nresources plugin, one check with default parameters, 9 runs (in-process | isolated):"
     );

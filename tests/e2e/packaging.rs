@@ -52,7 +52,10 @@ fn linux_build() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         build_once();
-        let mut files = vec!["readycheck".to_string()];
+        let mut files = vec![
+            "readycheck".to_string(),
+            "readycheck-plugin-host".to_string(),
+        ];
         files.extend(PLUGINS.iter().map(|p| lib_name(p)));
         stripped(&target_dir(), &files, "strip", "pkg-linux")
     })
@@ -69,7 +72,11 @@ fn win_build() -> Option<PathBuf> {
     let built = windows_build()?;
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
-        let mut files = vec!["readycheck.exe".to_string(), "readycheckw.exe".to_string()];
+        let mut files = vec![
+            "readycheck.exe".to_string(),
+            "readycheck-plugin-host.exe".to_string(),
+            "readycheckw.exe".to_string(),
+        ];
         files.extend(PLUGINS.iter().map(|p| dll(p)));
         files.push(dll("misbehave"));
         stripped(&built, &files, "x86_64-w64-mingw32-strip", "pkg-windows")
@@ -212,6 +219,7 @@ touch "$T/left.txt"
     let files = read("files.txt");
     for f in [
         "/usr/bin/readycheck",
+        "/usr/lib/readycheck/readycheck-plugin-host",
         "/usr/lib/readycheck/plugins/libreadycheck_network.so",
         "/etc/readycheck/readycheck.toml",
         "/usr/share/man/man1/readycheck.1.gz",
@@ -262,6 +270,11 @@ touch "$T/left.txt"
     assert_eq!(
         listed["plugins"].as_array().map(Vec::len),
         Some(PLUGINS.len()),
+        "{listed:#}"
+    );
+    // Each check runs in the small program the package put in /usr/lib/readycheck.
+    assert_eq!(
+        listed["child"], "/usr/lib/readycheck/readycheck-plugin-host",
         "{listed:#}"
     );
     if have("man") {
@@ -398,8 +411,16 @@ fn deb_and_rpm_from_metadata_ship_the_same_files_modes_and_config() {
             )
         );
     }
+    assert_eq!(
+        mode_of("/usr/lib/readycheck/readycheck-plugin-host"),
+        (
+            "/usr/lib/readycheck/readycheck-plugin-host".into(),
+            "-rwxr-xr-x".into(),
+            size(&build.join("readycheck-plugin-host"))
+        )
+    );
     for (path, ..) in &deb_files {
-        if path != "/usr/bin/readycheck" {
+        if path != "/usr/bin/readycheck" && path != "/usr/lib/readycheck/readycheck-plugin-host" {
             assert_eq!(mode_of(path).1, "-rw-r--r--", "{path}");
         }
     }
@@ -674,6 +695,7 @@ fn rpm_and_tarball_carry_the_same_program() {
         let list = stdout(&must(Command::new("rpm").arg("-qlp").arg(&rpm)));
         for f in [
             "/usr/bin/readycheck",
+            "/usr/lib/readycheck/readycheck-plugin-host",
             "/usr/lib/readycheck/plugins/libreadycheck_apps.so",
             "/etc/readycheck/readycheck.toml",
             "/usr/share/zsh/site-functions/_readycheck",
@@ -724,6 +746,12 @@ fn rpm_and_tarball_carry_the_same_program() {
             "{p:#}"
         );
     }
+    // Each check runs in the small program beside readycheck.
+    assert_eq!(
+        Path::new(listed["child"].as_str().unwrap()),
+        dir.join("readycheck-plugin-host").canonicalize().unwrap(),
+        "{listed:#}"
+    );
     let v = stdout(&must(Command::new(dir.join("readycheck")).arg("--version")));
     // The tarball's program says the version, commit and plugin ABI this build has.
     assert!(
@@ -918,6 +946,7 @@ fn windows_zip_and_bundle_run_under_wine() {
     let dir = only_file(&unpack, "-windows-x86_64");
     for f in [
         "readycheck.exe",
+        "readycheck-plugin-host.exe",
         "readycheck.toml",
         "README.txt",
         "plugins/readycheck_network.dll",
@@ -1009,6 +1038,14 @@ kind = "segfault"
         "{loaded:?}"
     );
     assert_eq!(out.status.code(), Some(2));
+    // Those checks ran in readycheck-plugin-host.exe, beside readycheck.exe.
+    let listed = json(&w.cmd(&[&exe, "plugins", "-f", "json"]).output().unwrap());
+    assert!(
+        listed["child"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("\\readycheck-plugin-host.exe")),
+        "{listed:#}"
+    );
 
     // The Windows IT bundle: pins equal the DLLs' hashes; a tampered DLL is refused under Wine.
     let corp = t.path().join("corp.toml");
@@ -1087,10 +1124,9 @@ fn msi_tables_hold_every_file_in_its_place() {
             (name, size)
         })
         .collect();
-    expect.push((
-        "readycheck.exe".into(),
-        std::fs::metadata(win.join("readycheck.exe")).unwrap().len(),
-    ));
+    for exe in ["readycheck.exe", "readycheck-plugin-host.exe"] {
+        expect.push((exe.into(), std::fs::metadata(win.join(exe)).unwrap().len()));
+    }
     for (name, size) in &expect {
         let row = files
             .lines()
@@ -1149,6 +1185,7 @@ fn msi_tables_hold_every_file_in_its_place() {
     let pf = c.join("Program Files/readycheck");
     for f in [
         "readycheck.exe",
+        "readycheck-plugin-host.exe",
         "readycheck-task.xml",
         "plugins/readycheck_network.dll",
         "plugins/readycheck_apps.dll",

@@ -55,6 +55,39 @@ fn version_names_the_commit_the_date_and_the_plugin_abi() {
     }
 }
 
+/// `readycheck-plugin-host` is what each check runs in (`plugins` says so); started by hand it
+/// says what it is for and exits 3, loading nothing.
+#[test]
+fn the_plugin_host_is_the_child_and_says_so_when_started_by_hand() {
+    let env = Env::new();
+    let helper = crate::support::target_dir().join("readycheck-plugin-host");
+    let listed: serde_json::Value = serde_json::from_str(&stdout(
+        &env.cmd().args(["plugins", "-f", "json"]).output().unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(
+        listed["child"].as_str().map(std::path::PathBuf::from),
+        Some(helper.clone()),
+        "{listed:#}"
+    );
+    for args in [
+        &[][..],
+        &["__plugin-host"],
+        &["__plugin-host", "load", "/dev/null"],
+    ] {
+        let out = std::process::Command::new(&helper)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), Some(3), "{args:?}");
+        assert!(
+            stderr(&out).contains("started by readycheck itself; run readycheck instead"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 /// Shared flags are listed only where they mean something; they stay accepted elsewhere, so
 /// scripts that pass `--plugin-dir` to everything keep working. `--in-process` is listed
 /// nowhere.

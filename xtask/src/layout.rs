@@ -42,6 +42,16 @@ impl Os {
         }
     }
 
+    /// The program each plugin call starts.
+    pub fn plugin_host(self) -> String {
+        let helper = readycheck::plugin::isolate::HELPER;
+        if self == Os::Windows {
+            format!("{helper}.exe")
+        } else {
+            helper.to_string()
+        }
+    }
+
     fn plugin_file(self, name: &str) -> String {
         readycheck::plugin::discovery::file_name_for(self.name(), name)
     }
@@ -65,6 +75,9 @@ impl Artifacts {
         if !art.host().is_file() {
             missing.push(os.exe().into());
         }
+        if !art.plugin_host().is_file() {
+            missing.push(os.plugin_host());
+        }
         if let Some(w) = art.windowless().filter(|w| !w.is_file()) {
             missing.push(w.file_name().unwrap_or_default().to_string_lossy().into());
         }
@@ -86,6 +99,12 @@ impl Artifacts {
 
     pub fn host(&self) -> PathBuf {
         self.dir.join(self.os.exe())
+    }
+
+    /// `readycheck-plugin-host`, the program each plugin call starts (it goes beside the host,
+    /// or in /usr/lib/readycheck/ for the Linux packages).
+    pub fn plugin_host(&self) -> PathBuf {
+        self.dir.join(self.os.plugin_host())
     }
 
     /// `readycheckw.exe`, the window-less launcher of the daily task (Windows only).
@@ -307,6 +326,7 @@ pub fn tarball(art: &Artifacts, out: &Path) -> Result<PathBuf> {
 /// The host and `plugins/` in `dir`.
 fn portable(art: &Artifacts, dir: &Path) -> Result<()> {
     put_file(dir, art.os.exe(), &art.host(), 0o755)?;
+    put_file(dir, &art.os.plugin_host(), &art.plugin_host(), 0o755)?;
     if let Some(w) = art.windowless() {
         put_file(dir, "readycheckw.exe", &w, 0o755)?;
     }
@@ -409,7 +429,8 @@ const MSI_LANGUAGES: [MsiLanguage; 2] = [
 const MSI_HELP_LINK: &str = "https://example.invalid/readycheck";
 
 /// `readycheck-<version>-x64.msi` and `readycheck-<version>-x64.zh-CN.msi`, in that order:
-/// readycheck.exe, readycheckw.exe and plugins\ in Program Files\readycheck (on the PATH), a
+/// readycheck.exe, readycheck-plugin-host.exe, readycheckw.exe and plugins\ in Program
+/// Files\readycheck (on the PATH), a
 /// Start-menu entry in the installer's language, the default profile in ProgramData\readycheck,
 /// and the Task Scheduler XML for IT to register.
 pub fn msi(art: &Artifacts, out: &Path) -> Result<Vec<PathBuf>> {
@@ -420,6 +441,7 @@ fn msi_in(art: &Artifacts, out: &Path, l: &MsiLanguage) -> Result<PathBuf> {
     let suffix = l.suffix;
     let root = stage(out, &format!(".stage-msi{suffix}"))?;
     put_file(&root, "readycheck.exe", &art.host(), 0o644)?;
+    put_file(&root, &art.os.plugin_host(), &art.plugin_host(), 0o644)?;
     if let Some(w) = art.windowless() {
         put_file(&root, "readycheckw.exe", &w, 0o644)?;
     }

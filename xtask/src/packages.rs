@@ -123,10 +123,11 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(e.finish()?)
 }
 
-/// What the host's metadata points at: `readycheck`, `plugins/*.so`, `man/*.1.gz`,
+/// What the host's metadata points at: `readycheck`, `readycheck-plugin-host`, `plugins/*.so`, `man/*.1.gz`,
 /// `completions/` (bash, zsh, fish), `units/linux/readycheck.{service,timer}`.
 fn stage_host(art: &Artifacts, dir: &Path) -> Result<()> {
     link(&art.host(), &dir.join("readycheck"))?;
+    link(&art.plugin_host(), &dir.join(art.os.plugin_host()))?;
     for (_, p) in art.plugins() {
         link(
             &p,

@@ -3,7 +3,6 @@
 //! in [`args`], their translated help in [`localize`], what each command does in
 //! `crate::commands`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
@@ -23,11 +22,8 @@ use args::Command;
 pub fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The child path first and fast: no clap, no allocations beyond need.
-    if args.get(1).is_some_and(|a| a == "__plugin-host") {
-        if let (Some(mode), Some(path)) = (args.get(2), args.get(3)) {
-            crate::plugin::child::main(&mode.to_string_lossy(), Path::new(path));
-        }
-        return ExitStatus::Unusable.into();
+    if crate::plugin::child::is_child(&args) {
+        crate::plugin::child::main_with(&args);
     }
     let start = crate::launch::detect(&mut args);
     let locale = match take_lang_flag(&mut args) {

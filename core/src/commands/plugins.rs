@@ -7,7 +7,7 @@ use readycheck_sdk::t;
 
 use crate::cli::args::{DataFormat, PluginsArgs};
 use crate::i18n::Locale;
-use crate::plugin::registry::PluginState;
+use crate::plugin::registry::{Backend, PluginState};
 
 use super::context::{backend, discover_plugins, load_profile};
 use super::{CommandError, CommandResult, Ctx, ExitStatus};
@@ -31,6 +31,9 @@ struct Row {
 #[derive(Debug, Serialize)]
 struct Listing {
     search_path: Vec<String>,
+    /// The program each check's call starts (`readycheck-plugin-host`, or readycheck itself
+    /// when that is missing); none with `--in-process`.
+    child: Option<String>,
     plugins: Vec<Row>,
 }
 
@@ -79,6 +82,10 @@ pub fn run(args: PluginsArgs, lang: Locale) -> CommandResult {
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
+        child: match &backend {
+            Backend::Isolated(iso) => Some(iso.exe.display().to_string()),
+            Backend::InProcess => None,
+        },
         plugins: rows,
     };
     match args.format {
@@ -121,6 +128,12 @@ fn text(listing: &Listing, lang: Locale) -> String {
     out.push_str(&format!("\n{}\n", crate::tr!(lang, "plugins.search_path")));
     for p in &listing.search_path {
         out.push_str(&format!("  {p}\n"));
+    }
+    if let Some(child) = &listing.child {
+        out.push_str(&format!(
+            "\n{}\n  {child}\n",
+            crate::tr!(lang, "plugins.child")
+        ));
     }
     out
 }

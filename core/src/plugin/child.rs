@@ -6,10 +6,12 @@
 //!
 //! Containment (see [`super::contain`]): on Linux the child is a child subreaper, so whatever
 //! the plugin starts stays below it even after a double fork into a new session; before it
-//! leaves, it kills all of it. Its stdin is the host's lifeline: after the request it stays
-//! open until the host is done with the call, and a thread here waits on it — when the host
-//! dies, however it dies, the pipe closes and the child kills everything below it and exits.
+//! leaves, it kills all of it. When the host dies, however it dies, the child kills
+//! everything below it and exits: on Linux the kernel tells it (a parent-death signal),
+//! elsewhere a thread waits on its stdin, the host's *lifeline*, which stays open after the
+//! request until the host is done with the call.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -22,6 +24,44 @@ pub mod tag {
     pub const ABI_MISMATCH: &str = "abi_mismatch";
     pub const LOAD_FAILED: &str = "load_failed";
     pub const INVALID_OUTPUT: &str = "invalid_output";
+}
+
+/// The first argument of the child's command line: `<program> __plugin-host MODE PLUGIN`, the
+/// same for `readycheck-plugin-host` and for the host itself when there is no helper.
+pub const ARG: &str = "__plugin-host";
+
+/// The mode of a child whose host died: stop what the plugin started, and exit.
+const REAP: &str = "reap";
+
+/// Whether a whole command line (program first) is the child's.
+pub fn is_child(args: &[OsString]) -> bool {
+    args.get(1).is_some_and(|a| a == ARG)
+}
+
+/// Runs the child from its whole command line; exits 3 with a message when it is not
+/// `<program> __plugin-host describe|run PLUGIN` (someone started the helper by hand).
+pub fn main_with(args: &[OsString]) -> ! {
+    match (args.get(1), args.get(2), args.get(3)) {
+        (Some(arg), Some(mode), Some(path))
+            if arg == ARG && (mode == "describe" || mode == "run") =>
+        {
+            main(&mode.to_string_lossy(), Path::new(path))
+        }
+        // What a child whose host died becomes (see `watch_host`): the same process, with the
+        // same children below it, now only stopping them.
+        (Some(arg), Some(mode), None) if arg == ARG && mode == REAP => {
+            stop_everything_below();
+            exit_now()
+        }
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "this program loads one readycheck plugin for one check, started by readycheck \
+                 itself; run readycheck instead"
+            );
+            std::process::exit(3)
+        }
+    }
 }
 
 /// Runs the child: `mode` is `describe` or `run`; for `run` the request is read from stdin.
@@ -38,6 +78,95 @@ pub fn main(mode: &str, path: &Path) -> ! {
         ),
     };
     // From here the host's end of the lifeline stays open until it is done with this call.
+    watch_host(lifeline);
+    let request = (mode == "run").then_some(request);
+    let outcome = loader::load(path).and_then(|plugin| plugin.call_checked(request.as_deref()));
+    match outcome {
+        Ok(bytes) => finish(&mut channel, tag::OK, &bytes),
+        Err(e) => {
+            let t = match &e {
+                CallError::PluginError(_) => tag::PLUGIN_ERROR,
+                CallError::AbiMismatch(_) => tag::ABI_MISMATCH,
+                CallError::LoadFailed(_) => tag::LOAD_FAILED,
+                _ => tag::INVALID_OUTPUT,
+            };
+            finish(&mut channel, t, e.message().as_bytes())
+        }
+    }
+}
+
+/// Makes sure nothing of this call outlives the host, however the host ends (SIGKILL
+/// included): when it is gone, the child stops everything below it and exits.
+///
+/// Linux: the kernel sends [`HOST_DIED`] when the host thread that started this child ends
+/// (that thread waits for the child, so it ends before the child only when the host does).
+/// A signal handler may make only async-signal-safe calls — a plugin thread may hold the
+/// allocator's lock — so the handler does one: it executes this program again as
+/// `__plugin-host reap`, the same process with the same children, which stops them. A host
+/// that died before this was set up is seen on the lifeline, which is then already closed.
+/// This costs no thread: one started per call was a tenth of the call's time.
+#[cfg(target_os = "linux")]
+fn watch_host(lifeline: std::fs::File) {
+    use std::os::fd::AsRawFd;
+    extern "C" fn host_died(_: libc::c_int) {
+        let argv = [
+            c"readycheck-plugin-host".as_ptr(),
+            c"__plugin-host".as_ptr(),
+            c"reap".as_ptr(),
+            std::ptr::null(),
+        ];
+        let envp = [std::ptr::null()];
+        // SAFETY: execve and, should it fail, kill and _exit are async-signal-safe; the
+        // arrays are null-terminated and live across the call. /proc/self/exe is this
+        // program even if its file was replaced since.
+        unsafe {
+            libc::execve(c"/proc/self/exe".as_ptr(), argv.as_ptr(), envp.as_ptr());
+            // Cannot execute: at least the child's process group goes, this process with it.
+            libc::kill(0, libc::SIGKILL);
+            libc::_exit(70);
+        }
+    }
+    // SAFETY: installing a handler for a signal nothing else in this process uses, then asking
+    // the kernel to send it; `sa` is zeroed and then filled.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = host_died as extern "C" fn(libc::c_int) as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(HOST_DIED(), &sa, std::ptr::null_mut());
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            HOST_DIED() as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+    }
+    let mut fd = libc::pollfd {
+        fd: lifeline.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: polling one descriptor we own, without waiting. The host writes nothing after
+    // the request, so anything readable is the end of the pipe.
+    let closed = unsafe { libc::poll(&mut fd, 1, 0) } > 0;
+    if closed {
+        exit_now();
+    }
+    // Kept open until the process ends.
+    std::mem::forget(lifeline);
+}
+
+/// The signal the kernel sends a Linux child when its host is gone: one of the real-time
+/// signals, which neither plugins nor the libraries they use are expected to claim.
+#[cfg(target_os = "linux")]
+#[allow(non_snake_case, reason = "a signal number, named like libc's")]
+fn HOST_DIED() -> libc::c_int {
+    libc::SIGRTMIN() + 4
+}
+
+/// Elsewhere a thread waits for the lifeline to close.
+#[cfg(not(target_os = "linux"))]
+fn watch_host(mut lifeline: impl Read + Send + 'static) {
     let _ = std::thread::Builder::new()
         .name("lifeline".into())
         .stack_size(64 * 1024)
@@ -55,20 +184,6 @@ pub fn main(mode: &str, path: &Path) -> ! {
             stop_everything_below();
             exit_now()
         });
-    let request = (mode == "run").then_some(request);
-    let outcome = loader::load(path).and_then(|plugin| plugin.call_checked(request.as_deref()));
-    match outcome {
-        Ok(bytes) => finish(&mut channel, tag::OK, &bytes),
-        Err(e) => {
-            let t = match &e {
-                CallError::PluginError(_) => tag::PLUGIN_ERROR,
-                CallError::AbiMismatch(_) => tag::ABI_MISMATCH,
-                CallError::LoadFailed(_) => tag::LOAD_FAILED,
-                _ => tag::INVALID_OUTPUT,
-            };
-            finish(&mut channel, t, e.message().as_bytes())
-        }
-    }
 }
 
 /// The request: its length (8 bytes, little endian), then that many bytes.
@@ -85,10 +200,12 @@ fn read_request(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
 }
 
 fn finish(channel: &mut std::fs::File, tag: &str, payload: &[u8]) -> ! {
-    let _ = channel.write_all(tag.as_bytes());
-    let _ = channel.write_all(b"\n");
-    let _ = channel.write_all(payload);
-    let _ = channel.flush();
+    // One write: the host wakes once for the answer, not for each piece.
+    let mut envelope = Vec::with_capacity(tag.len() + 1 + payload.len());
+    envelope.extend_from_slice(tag.as_bytes());
+    envelope.push(b'\n');
+    envelope.extend_from_slice(payload);
+    let _ = channel.write_all(&envelope);
     stop_everything_below();
     exit_now()
 }

@@ -1,14 +1,14 @@
-//! One isolated plugin call, seen from the host: re-execute this binary as `__plugin-host` in a
-//! new process group (Windows: a job object), send the request on stdin, read the envelope from
-//! the child's private result channel, drain its stderr, and kill the whole tree at the
-//! deadline (see [`super::contain`]: processes that left the group are found too on Linux).
-//! Every way the child can end maps to one [`CallError`]; nothing here can take the host down
-//! or hang it.
+//! One isolated plugin call, seen from the host: start `readycheck-plugin-host` (or this binary
+//! again) as `__plugin-host` in a new process group (Windows: a job object), send the request on
+//! stdin, read the envelope from the child's private result channel, drain its stderr, and kill
+//! the whole tree at the deadline (see [`super::contain`]: processes that left the group are
+//! found too on Linux). Every way the child can end maps to one [`CallError`]; nothing here can
+//! take the host down or hang it.
 //!
 //! The child's stdin is its *lifeline*: the host writes the request's length (8 bytes, little
 //! endian) and the request, then keeps the pipe open until the call is over. When the host
-//! dies — however it dies, SIGKILL included — the pipe closes, and the child kills everything
-//! it started and exits (see [`super::child`]).
+//! dies — however it dies, SIGKILL included — the child kills everything it started and exits:
+//! told by the kernel on Linux, by the pipe closing elsewhere (see [`super::child`]).
 //!
 //! On Linux one call costs no thread of its own: the calling thread polls the three pipes and
 //! a pidfd of the child (which says when it exited without reaping it). Elsewhere, and on a
@@ -72,11 +72,15 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
-/// How the host reaches the child: its own executable.
+/// How the host reaches the child: the program it starts for each call, as
+/// `<exe> __plugin-host MODE PLUGIN` — `readycheck-plugin-host`, or the host itself.
 #[derive(Debug, Clone)]
 pub struct Isolation {
     pub exe: PathBuf,
 }
+
+/// The plugin child's own program (see `src/bin/readycheck-plugin-host.rs`).
+pub const HELPER: &str = "readycheck-plugin-host";
 
 /// Bytes of the child's stderr kept for messages.
 const STDERR_TAIL: usize = 4096;
@@ -104,11 +108,27 @@ impl Ended {
 }
 
 impl Isolation {
-    /// The running executable.
+    /// The child program for the running executable (see [`Isolation::for_host`]).
     pub fn current() -> std::io::Result<Isolation> {
-        Ok(Isolation {
-            exe: std::env::current_exe()?,
-        })
+        Ok(Isolation::for_host(&std::env::current_exe()?))
+    }
+
+    /// The child program for the host at `host`: `readycheck-plugin-host` beside it, or where
+    /// the Linux packages put it (`../lib/readycheck/`, the host being in `/usr/bin`), when it
+    /// passes the checks a plugin file must pass (it loads plugins). Otherwise the host itself,
+    /// which can be the child too, only slower to start.
+    pub fn for_host(host: &Path) -> Isolation {
+        let name = format!("{HELPER}{}", std::env::consts::EXE_SUFFIX);
+        let dir = host.parent().unwrap_or(Path::new("."));
+        let candidates = [
+            dir.join(&name),
+            dir.join("..").join("lib").join("readycheck").join(&name),
+        ];
+        let exe = candidates
+            .into_iter()
+            .find(|p| p.is_file() && super::trust::check_file(p).is_ok())
+            .unwrap_or_else(|| host.to_path_buf());
+        Isolation { exe }
     }
 
     /// Calls `plugin` in a child with `timeout`; returns the plugin's output bytes (not yet
@@ -129,7 +149,7 @@ impl Isolation {
             Call::Run(_) => "run",
         };
         let mut cmd = Command::new(&self.exe);
-        cmd.arg("__plugin-host")
+        cmd.arg(super::child::ARG)
             .arg(mode)
             .arg(plugin)
             .stdin(Stdio::piped())

@@ -88,3 +88,38 @@ fn a_child_past_its_deadline_is_killed() {
         "{r:?}"
     );
 }
+
+/// The child program: `readycheck-plugin-host` beside the host, else where the Linux packages
+/// put it, else the host itself; a helper anyone else could have replaced is not used.
+#[test]
+fn the_child_program_is_the_helper_when_there_is_a_trusted_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let put = |rel: &str, mode: u32| {
+        let p = root.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p
+    };
+    let host = put("usr/bin/readycheck", 0o755);
+    assert_eq!(Isolation::for_host(&host).exe, host);
+    let packaged = put("usr/lib/readycheck/readycheck-plugin-host", 0o755);
+    assert_eq!(
+        Isolation::for_host(&host).exe,
+        root.path()
+            .join("usr/bin/../lib/readycheck/readycheck-plugin-host")
+    );
+    assert!(packaged.is_file());
+    let beside = put("usr/bin/readycheck-plugin-host", 0o755);
+    assert_eq!(Isolation::for_host(&host).exe, beside);
+    // Group-writable: the next candidate instead.
+    std::fs::set_permissions(&beside, std::fs::Permissions::from_mode(0o775)).unwrap();
+    assert_eq!(
+        Isolation::for_host(&host).exe,
+        root.path()
+            .join("usr/bin/../lib/readycheck/readycheck-plugin-host")
+    );
+    std::fs::set_permissions(&packaged, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_eq!(Isolation::for_host(&host).exe, host);
+}
