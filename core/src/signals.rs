@@ -88,7 +88,7 @@ mod imp {
 
     pub fn install() {
         // Without the handlers the default actions stay, and plugins still die with the host
-        // through their lifeline (see plugin::child).
+        // (see plugin::child: told by the kernel on Linux, by their lifeline elsewhere).
         let Ok(mut signals) = signal_hook::iterator::Signals::new(SIGNALS) else {
             return;
         };

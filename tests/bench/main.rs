@@ -730,7 +730,7 @@ fn isolation(b: &Bench, targets: &mut Targets) {
         fmt_ms(t_true - l_true)
     );
     println!(
-        "  dynamic loader: readycheck's start-up {} + dlopen of the plugin {}   {}",
+        "  dynamic loader: the child program's start-up {} + dlopen of the plugin {}   {}",
         if ld_rc.is_some() {
             fmt_ms(l_rc)
         } else {
@@ -740,12 +740,12 @@ fn isolation(b: &Bench, targets: &mut Targets) {
         fmt_ms(l_rc + dl)
     );
     println!(
-        "  exec of the {:.2} MB child program instead of /bin/true ({f_bare:.0} page faults, not {f_true:.0}) and Rust's start-up   {}",
+        "  exec of the {:.2} MB child program instead of /bin/true ({f_bare:.0} page faults, not {f_true:.0}) and its own start-up   {}",
         std::fs::metadata(&child).map_or(0.0, |m| m.len() as f64 / 1e6),
         fmt_ms(t_bare - t_true - (l_rc - l_true))
     );
     println!(
-        "  readycheck's own code: pipes, the poll loop (no helper thread on Linux), request, the plugin's call, JSON   {}",
+        "  readycheck's own code: pipes, the poll loop, request, the plugin's call, JSON (no thread started on either side on Linux)   {}",
         fmt_ms(t_iso - t_bare - dl)
     );
     println!(

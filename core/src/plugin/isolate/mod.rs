@@ -120,12 +120,11 @@ impl Isolation {
     pub fn for_host(host: &Path) -> Isolation {
         let name = format!("{HELPER}{}", std::env::consts::EXE_SUFFIX);
         let dir = host.parent().unwrap_or(Path::new("."));
-        let candidates = [
-            dir.join(&name),
-            dir.join("..").join("lib").join("readycheck").join(&name),
-        ];
-        let exe = candidates
-            .into_iter()
+        let packaged = dir
+            .parent()
+            .map(|prefix| prefix.join("lib").join("readycheck").join(&name));
+        let exe = std::iter::once(dir.join(&name))
+            .chain(packaged)
             .find(|p| p.is_file() && super::trust::check_file(p).is_ok())
             .unwrap_or_else(|| host.to_path_buf());
         Isolation { exe }
