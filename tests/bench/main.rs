@@ -254,6 +254,20 @@ fn main() {
         ("resources", &|_| resources(&b)),
         ("summarize", &|_| summarize(&b)),
     ];
+    let unknown: Vec<&str> = only
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty() && !sections.iter().any(|(name, _)| name == o))
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
+        eprintln!(
+            "BENCH_ONLY names no section {}: the sections are {}",
+            unknown.join(", "),
+            names.join(", ")
+        );
+        std::process::exit(2);
+    }
     for (name, section) in sections {
         if wanted(name) {
             section(&mut targets);
