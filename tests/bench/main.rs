@@ -10,7 +10,11 @@
 //! ratio is taken pair by pair within one round, and the targets are printed beside the figures
 //! — a busy machine gives slower numbers, never a failed benchmark.
 
-#![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark prints its figures, and a usage error"
+)]
 
 #[cfg(target_os = "linux")]
 mod netns;
