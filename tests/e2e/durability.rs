@@ -755,6 +755,58 @@ fn a_plugin_escaping_with_setsid_is_contained() {
     assert_clean(&env);
 }
 
+/// A host that is gone before its child has set up its watch (the request came, then the
+/// lifeline closed): the child starts nothing and exits at once, without running the plugin.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_child_whose_host_is_already_gone_runs_nothing() {
+    let env = Env::new();
+    let pid_file = env.dir.path().join("never.pid");
+    let request = serde_json::json!({
+        "id": "orphaned",
+        "kind": "escape_hang",
+        "params": { "pid_file": pid_file },
+        "timeout_ms": 60_000,
+        "os": "linux",
+        "locale": "en",
+    })
+    .to_string();
+    let plugin = crate::support::target_dir().join(readycheck_sdk::file::file_name("misbehave"));
+    let mut child =
+        std::process::Command::new(crate::support::target_dir().join("readycheck-plugin-host"))
+            .args(["__plugin-host", "run"])
+            .arg(&plugin)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+    let mut lifeline = child.stdin.take().unwrap();
+    lifeline
+        .write_all(&(request.len() as u64).to_le_bytes())
+        .unwrap();
+    lifeline.write_all(request.as_bytes()).unwrap();
+    drop(lifeline);
+    // Bounded: a child still there after 30 s has failed, and is killed.
+    let t0 = Instant::now();
+    let ended = loop {
+        if child.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if t0.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(ended, "the child outlived its host by {:?}", t0.elapsed());
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut answer).unwrap();
+    assert_eq!(answer, "", "no answer for a host that is gone");
+    assert!(gone(&pid_file) && !pid_file.exists(), "the plugin ran");
+}
+
 /// Control characters, bidi overrides, formula cells and Markdown links from a profile and a
 /// plugin (summary, detail, evidence, metrics, observations) through every renderer, `report`
 /// re-rendering and `summarize` text and CSV: nothing raw comes out. A plugin claiming the
