@@ -2,7 +2,7 @@
 //! (Rust 1.90 and later), the release binary is linked with identical code folding
 //! (`--icf=all`: functions whose machine code is the same are kept once), which keeps the host
 //! small. With any other target, toolchain or a linker of the builder's own choosing, it links
-//! as cargo would by default. On Windows targets, readycheck.exe gets its icon and version
+//! as cargo would by default. On Windows targets, each .exe gets the icon and version
 //! information (product, version, company, description — Explorer's Properties, Apps &
 //! Features), compiled from `packaging/windows/readycheck.ico` with windres (mingw-w64's
 //! `x86_64-w64-mingw32-windres` when cross-building). Plugins and tests are never affected.
@@ -62,23 +62,38 @@ fn git_version() {
     println!("cargo:rustc-env=READYCHECK_BUILD_DATE={date}");
 }
 
-/// The icon and the version-information resource of readycheck.exe.
+/// The icon and the version-information resource of each program: readycheck.exe, the
+/// window-less launcher and the plugin child, each under its own name (a program whose
+/// resource names another file looks renamed to Task Manager and to security software).
 fn windows_resources() {
-    let mut res = winresource::WindowsResource::new();
-    res.set_icon("../packaging/windows/readycheck.ico")
-        .set("ProductName", "readycheck")
-        .set("FileDescription", "Remote-work readiness check")
-        .set("CompanyName", "readycheck")
-        .set("LegalCopyright", "MIT OR Apache-2.0")
-        .set("OriginalFilename", "readycheck.exe")
-        .set("InternalName", "readycheck")
-        .set(
-            "Comments",
-            "Checks whether this PC is ready for working from home",
-        );
-    if let Err(e) = res.compile() {
-        // A Windows build without its resources still works: say so rather than fail.
-        println!("cargo:warning=readycheck.exe built without icon and version information: {e}");
+    let programs = [
+        ("readycheck", "Remote-work readiness check"),
+        (
+            "readycheckw",
+            "Remote-work readiness check (window-less launcher)",
+        ),
+        (
+            "readycheck-plugin-host",
+            "Remote-work readiness check (runs one check)",
+        ),
+    ];
+    for (bin, description) in programs {
+        let mut res = winresource::WindowsResource::new();
+        res.set_icon("../packaging/windows/readycheck.ico")
+            .set("ProductName", "readycheck")
+            .set("FileDescription", description)
+            .set("CompanyName", "readycheck")
+            .set("LegalCopyright", "MIT OR Apache-2.0")
+            .set("OriginalFilename", &format!("{bin}.exe"))
+            .set("InternalName", bin)
+            .set(
+                "Comments",
+                "Checks whether this PC is ready for working from home",
+            );
+        if let Err(e) = res.compile_for(bin) {
+            // A Windows build without its resources still works: say so rather than fail.
+            println!("cargo:warning={bin}.exe built without icon and version information: {e}");
+        }
     }
 }
 

@@ -12,13 +12,15 @@ for t in aarch64-apple-darwin x86_64-apple-darwin; do
 done
 root=$(mktemp -d)
 support="$root/Library/Application Support/readycheck"
-install -d -m 0755 "$root/usr/local/bin" "$root/usr/local/lib/readycheck" "$support/plugins" \
-  "$root/usr/local/share/man/man1" "$root/usr/local/share/zsh/site-functions"
+install -d -m 0755 "$root/usr/local/bin" "$support/plugins" "$root/usr/local/share/man/man1" \
+  "$root/usr/local/share/zsh/site-functions"
 lipo -create -output "$root/usr/local/bin/readycheck" \
   target/{aarch64,x86_64}-apple-darwin/release/readycheck
-# The program each plugin call starts; readycheck finds it in ../lib/readycheck/.
-lipo -create -output "$root/usr/local/lib/readycheck/readycheck-plugin-host" \
+# The program each plugin call starts, where readycheck looks for it (a root-owned directory:
+# /usr/local may be writable by an admin group).
+lipo -create -output "$support/readycheck-plugin-host" \
   target/{aarch64,x86_64}-apple-darwin/release/readycheck-plugin-host
+chmod 0755 "$support/readycheck-plugin-host"
 for p in "${plugins[@]}"; do
   lipo -create -output "$support/plugins/libreadycheck_$p.dylib" \
     target/{aarch64,x86_64}-apple-darwin/release/libreadycheck_"$p".dylib

@@ -375,11 +375,13 @@ pub fn wine_shim(dir: &Path) {
         .arg("-lbcrypt")));
 }
 
-/// `readycheck.exe` from the Windows build in `dir`, these plugins in `dir\plugins`, and the
-/// ProcessPrng shim beside the exe; returns `dir`.
+/// `readycheck.exe` and `readycheck-plugin-host.exe` from the Windows build in `dir`, these
+/// plugins in `dir\plugins`, and the ProcessPrng shim beside the exe; returns `dir`.
 pub fn windows_install(built: &Path, dir: &Path, plugins: &[&str]) -> PathBuf {
     std::fs::create_dir_all(dir.join("plugins")).unwrap();
-    std::fs::copy(built.join("readycheck.exe"), dir.join("readycheck.exe")).unwrap();
+    for exe in ["readycheck.exe", "readycheck-plugin-host.exe"] {
+        std::fs::copy(built.join(exe), dir.join(exe)).unwrap();
+    }
     for p in plugins {
         let dll = readycheck_sdk::file::file_name_for("windows", p);
         std::fs::copy(built.join(&dll), dir.join("plugins").join(&dll)).unwrap();

@@ -498,6 +498,10 @@ impl Rig {
         let bin = dir.path().join("readycheck");
         std::fs::copy(readycheck, &bin)
             .map_err(|e| format!("copy {}: {e}", readycheck.display()))?;
+        // The child program beside it, as every package ships it.
+        let helper = readycheck.with_file_name("readycheck-plugin-host");
+        std::fs::copy(&helper, dir.path().join("readycheck-plugin-host"))
+            .map_err(|e| format!("copy {}: {e}", helper.display()))?;
         for name in ["network", "resources"] {
             let file = readycheck_sdk::file::file_name(name);
             std::fs::copy(plugin_dir.join(&file), plugins.join(&file))

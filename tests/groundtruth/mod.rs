@@ -154,12 +154,15 @@ impl Rig {
         std::fs::create_dir(&plugins).expect("mkdir");
         chmod(&plugins, 0o755);
         let bin = dir.path().join("readycheck");
-        std::fs::copy(target.join("readycheck"), &bin).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} — build first: cargo build --workspace",
-                target.join("readycheck").display()
-            )
-        });
+        // The host and, beside it as every package ships it, the child program.
+        for name in ["readycheck", "readycheck-plugin-host"] {
+            std::fs::copy(target.join(name), dir.path().join(name)).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} — build first: cargo build --workspace",
+                    target.join(name).display()
+                )
+            });
+        }
         chmod(&bin, 0o755);
         for p in ["apps", "posture", "permissions", "resources"] {
             let name = readycheck_sdk::file::file_name(p);

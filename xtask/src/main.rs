@@ -308,13 +308,12 @@ fn dist(i: &Inputs) -> Result<()> {
     let win = windows(i)?;
     let mut rows: Vec<(String, u64)> = Vec::new();
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    rows.push(("host binary (Linux)".into(), size(&lin.host())));
-    for (name, p) in lin.plugins() {
-        rows.push((format!("plugin {name} (Linux)"), size(&p)));
-    }
-    rows.push(("host binary (Windows)".into(), size(&win.host())));
-    for (name, p) in win.plugins() {
-        rows.push((format!("plugin {name} (Windows)"), size(&p)));
+    for (os, art) in [("Linux", &lin), ("Windows", &win)] {
+        rows.push((format!("host binary ({os})"), size(&art.host())));
+        rows.push((format!("plugin child ({os})"), size(&art.plugin_host())));
+        for (name, p) in art.plugins() {
+            rows.push((format!("plugin {name} ({os})"), size(&p)));
+        }
     }
     let mut pkgs = vec![
         packages::deb(&lin, &i.out)?,

@@ -5,11 +5,13 @@
 //! (`no_main`), which would read `/proc/self/maps` and set up a signal stack for a process that
 //! lives a millisecond; the one part of that start-up the child needs, ignoring SIGPIPE (a
 //! closed pipe must be an error, not a silent death before the clean-up), is done here. When
-//! this program is missing, readycheck runs its own executable as the child instead.
+//! this program is missing, untrusted or of another build, readycheck runs its own executable
+//! as the child instead (see `Isolation::for_host`).
 
-#![cfg_attr(unix, no_main)]
+// Built as a test (`cargo test --bins`), the harness brings its own `main`.
+#![cfg_attr(all(unix, not(test)), no_main)]
 
-#[cfg(unix)]
+#[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(
     _argc: std::ffi::c_int,
@@ -19,12 +21,25 @@ extern "C" fn main(
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    readycheck::plugin::child::main_with(&args)
+    serve()
 }
 
 #[cfg(not(unix))]
 fn main() {
+    serve()
+}
+
+#[cfg(all(unix, test))]
+fn main() {}
+
+/// The child, from its command line. A panic in readycheck's own code ends it with status
+/// 101, as a Rust program's would, not with an abort (this `main` cannot unwind).
+#[cfg_attr(
+    all(unix, test),
+    allow(dead_code, reason = "the test build has no child")
+)]
+fn serve() -> ! {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    readycheck::plugin::child::main_with(&args)
+    let _ = std::panic::catch_unwind(|| readycheck::plugin::child::main_with(&args));
+    std::process::exit(101)
 }

@@ -33,6 +33,14 @@ pub const ARG: &str = "__plugin-host";
 /// The mode of a child whose host died: stop what the plugin started, and exit.
 const REAP: &str = "reap";
 
+/// The mode that prints [`build`].
+pub const VERSION: &str = "version";
+
+/// This build, as `--version` says it (version, commit, date, plugin ABI).
+pub fn build() -> &'static str {
+    crate::cli::version::long()
+}
+
 /// Whether a whole command line (program first) is the child's.
 pub fn is_child(args: &[OsString]) -> bool {
     args.get(1).is_some_and(|a| a == ARG)
@@ -52,6 +60,11 @@ pub fn main_with(args: &[OsString]) -> ! {
         (Some(arg), Some(mode), None) if arg == ARG && mode == REAP => {
             stop_everything_below();
             exit_now()
+        }
+        // Which build this is: the host uses a helper only of its own build.
+        (Some(arg), Some(mode), None) if arg == ARG && mode == VERSION => {
+            let _ = writeln!(std::io::stdout(), "{}", build());
+            std::process::exit(0)
         }
         _ => {
             let _ = writeln!(
@@ -102,13 +115,25 @@ pub fn main(mode: &str, path: &Path) -> ! {
 /// (that thread waits for the child, so it ends before the child only when the host does).
 /// A signal handler may make only async-signal-safe calls — a plugin thread may hold the
 /// allocator's lock — so the handler does one: it executes this program again as
-/// `__plugin-host reap`, the same process with the same children, which stops them. A host
-/// that died before this was set up is seen on the lifeline, which is then already closed.
-/// This costs no thread: one started per call was a tenth of the call's time.
+/// `__plugin-host reap`, the same process with the same children, which stops them. It acts
+/// only on the signal the host's end sent (a plugin's timer or a stray `kill` of the same
+/// number is ignored). A host that died before this was set up is seen on the lifeline, which
+/// is then already closed. This costs no thread: one started per call was about 5 % of the
+/// call's time and contended with `dlopen` for the loader's lock. Should the kernel refuse
+/// the signal (a sandbox), the thread is started after all.
 #[cfg(target_os = "linux")]
 fn watch_host(lifeline: std::fs::File) {
     use std::os::fd::AsRawFd;
-    extern "C" fn host_died(_: libc::c_int) {
+    use std::sync::atomic::{AtomicI32, Ordering};
+    /// The host's pid, for the handler to tell the kernel's signal from others.
+    static HOST: AtomicI32 = AtomicI32::new(0);
+    extern "C" fn host_died(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler; reading an atomic
+        // is async-signal-safe.
+        let from = unsafe { (*info).si_pid() };
+        if from != HOST.load(Ordering::Relaxed) {
+            return;
+        }
         let argv = [
             c"readycheck-plugin-host".as_ptr(),
             c"__plugin-host".as_ptr(),
@@ -126,21 +151,25 @@ fn watch_host(lifeline: std::fs::File) {
             libc::_exit(70);
         }
     }
-    // SAFETY: installing a handler for a signal nothing else in this process uses, then asking
-    // the kernel to send it; `sa` is zeroed and then filled.
-    unsafe {
+    // SAFETY: getppid has no preconditions; then installing a handler for a signal nothing
+    // else in this process uses and asking the kernel to send it; `sa` is zeroed, then filled.
+    let armed = unsafe {
+        HOST.store(libc::getppid(), Ordering::Relaxed);
         let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = host_died as extern "C" fn(libc::c_int) as usize;
+        sa.sa_sigaction = host_died
+            as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+            as usize;
+        sa.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(HOST_DIED(), &sa, std::ptr::null_mut());
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            HOST_DIED() as libc::c_ulong,
-            0,
-            0,
-            0,
-        );
-    }
+        libc::sigaction(HOST_DIED(), &sa, std::ptr::null_mut()) == 0
+            && libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                HOST_DIED() as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) == 0
+    };
     let mut fd = libc::pollfd {
         fd: lifeline.as_raw_fd(),
         events: libc::POLLIN,
@@ -152,12 +181,16 @@ fn watch_host(lifeline: std::fs::File) {
     if closed {
         exit_now();
     }
-    // Kept open until the process ends.
-    std::mem::forget(lifeline);
+    if armed {
+        // Kept open until the process ends.
+        std::mem::forget(lifeline);
+    } else {
+        watch_by_thread(lifeline);
+    }
 }
 
 /// The signal the kernel sends a Linux child when its host is gone: one of the real-time
-/// signals, which neither plugins nor the libraries they use are expected to claim.
+/// signals, which plugins must leave alone (the SDK's README says so).
 #[cfg(target_os = "linux")]
 #[allow(non_snake_case, reason = "a signal number, named like libc's")]
 fn HOST_DIED() -> libc::c_int {
@@ -166,7 +199,13 @@ fn HOST_DIED() -> libc::c_int {
 
 /// Elsewhere a thread waits for the lifeline to close.
 #[cfg(not(target_os = "linux"))]
-fn watch_host(mut lifeline: impl Read + Send + 'static) {
+fn watch_host(lifeline: impl Read + Send + 'static) {
+    watch_by_thread(lifeline);
+}
+
+/// A thread that waits for the lifeline to close, then stops everything below this process
+/// and ends it.
+fn watch_by_thread(mut lifeline: impl Read + Send + 'static) {
     let _ = std::thread::Builder::new()
         .name("lifeline".into())
         .stack_size(64 * 1024)

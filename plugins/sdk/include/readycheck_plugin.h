@@ -19,7 +19,8 @@
  *
  * Functions must not unwind or longjmp across the boundary. The host calls each plugin in its
  * own child process, so a crash or a hang costs only that check, never the report.
- * Libraries are never unloaded.
+ * Libraries are never unloaded. On Linux the signal SIGRTMIN + 4 belongs to that child
+ * process (it learns through it that the host has gone): do not handle, ignore or block it.
  */
 #ifndef READYCHECK_PLUGIN_H
 #define READYCHECK_PLUGIN_H

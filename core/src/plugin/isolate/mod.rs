@@ -114,22 +114,23 @@ impl Isolation {
     }
 
     /// The child program for the host at `host`: `readycheck-plugin-host` beside it, or where
-    /// the Linux packages put it (`../lib/readycheck/`, the host being in `/usr/bin`), when it
-    /// passes the checks a plugin file must pass (it loads plugins). Otherwise the host itself,
-    /// which can be the child too, only slower to start.
+    /// the packages put it ([`packaged_helper`]), when it is a helper this host can trust (see
+    /// [`usable_helper`]). Otherwise the host itself, which can be the child too, only slower
+    /// to start.
     pub fn for_host(host: &Path) -> Isolation {
+        #[cfg(unix)]
+        let host = host.canonicalize().unwrap_or_else(|_| host.to_path_buf());
+        #[cfg(not(unix))]
+        let host = host.to_path_buf();
         let name = format!("{HELPER}{}", std::env::consts::EXE_SUFFIX);
-        let dir = host.parent().unwrap_or(Path::new("."));
-        let packaged = dir
-            .parent()
-            .map(|prefix| prefix.join("lib").join("readycheck").join(&name));
-        let exe = std::iter::once(dir.join(&name))
-            .chain(packaged)
-            .find(|p| p.is_file() && super::trust::check_file(p).is_ok())
-            .unwrap_or_else(|| host.to_path_buf());
+        let beside = host.parent().map(|dir| dir.join(&name));
+        let exe = beside
+            .into_iter()
+            .chain(packaged_helper(&name))
+            .find(|p| usable_helper(p))
+            .unwrap_or(host);
         Isolation { exe }
     }
-
     /// Calls `plugin` in a child with `timeout`; returns the plugin's output bytes (not yet
     /// parsed) or why there are none.
     pub fn call(
@@ -190,6 +191,61 @@ impl Isolation {
         // moment can be there, under the main thread.
         sweep_orphans(!ended.clean());
         interpret(ended, &group, timeout)
+    }
+}
+
+/// Where the Linux and macOS packages put the child program (Windows: beside the host).
+fn packaged_helper(name: &str) -> Option<PathBuf> {
+    if cfg!(target_os = "linux") {
+        Some(Path::new("/usr/lib/readycheck").join(name))
+    } else if cfg!(target_os = "macos") {
+        Some(Path::new("/Library/Application Support/readycheck").join(name))
+    } else {
+        None
+    }
+}
+
+/// Whether `path` may be the child program: a regular file reached without a symlink (what is
+/// checked is what runs: no one else can swap it afterwards), that passes the checks a plugin
+/// file must pass (it loads plugins), and that says it is of this very build — a helper left
+/// from another version would answer for this one.
+fn usable_helper(path: &Path) -> bool {
+    #[cfg(unix)]
+    let direct = path.canonicalize().is_ok_and(|real| real == path);
+    #[cfg(not(unix))]
+    let direct = true;
+    path.is_file() && direct && super::trust::check_file(path).is_ok() && of_this_build(path)
+}
+
+/// Asks `path` which build it is (`__plugin-host version`), waiting at most two seconds.
+fn of_this_build(path: &Path) -> bool {
+    let mut cmd = Command::new(path);
+    cmd.args([super::child::ARG, super::child::VERSION])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    platform::prepare(&mut cmd);
+    let Ok(mut child) = cmd.spawn() else {
+        return false;
+    };
+    let until = Instant::now() + Duration::from_secs(2);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let mut said = String::new();
+                let read = child
+                    .stdout
+                    .take()
+                    .is_some_and(|mut out| out.read_to_string(&mut said).is_ok());
+                return status.success() && read && said.trim() == super::child::build();
+            }
+            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_micros(200)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+        }
     }
 }
 

@@ -89,28 +89,48 @@ fn a_child_past_its_deadline_is_killed() {
     );
 }
 
-/// The child program: `readycheck-plugin-host` beside the host, else where the Linux packages
-/// put it, else the host itself; a helper anyone else could have replaced is not used.
+/// The child program: `readycheck-plugin-host` beside the host when it is one this host can
+/// trust — of this very build, reached without a symlink, not writable by others — else the
+/// host itself.
 #[test]
-fn the_child_program_is_the_helper_when_there_is_a_trusted_one() {
+fn the_child_program_is_a_trusted_helper_of_this_build_or_the_host() {
     use std::os::unix::fs::PermissionsExt;
     let root = tempfile::tempdir().unwrap();
-    let put = |rel: &str, mode: u32| {
-        let p = root.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    let bin = root.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for d in [root.path(), &bin] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let bin = bin.canonicalize().unwrap();
+    let put = |name: &str, says: &str| {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\nprintf '%s\\n' '{says}'\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         p
     };
-    let host = put("usr/bin/readycheck", 0o755);
-    assert_eq!(Isolation::for_host(&host).exe, host);
-    let packaged = put("usr/lib/readycheck/readycheck-plugin-host", 0o755);
-    assert_eq!(Isolation::for_host(&host).exe, packaged);
-    let beside = put("usr/bin/readycheck-plugin-host", 0o755);
-    assert_eq!(Isolation::for_host(&host).exe, beside);
-    // Group-writable: the next candidate instead.
-    std::fs::set_permissions(&beside, std::fs::Permissions::from_mode(0o775)).unwrap();
-    assert_eq!(Isolation::for_host(&host).exe, packaged);
-    std::fs::set_permissions(&packaged, std::fs::Permissions::from_mode(0o777)).unwrap();
-    assert_eq!(Isolation::for_host(&host).exe, host);
+    let host = put("readycheck", "host");
+    assert_eq!(Isolation::for_host(&host).exe, host, "no helper");
+    let helper = put("readycheck-plugin-host", "readycheck 0.0.1 (another build)");
+    assert_eq!(
+        Isolation::for_host(&host).exe,
+        host,
+        "a helper of another build"
+    );
+    put("readycheck-plugin-host", crate::plugin::child::build());
+    assert_eq!(
+        Isolation::for_host(&host).exe,
+        helper,
+        "a helper of this build"
+    );
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o775)).unwrap();
+    assert_eq!(
+        Isolation::for_host(&host).exe,
+        host,
+        "a group-writable helper"
+    );
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Reached through a symlink: what would run is not what was checked.
+    std::fs::rename(&helper, bin.join("real-helper")).unwrap();
+    std::os::unix::fs::symlink(bin.join("real-helper"), &helper).unwrap();
+    assert_eq!(Isolation::for_host(&host).exe, host, "a symlinked helper");
 }
