@@ -755,6 +755,54 @@ fn a_plugin_escaping_with_setsid_is_contained() {
     assert_clean(&env);
 }
 
+/// A host copied alone, without `readycheck-plugin-host` beside it, is its own plugin child
+/// (`plugins` says so); killed outright, its plugins' escaped processes still die with it: the
+/// child re-executes the host's binary as the reaper.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_host_alone_is_its_own_child_and_still_contains_its_plugins() {
+    let env = Env::new();
+    let alone = env.dir.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    let host = alone.join("readycheck");
+    std::fs::copy(crate::support::bin(), &host).unwrap();
+    let out = env
+        .via(&host)
+        .args(["plugins", "-f", "json", "--plugin-dir"])
+        .arg(&env.plugins)
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        listed["child"].as_str().map(PathBuf::from),
+        Some(host.canonicalize().unwrap()),
+        "{listed:#}"
+    );
+    let pid_file = env.dir.path().join("alone.pid");
+    let p = env.profile(
+        "alone.toml",
+        &format!(
+            "[profile]\nname = \"alone\"\ntimeout = \"60s\"\n[[check]]\nid = \"hangs\"\nplugin = \"misbehave\"\nkind = \"escape_hang\"\npid_file = \"{}\"\n",
+            pid_file.display()
+        ),
+    );
+    let mut run = env
+        .via(&host)
+        .args(["run", "-q", "--no-save", "-p"])
+        .arg(&p)
+        .arg("--plugin-dir")
+        .arg(&env.plugins)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = wait_for(|| pid_file.exists(), Duration::from_secs(30));
+    run.kill().unwrap();
+    run.wait().unwrap();
+    assert!(started, "the plugin's daemon never started");
+    assert!(gone(&pid_file), "the escaped daemon died with the host");
+}
+
 /// A host that is gone before its child has set up its watch (the request came, then the
 /// lifeline closed): the child starts nothing and exits at once, without running the plugin.
 #[cfg(target_os = "linux")]
