@@ -94,6 +94,11 @@ fn denials_are_real_and_explained_when_run_as_a_normal_user() {
     }
     let exe = bindir.join("readycheck");
     std::fs::copy(bin(), &exe).unwrap();
+    std::fs::copy(
+        bin().with_file_name("readycheck-plugin-host"),
+        bindir.join("readycheck-plugin-host"),
+    )
+    .unwrap();
     for p in ["permissions", "misbehave"] {
         let dst = bindir.join("plugins").join(lib_name(p));
         std::fs::copy(env.plugins.join(lib_name(p)), &dst).unwrap();

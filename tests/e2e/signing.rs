@@ -33,10 +33,14 @@ impl Pinned {
         let env = Env::new();
         let dir = env.dir.path().join("bin");
         std::fs::create_dir_all(dir.join("keys")).unwrap();
-        let exe = dir.join("readycheck");
-        if std::fs::hard_link(bin(), &exe).is_err() {
-            std::fs::copy(bin(), &exe).unwrap();
+        // The program and, as packages ship it, its plugin child.
+        for name in ["readycheck", "readycheck-plugin-host"] {
+            let from = bin().with_file_name(name);
+            if std::fs::hard_link(&from, dir.join(name)).is_err() {
+                std::fs::copy(&from, dir.join(name)).unwrap();
+            }
         }
+        let exe = dir.join("readycheck");
         Pinned { env, exe }
     }
 
@@ -609,7 +613,10 @@ fn xtask_bundle_signs_its_profile_and_pins_the_key() {
     // Stripped copies of the build, as packages ship it (small and quick to pack).
     let from = t.env.dir.path().join("build");
     std::fs::create_dir_all(&from).unwrap();
-    let mut files = vec!["readycheck".to_string()];
+    let mut files = vec![
+        "readycheck".to_string(),
+        "readycheck-plugin-host".to_string(),
+    ];
     files.extend(
         ["network", "resources", "permissions", "apps", "posture"]
             .iter()
