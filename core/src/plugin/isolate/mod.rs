@@ -131,6 +131,7 @@ impl Isolation {
             .unwrap_or(host);
         Isolation { exe }
     }
+
     /// Calls `plugin` in a child with `timeout`; returns the plugin's output bytes (not yet
     /// parsed) or why there are none.
     pub fn call(
