@@ -146,28 +146,17 @@ fn base(
             (l.tag().to_string(), texts)
         })
         .collect();
-    let mut r = CheckReport {
-        id: check.id.clone(),
-        title: String::new(),
-        plugin: check.plugin.clone(),
-        kind: check.kind.clone(),
-        severity: check.severity,
+    // Every text comes from `l10n` (localize fills the run's locale in).
+    let mut r = CheckReport::new(
+        &check.id,
+        &check.plugin,
+        &check.kind,
+        check.severity,
         status,
-        code,
-        cause: None,
-        summary: String::new(),
-        message: summary.message,
-        detail: None,
-        evidence: Vec::new(),
-        metrics: BTreeMap::new(),
-        fix: None,
-        skipped_because: None,
-        duration_ms: 0,
-        l10n,
-        layer: None,
-        observations: Vec::new(),
-        explained_by: None,
-    };
+        &code,
+    );
+    r.message = summary.message;
+    r.l10n = l10n;
     r.localize(lang);
     r
 }
