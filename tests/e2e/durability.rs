@@ -734,25 +734,37 @@ fn a_plugin_escaping_with_setsid_is_contained() {
     assert!(gone(&hung), "the daemon of the plugin that hung");
 
     // The host killed outright: its plugin processes follow it.
-    let killed = env.dir.path().join("killed.pid");
+    killed_host_takes_its_plugins_along(&env, &crate::support::bin(), "killed");
+    assert_clean(&env);
+}
+
+/// Runs `program` (readycheck) on a plugin that escapes into a new session and hangs, kills
+/// it outright once the escaped daemon is there, and asserts that the daemon died with it.
+#[cfg(target_os = "linux")]
+fn killed_host_takes_its_plugins_along(env: &Env, program: &Path, name: &str) {
+    let pid_file = env.dir.path().join(format!("{name}.pid"));
     let p = env.profile(
-        "k.toml",
+        &format!("{name}.toml"),
         &format!(
-            "[profile]\nname = \"k\"\ntimeout = \"60s\"\n[[check]]\nid = \"hangs\"\nplugin = \"misbehave\"\nkind = \"escape_hang\"\npid_file = \"{}\"\n",
-            killed.display()
+            "[profile]\nname = \"{name}\"\ntimeout = \"60s\"\n[[check]]\nid = \"hangs\"\nplugin = \"misbehave\"\nkind = \"escape_hang\"\npid_file = \"{}\"\n",
+            pid_file.display()
         ),
     );
-    let mut child = env
-        .command(&["run", "-q", "--no-save", "-p", p.to_str().unwrap()])
+    let mut run = env
+        .via(program)
+        .args(["run", "-q", "--no-save", "-p"])
+        .arg(&p)
+        .arg("--plugin-dir")
+        .arg(&env.plugins)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    assert!(wait_for(|| killed.exists(), Duration::from_secs(30)));
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(gone(&killed), "the escaped daemon died with the host");
-    assert_clean(&env);
+    let started = wait_for(|| pid_file.exists(), Duration::from_secs(30));
+    run.kill().unwrap();
+    run.wait().unwrap();
+    assert!(started, "the plugin's daemon never started");
+    assert!(gone(&pid_file), "the escaped daemon died with the host");
 }
 
 /// A host copied alone, without `readycheck-plugin-host` beside it, is its own plugin child
@@ -778,29 +790,7 @@ fn a_host_alone_is_its_own_child_and_still_contains_its_plugins() {
         Some(host.canonicalize().unwrap()),
         "{listed:#}"
     );
-    let pid_file = env.dir.path().join("alone.pid");
-    let p = env.profile(
-        "alone.toml",
-        &format!(
-            "[profile]\nname = \"alone\"\ntimeout = \"60s\"\n[[check]]\nid = \"hangs\"\nplugin = \"misbehave\"\nkind = \"escape_hang\"\npid_file = \"{}\"\n",
-            pid_file.display()
-        ),
-    );
-    let mut run = env
-        .via(&host)
-        .args(["run", "-q", "--no-save", "-p"])
-        .arg(&p)
-        .arg("--plugin-dir")
-        .arg(&env.plugins)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = wait_for(|| pid_file.exists(), Duration::from_secs(30));
-    run.kill().unwrap();
-    run.wait().unwrap();
-    assert!(started, "the plugin's daemon never started");
-    assert!(gone(&pid_file), "the escaped daemon died with the host");
+    killed_host_takes_its_plugins_along(&env, &host, "alone");
 }
 
 /// A host that is gone before its child has set up its watch (the request came, then the
