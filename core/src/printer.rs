@@ -294,9 +294,17 @@ mod tests {
     }
 
     /// indicatif redraws on its own clock; the screen is read once it has caught up.
-    fn screen(term: &InMemoryTerm) -> String {
-        std::thread::sleep(Duration::from_millis(250));
-        term.contents()
+    /// The screen once `drawn` says it is complete: indicatif redraws from its tick threads, so
+    /// a read can catch a redraw half done. Waits at most 5 s, then returns what is there.
+    fn screen_when(term: &InMemoryTerm, drawn: impl Fn(&str) -> bool) -> String {
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            let s = term.contents();
+            if drawn(&s) || std::time::Instant::now() > until {
+                return s;
+            }
+        }
     }
 
     #[test]
@@ -306,7 +314,9 @@ mod tests {
         p.started(&checks[0]);
         p.started(&checks[1]);
         p.finished(&checks[0], &result(&checks[0]));
-        let s = screen(&term);
+        let s = screen_when(&term, |s| {
+            s.contains(checks[1].title.get(Locale::En)) && s.contains(" 1/4 checks ")
+        });
         let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), 2, "{s}");
         assert!(lines[0].contains(checks[1].title.get(Locale::En)), "{s}");
@@ -315,7 +325,12 @@ mod tests {
         assert!(lines[1].starts_with(&format!("{}▌", "█".repeat(7))), "{s}");
         assert!(lines[1].contains(" 1/4 checks "), "{s}");
         drop(p);
-        assert!(screen(&term).trim().is_empty(), "erased at the end");
+        assert!(
+            screen_when(&term, |s| s.trim().is_empty())
+                .trim()
+                .is_empty(),
+            "erased at the end"
+        );
     }
 
     #[test]
@@ -329,10 +344,12 @@ mod tests {
         for c in &checks {
             p.started(c);
         }
-        let s = screen(&term);
+        let waiting = checks.len() - MAX_LINES;
+        let s = screen_when(&term, |s| {
+            s.contains(&format!("and {waiting} more")) && s.contains(&format!("/{}", checks.len()))
+        });
         let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), MAX_LINES + 2, "{s}");
-        let waiting = checks.len() - MAX_LINES;
         assert!(s.contains(&format!("and {waiting} more")), "{s}");
         for line in &lines {
             assert!(
@@ -342,8 +359,8 @@ mod tests {
         }
         // A check that finishes gives its line to one that waited.
         p.finished(&checks[0], &result(&checks[0]));
-        let s = screen(&term);
         let promoted = crate::render::text::truncate(checks[MAX_LINES].title.get(Locale::En), 17);
+        let s = screen_when(&term, |s| s.contains(&promoted) && s.contains(" 1/"));
         assert!(s.contains(&promoted), "{s}");
         if waiting == 1 {
             assert!(!s.contains("more"), "nobody waits any more: {s}");
